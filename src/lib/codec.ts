@@ -1,0 +1,225 @@
+/**
+ * The value codec: net-snmp's raw varbinds ({oid, type: number, value}) into the
+ * JSON-serialisable varbinds of DESIGN.md — no Buffer, no BigInt ever leaves here.
+ *
+ *  - Integer, Gauge32, TimeTicks, Counter32: numbers.
+ *  - Counter64: a number in `value` plus the exact decimal string in `exact`.
+ *  - OctetString: text when printable (or when the MIB says DisplayString), else
+ *    colon-separated hex; a MIB display hint goes in `display`.
+ *  - IpAddress dotted, OID dotted numeric, enumerations keep the number and add `enum`.
+ *  - noSuchObject / noSuchInstance / endOfMibView: `value: null` with that type.
+ */
+import type { MibLookup, OidInfo, SmiType, Varbind } from './types';
+
+/** A varbind as net-snmp's parser hands it over. */
+export interface RawVarbind {
+  oid: string;
+  type: number;
+  value: unknown;
+}
+
+/** Thrown for a value that cannot be what its type says (the poll reports bad-response). */
+export class BadValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadValueError';
+  }
+}
+
+/** ASN.1 / SMI tags as net-snmp numbers them (its ObjectType table). */
+export const TypeTag = {
+  Boolean: 1,
+  Integer: 2,
+  BitString: 3,
+  OctetString: 4,
+  Null: 5,
+  OID: 6,
+  IpAddress: 64,
+  Counter32: 65,
+  Gauge32: 66,
+  TimeTicks: 67,
+  Opaque: 68,
+  Counter64: 70,
+  NoSuchObject: 128,
+  NoSuchInstance: 129,
+  EndOfMibView: 130,
+} as const;
+
+const TYPE_NAMES: Record<number, SmiType> = {
+  1: 'Boolean',
+  2: 'Integer',
+  3: 'OctetString', // BitString (SMIv1 relic) is carried as octets
+  4: 'OctetString',
+  5: 'Null',
+  6: 'OID',
+  64: 'IpAddress',
+  65: 'Counter32',
+  66: 'Gauge32',
+  67: 'TimeTicks',
+  68: 'Opaque',
+  70: 'Counter64',
+  128: 'NoSuchObject',
+  129: 'NoSuchInstance',
+  130: 'EndOfMibView',
+};
+
+/** Textual conventions whose octets are always text (RFC 2579 DisplayString, RFC 3411 SnmpAdminString). */
+const TEXT_SYNTAXES = new Set(['DisplayString', 'SnmpAdminString', 'DisplayString255', 'SnmpTagValue', 'SnmpTagList']);
+
+/** True for the exception types that carry no value. */
+export function isException(type: number): boolean {
+  return type === TypeTag.NoSuchObject || type === TypeTag.NoSuchInstance || type === TypeTag.EndOfMibView;
+}
+
+/** The SMI type name of a net-snmp type number, or undefined for an unknown tag. */
+export function typeName(type: number): SmiType | undefined {
+  return TYPE_NAMES[type];
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Colon-separated lower-case hex ("00:1a:2b"); "" for an empty buffer. */
+export function toHex(buf: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < buf.length; i++) out += (i ? ':' : '') + HEX[buf[i]];
+  return out;
+}
+
+/**
+ * Printable text: valid UTF-8 with no control characters other than tab, CR and LF.
+ * Trailing NULs (C strings from some agents) are ignored.
+ */
+export function printableText(buf: Buffer): string | undefined {
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  let ascii = true;
+  for (let i = 0; i < end; i++) {
+    const c = buf[i];
+    if (c < 0x20) {
+      if (c !== 9 && c !== 10 && c !== 13) return undefined;
+    } else if (c === 0x7f) {
+      return undefined;
+    } else if (c > 0x7f) {
+      ascii = false;
+    }
+  }
+  if (ascii) return buf.toString('latin1', 0, end);
+  const text = buf.toString('utf8', 0, end);
+  // U+FFFD means the bytes were not valid UTF-8: binary after all
+  if (text.includes('\ufffd')) return undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 && c < 0xa0) return undefined; // C1 controls
+  }
+  return text;
+}
+
+/** Unsigned big-endian bytes to BigInt (Counter64 and friends). */
+export function bytesToBigInt(buf: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = 0; i < buf.length; i++) n = (n << 8n) | BigInt(buf[i]);
+  return n;
+}
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+function counter64(value: unknown): { value: number; exact: string } {
+  let n: bigint;
+  if (Buffer.isBuffer(value)) {
+    n = bytesToBigInt(value);
+  } else if (typeof value === 'bigint') {
+    n = value;
+  } else if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    n = BigInt(value);
+  } else {
+    throw new BadValueError('Counter64 value is not an unsigned integer');
+  }
+  if (n < 0n || n > MAX_U64) throw new BadValueError('Counter64 value exceeds 2^64-1');
+  return { value: Number(n), exact: n.toString() };
+}
+
+function unsigned32(value: unknown, type: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new BadValueError(`${type} value is not an unsigned 32-bit integer`);
+  }
+  return value;
+}
+
+function octets(value: unknown): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  throw new BadValueError('OctetString value is not a byte string');
+}
+
+/** Payload key of a varbind: `ifDescr.3` from the MIB, else the numeric OID. */
+export function shortName(oid: string, info: OidInfo | undefined): string {
+  if (!info) return oid;
+  return info.instance ? `${info.name}.${info.instance}` : info.name;
+}
+
+/** Varbind name: `IF-MIB::ifDescr.3` from the MIB, else the numeric OID. */
+export function qualifiedName(oid: string, info: OidInfo | undefined): string {
+  if (!info) return oid;
+  return `${info.module}::${shortName(oid, info)}`;
+}
+
+/**
+ * Decodes one raw varbind. `info` is the MIB description of its OID (if known), used
+ * for names, DisplayString text, enum labels and display hints.
+ * Throws BadValueError when the value contradicts its type.
+ */
+export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: MibLookup): Varbind {
+  const type = TYPE_NAMES[raw.type];
+  if (!type) throw new BadValueError(`unknown SMI type tag ${raw.type}`);
+  const vb: Varbind = { oid: raw.oid, name: qualifiedName(raw.oid, info), type, value: null };
+  switch (raw.type) {
+    case TypeTag.Integer: {
+      if (typeof raw.value !== 'number' || !Number.isInteger(raw.value)) throw new BadValueError('Integer value is not an integer');
+      vb.value = raw.value;
+      const label = info?.enums?.[raw.value];
+      if (label !== undefined) vb.enum = label;
+      break;
+    }
+    case TypeTag.Counter32:
+    case TypeTag.Gauge32:
+    case TypeTag.TimeTicks:
+      vb.value = unsigned32(raw.value, type);
+      break;
+    case TypeTag.Counter64: {
+      const c = counter64(raw.value);
+      vb.value = c.value;
+      vb.exact = c.exact;
+      break;
+    }
+    case TypeTag.OctetString:
+    case TypeTag.BitString: {
+      const buf = octets(raw.value);
+      const forcedText = info?.syntax !== undefined && TEXT_SYNTAXES.has(info.syntax);
+      const text = forcedText ? buf.toString('utf8').replace(/\0+$/, '') : printableText(buf);
+      vb.value = text ?? toHex(buf);
+      if (info && mib?.formatOctets && !forcedText) {
+        const display = mib.formatOctets(info, buf);
+        if (display !== undefined && display !== vb.value) vb.display = display;
+      }
+      break;
+    }
+    case TypeTag.Opaque:
+      vb.value = toHex(octets(raw.value));
+      break;
+    case TypeTag.IpAddress:
+      if (typeof raw.value !== 'string') throw new BadValueError('IpAddress value is not 4 octets');
+      vb.value = raw.value;
+      break;
+    case TypeTag.OID:
+      if (typeof raw.value !== 'string') throw new BadValueError('OBJECT IDENTIFIER value is malformed');
+      vb.value = raw.value;
+      break;
+    case TypeTag.Boolean:
+      vb.value = Boolean(raw.value);
+      break;
+    default:
+      // Null and the three exceptions
+      vb.value = null;
+  }
+  return vb;
+}

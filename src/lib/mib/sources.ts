@@ -1,0 +1,98 @@
+/**
+ * Where MIB files come from and how a folder is read: the default search path
+ * (net-snmp's bundled MIBs, Debian's folders, MIBDIRS) and a per-file parse cache keyed
+ * by size and mtime so that adding a folder later re-reads only what changed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseMibText, type ParsedFile, type ParseOptions } from './smi-parser';
+
+/** Files larger than this are not MIBs; reading them would only waste memory. */
+export const MAX_MIB_FILE_BYTES = 16 * 1024 * 1024;
+
+/** Folder of the MIBs bundled with the net-snmp package, or undefined if not found. */
+export function bundledMibDir(): string | undefined {
+  try {
+    const dir = path.join(path.dirname(require.resolve('net-snmp')), 'lib', 'mibs');
+    return fs.existsSync(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Debian/net-snmp's system folders (snmp-mibs-downloader adds iana/ and ietf/). */
+export const SYSTEM_MIB_DIRS = ['/usr/share/snmp/mibs', '/usr/share/snmp/mibs/iana', '/usr/share/snmp/mibs/ietf'];
+
+/**
+ * Folders of a MIBDIRS value: colon-separated as net-snmp's tools read it. A leading
+ * "+" (net-snmp's "append to the default path") is accepted and ignored, since we always
+ * keep the defaults.
+ */
+export function parseMibDirsEnv(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.replace(/^\+/, '').split(':').map((d) => d.trim()).filter((d) => d.length > 0);
+}
+
+/** Names in a MIB folder that are not MIB files (editor backups, net-snmp's index). */
+function isIgnoredName(name: string): boolean {
+  return name.startsWith('.') || name.endsWith('~') || name.endsWith('.index') || name.endsWith('.bak')
+    || /^readme/i.test(name) || /\.(md|html?|pdf|zip|gz|tgz|tar)$/i.test(name);
+}
+
+/** The MIB files of a folder, sorted by name (not recursive, like net-snmp). */
+export function listMibFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const name of names.sort()) {
+    if (isIgnoredName(name)) continue;
+    const file = path.join(dir, name);
+    try {
+      if (fs.statSync(file).isFile()) out.push(file);
+    } catch {
+      // vanished or unreadable: skip it, as a listing race is not the file's fault
+    }
+  }
+  return out;
+}
+
+interface CacheEntry {
+  size: number;
+  mtimeMs: number;
+  parsed: ParsedFile;
+}
+
+/** Parses files once; re-parses a file only when its size or mtime changed. */
+export class ParseCache {
+  private readonly entries = new Map<string, CacheEntry>();
+
+  constructor(private readonly options: ParseOptions = {}) {}
+
+  /** Parsed content of a file; read errors and oversize files come back as a fatal problem. */
+  parse(file: string): ParsedFile {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (err) {
+      return { modules: [], fatal: { line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
+    }
+    const hit = this.entries.get(file);
+    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.parsed;
+    let parsed: ParsedFile;
+    if (st.size > MAX_MIB_FILE_BYTES) {
+      parsed = { modules: [], fatal: { line: 0, message: `too large for a MIB file (${st.size} bytes)` } };
+    } else {
+      try {
+        parsed = parseMibText(fs.readFileSync(file, 'latin1'), this.options);
+      } catch (err) {
+        parsed = { modules: [], fatal: { line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
+      }
+    }
+    this.entries.set(file, { size: st.size, mtimeMs: st.mtimeMs, parsed });
+    return parsed;
+  }
+}

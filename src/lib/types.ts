@@ -1,0 +1,141 @@
+/**
+ * The shared vocabulary of the engine: the message contract of DESIGN.md and the
+ * interfaces between src/lib modules. Nothing here imports Node-RED.
+ */
+
+export type SnmpVersion = '1' | '2c' | '3';
+export type SecurityLevel = 'noAuthNoPriv' | 'authNoPriv' | 'authPriv';
+export type AuthProtocol = 'md5' | 'sha' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
+/** aes = AES-128 (RFC 3826); aes256b = AES-256 Blumenthal key extension; aes256r = Reeder. */
+export type PrivProtocol = 'des' | 'aes' | 'aes256b' | 'aes256r';
+export type Transport = 'udp4' | 'udp6';
+
+/** An SNMPv3 USM user with its secrets (only ever held in memory, from credentials). */
+export interface V3User {
+  name: string;
+  level: SecurityLevel;
+  authProtocol?: AuthProtocol;
+  authKey?: string;
+  privProtocol?: PrivProtocol;
+  privKey?: string;
+}
+
+/** A device to talk to, as parsed from an inventory line or a msg.targets entry. */
+export interface Device {
+  host: string;
+  port: number;
+  /** Inventory name; the host when unnamed. */
+  name: string;
+  /** key=value pairs of the inventory line: tags on every message about the device. */
+  labels: Record<string, string>;
+}
+
+/**
+ * A credential and transport profile: what snmp-config resolves its properties and
+ * credentials into. Secrets live in `community` and `user`; never log this object.
+ */
+export interface SnmpProfile {
+  version: SnmpVersion;
+  community: string;
+  user?: V3User;
+  port: number;
+  /** Per-request timeout in ms. */
+  timeout: number;
+  retries: number;
+  /** Multiplier of the timeout on each retry (>= 1). */
+  backoff: number;
+  maxRepetitions: number;
+  /** Devices in flight at once. */
+  concurrency: number;
+  /** Per-device deadline of one poll in ms (all requests of that device). */
+  deadline: number;
+  transport: Transport;
+  sourceAddress?: string;
+  context: string;
+  contextEngineId?: string;
+  inventory: Device[];
+  mibDirs: string[];
+}
+
+/** SMI type names as they appear in `varbind.type` and `msg.types`. */
+export type SmiType =
+  | 'Boolean' | 'Integer' | 'OctetString' | 'Null' | 'OID' | 'IpAddress'
+  | 'Counter32' | 'Gauge32' | 'TimeTicks' | 'Opaque' | 'Integer32' | 'Counter64'
+  | 'NoSuchObject' | 'NoSuchInstance' | 'EndOfMibView' | 'Unsigned32';
+
+/** A decoded varbind as carried in `msg.varbinds` (JSON-serialisable). */
+export interface Varbind {
+  oid: string;
+  /** Module-qualified name with instance (`IF-MIB::ifDescr.3`), or the numeric OID. */
+  name: string;
+  type: SmiType;
+  /** number | string | null (exceptions); never a Buffer or BigInt. */
+  value: number | string | boolean | null;
+  /** Counter64 only: the exact decimal value. */
+  exact?: string;
+  /** Enumerated INTEGER label, e.g. "up". */
+  enum?: string;
+  /** MIB display-hint rendering, when it differs from `value` (e.g. MAC address). */
+  display?: string;
+}
+
+export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response';
+
+/** A per-device failure as classified by errors.ts. */
+export interface PollFailure {
+  code: ErrorCode;
+  message: string;
+  /** snmp-error: the error-status name (e.g. "noSuchName", "tooBig"). */
+  status?: string;
+  /** snmp-error: the 1-based error-index. */
+  index?: number;
+}
+
+/** `msg.snmp` of a result. */
+export interface SnmpMeta {
+  /** ms epoch of the (last) response. */
+  time: number;
+  elapsedMs: number;
+  version: SnmpVersion;
+  /** Number of request/response round trips the poll took. */
+  requests?: number;
+}
+
+/**
+ * What the MIB service tells about an OID (longest-prefix match): the object it falls
+ * under and the instance suffix. See src/lib/mib.
+ */
+export interface OidInfo {
+  /** Numeric OID of the matched object (no instance). */
+  oid: string;
+  module: string;
+  /** Object descriptor, e.g. "ifDescr". */
+  name: string;
+  /** Instance suffix after the object OID, e.g. "3", "0" or "" when exact. */
+  instance: string;
+  /** Base SMI syntax or textual convention name (e.g. "DisplayString", "Counter64"). */
+  syntax?: string;
+  /** Enumeration labels of an INTEGER (or TC based on one). */
+  enums?: Record<number, string>;
+  /** DISPLAY-HINT of the textual convention, when there is one. */
+  hint?: string;
+}
+
+/** The subset of the MIB service (src/lib/mib) the codec and nodes need. */
+export interface MibLookup {
+  /** Longest-prefix description of a numeric OID; undefined outside every loaded MIB. */
+  describe(oid: string): OidInfo | undefined;
+  /**
+   * Numeric OID (no leading dot) for any form a user types: `sysDescr.0`,
+   * `SNMPv2-MIB::sysDescr.0`, `ifDescr`, `IF-MIB::ifXTable`, `.1.3.6.1...`.
+   * Throws an Error whose message names the unknown name.
+   */
+  resolve(name: string): string;
+  /**
+   * Renders an OctetString by its textual convention / DISPLAY-HINT (PhysAddress as
+   * aa:bb:.., DateAndTime as ISO 8601, InetAddress...). undefined = nothing to render.
+   */
+  formatOctets?(info: OidInfo, raw: Buffer): string | undefined;
+  /** Decodes a column instance suffix into the table's INDEX objects, by name. */
+  decodeIndex?(columnOid: string, instance: string): Record<string, string | number> | undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * Shared bits of the flow tests: the test helper initialised once with Node-RED,
+ * message collection on helper nodes, and waiting for a node's status or done.
+ */
+import helper from 'node-red-node-test-helper';
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+
+export interface Collected {
+  msgs: any[];
+  wait(n: number, ms?: number): Promise<any[]>;
+}
+
+/** Collects every message a helper node receives. */
+export function collect(id: string): Collected {
+  const node = helper.getNode(id);
+  if (!node) throw new Error(`no node ${id}`);
+  const msgs: any[] = [];
+  const waiters: Array<() => void> = [];
+  node.on('input', (msg: any) => {
+    msgs.push(msg);
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    msgs,
+    wait(n: number, ms = 10000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`got ${msgs.length} of ${n} messages on ${id}`)), ms);
+        const check = () => {
+          if (msgs.length >= n) {
+            clearTimeout(timer);
+            resolve(msgs);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+  };
+}
+
+/** Resolves with the args of the next status call of a node that satisfies `pred`. */
+export function nextStatus(id: string, pred: (s: any) => boolean, ms = 10000): Promise<any> {
+  const node = helper.getNode(id);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no matching status on ${id}`)), ms);
+    const on = (call: any) => {
+      if (pred(call.args[0])) {
+        clearTimeout(timer);
+        node.removeListener('call:status', on);
+        resolve(call.args[0]);
+      }
+    };
+    node.on('call:status', on);
+  });
+}
+
+/** Every argument ever passed to the runtime log, as text. */
+export function logText(): string {
+  return helper.log().args.map((a: any[]) => JSON.stringify(a)).join('\n');
+}
