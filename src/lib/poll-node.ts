@@ -7,6 +7,7 @@ import { chooseTargets, formatSeconds, PollRunner, resolveOids, splitOidList, ty
 import type { CycleSummary } from './scheduler';
 import type { MibLookup, SnmpProfile } from './types';
 import type { WalkOptions } from './poller';
+import { tableColumns } from './mib-access';
 
 export interface StatusObject {
   fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
@@ -74,13 +75,27 @@ export class PollNode {
   private oidsFor(msg: Msg, mib: MibLookup | undefined): string[] {
     const configured = splitOidList(this.settings.oidText);
     if (configured.length > 0) {
-      if (!this.nodeOids) this.nodeOids = resolveOids(configured, mib);
+      if (!this.nodeOids) this.nodeOids = this.expand(resolveOids(configured, mib), mib);
       return this.nodeOids;
     }
     const fromMsg = splitOidList(msg.oids);
     if (fromMsg.length === 0) throw new ConfigError(this.node.t('errors.no-oids'));
     if (fromMsg.length > 10000) throw new ConfigError('msg.oids has more than 10000 entries');
-    return resolveOids(fromMsg, mib);
+    return this.expand(resolveOids(fromMsg, mib), mib);
+  }
+
+  /** Walks: tables become their columns (after the non-repeaters), walked in lock-step. */
+  private expand(oids: string[], mib: MibLookup | undefined): string[] {
+    if (this.settings.kind !== 'walk') return oids;
+    const nonRepeaters = this.settings.walk?.nonRepeaters ?? 0;
+    // a non-repeater is a GETNEXT: ask for `sysUpTime` to get `sysUpTime.0`, so a user
+    // who writes the instance gets that instance, not the next object
+    const scalars = oids.slice(0, nonRepeaters).map((oid) => {
+      const info = mib?.describe(oid);
+      return info && info.instance === '0' ? info.oid : oid;
+    });
+    const walked = oids.slice(nonRepeaters).flatMap((oid) => tableColumns(oid));
+    return [...scalars, ...new Set(walked)];
   }
 
   /** Handles one input message; calls done once, with an error only for unusable input. */
