@@ -128,6 +128,7 @@ export class PollNode {
     }
 
     const total = request.devices.length;
+    const failureCodes = new Map<string, number>();
     let finished = 0;
     let lastStatus = 0;
     const progress = () => {
@@ -146,6 +147,7 @@ export class PollNode {
       delete out.target;
       delete out.oids;
       Object.assign(out, fields);
+      if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
       const transition = runner.health.update(result);
       if (transition) {
         if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
@@ -160,7 +162,7 @@ export class PollNode {
         this.active.delete(cycle);
         if (this.closed) return done();
         this.cycles++;
-        this.node.status(this.summaryStatus(summary));
+        this.node.status(this.summaryStatus(summary, failureCodes));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
@@ -171,10 +173,13 @@ export class PollNode {
     );
   }
 
-  private summaryStatus(s: CycleSummary): StatusObject {
+  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>): StatusObject {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
+    // the reason at a glance: the most frequent failure code of the cycle
+    const worst = [...failureCodes].sort((a, b) => b[1] - a[1])[0];
+    if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (polled === 0) return { fill: 'yellow', shape: 'ring', text };
     if (s.failed === 0) return { fill: 'green', shape: 'dot', text };

@@ -68,6 +68,7 @@ describe('snmp-get node', function () {
     const s = await status;
     assert.equal(s.fill, 'yellow');
     assert.match(s.text, /snmp-get\.status\.summary/);
+    assert.match(s.text, /timeout$/, 'the reason for the failures is in the status');
     // the device's fall is logged once, not every cycle
     const second = nextStatus('get', (x) => x.fill === 'yellow');
     helper.getNode('get').receive({ payload: 'tick' });
