@@ -7,6 +7,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { buildProfile, type RawConfig, type RawCredentials } from './lib/config';
 import { FleetEngine } from './lib/poll-runner';
 import { getMib } from './lib/mib-access';
+import { registerMibApi } from './mib-api';
 import type { MibLookup, SnmpProfile } from './lib/types';
 
 interface SnmpConfigDef extends NodeDef, RawConfig {}
@@ -26,6 +27,9 @@ interface SnmpConfigNode extends Node<RawCredentials> {
 }
 
 export = function (RED: NodeAPI) {
+  // the editor's OID autocomplete and validation (permission snmp-fleet.read)
+  registerMibApi(RED);
+
   function SnmpConfig(this: SnmpConfigNode, def: SnmpConfigDef) {
     RED.nodes.createNode(this, def);
     const node = this;

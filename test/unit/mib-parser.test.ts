@@ -113,6 +113,14 @@ Row ::= SEQUENCE { a INTEGER, b OCTET STRING (SIZE (0..4)) }`));
     assert.deepEqual(m.objects.map((o) => o.name), ['a', 'c']);
   });
 
+  it('reports a definition that lacks "::=" instead of giving it the next one\'s OID', () => {
+    const text = mod('a OBJECT IDENTIFIER ::= { iso 1 }\nb OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "no value"\nc OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current ::= { a 3 }');
+    const m = parseMibText(text).modules[0];
+    assert.equal(m.problems.length, 1);
+    assert.match(m.problems[0].message, /not terminated by "::=" before "c"/);
+    assert.deepEqual(m.objects.map((o) => [o.name, o.oid[o.oid.length - 1].num]), [['a', 1], ['c', 3]]);
+  });
+
   it('gives a fatal problem for empty, binary and header-less files', () => {
     assert.match(parseMibText('').fatal!.message, /empty/);
     assert.match(parseMibText('\u0000\u0001\u0002garbage').fatal!.message, /binary/);

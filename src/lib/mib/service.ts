@@ -3,6 +3,7 @@
  * own (a broken or incomplete module never takes the others down), and answers
  * name ⇄ OID questions fast enough for the per-varbind hot path.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import type { MibLookup, OidInfo } from '../types';
 import type { IndexPart, OidComponent, ParsedModule, ParsedObject, TypeSpec } from './smi-parser';
@@ -10,8 +11,7 @@ import { BUILTIN_TCS } from './builtin-tcs';
 import { bundledMibDir, listMibFiles, parseMibDirsEnv, ParseCache, SYSTEM_MIB_DIRS } from './sources';
 import type { MibModuleSummary, MibNodeKind, MibObjectInfo, MibProblem, MibSearchHit } from './types';
 import { formatOctetsByInfo, formatIntegerByHint } from './format';
-import { compileIndexPlan, decodeIndexWithPlan, IndexPlan } from './index-decode';
-import * as fs from 'fs';
+import { compileIndexPlan, decodeIndexWithPlan, type IndexPlan } from './index-decode';
 
 /** SMI application types: the end of a type chain (their ASN.1 definition is a tag). */
 const APPLICATION_TYPES = new Set([
@@ -30,6 +30,7 @@ const ROOTS: Record<string, number> = { ccitt: 0, 'itu-t': 0, iso: 1, 'joint-iso
 /** Bound on the describe() result cache; cleared wholesale when full (cheap, rare). */
 const DESCRIBE_CACHE_MAX = 200_000;
 const RESOLVE_CACHE_MAX = 20_000;
+const FOLDER_MISSING = 'not found or not a folder';
 
 /** A resolved type: base SMI type plus what the conventions on the way added. */
 interface ResolvedType {
@@ -45,7 +46,7 @@ interface ResolvedType {
 interface LoadedModule {
   parsed: ParsedModule;
   file: string;
-  /** Load order; lower loads first and wins ties. */
+  /** Load order (folder order, then file name); see prefer(). */
   order: number;
   objectsByName: Map<string, ParsedObject>;
 }
@@ -114,6 +115,7 @@ function isNumericOid(s: string): boolean {
 export class MibService implements MibLookup {
   private readonly dirs: string[] = [];
   private readonly dirSet = new Set<string>();
+  private readonly optionalDirs = new Set<string>();
   private readonly parseCache: ParseCache;
   private loadedDirs = -1;
   private defaultsAdded = false;
@@ -147,15 +149,17 @@ export class MibService implements MibLookup {
   /**
    * Adds folders to the search path (snmp-config folders, <userDir>/mibs...). Folders
    * already present are ignored; new ones are loaded on the next lookup, and modules in
-   * later folders replace same-named modules of earlier ones.
+   * later folders replace same-named modules of earlier ones. A folder that does not
+   * exist gives one warning, unless `optional` (<userDir>/mibs, MIBDIRS entries).
    */
-  addMibDirs(dirs: string[]): void {
+  addMibDirs(dirs: string[], options: { optional?: boolean } = {}): void {
     for (const d of dirs) {
       if (typeof d !== 'string' || d.trim() === '') continue;
       const abs = path.resolve(d.trim());
       if (this.dirSet.has(abs)) continue;
       this.dirSet.add(abs);
       this.dirs.push(abs);
+      if (options.optional) this.optionalDirs.add(abs);
     }
   }
 
@@ -172,11 +176,13 @@ export class MibService implements MibLookup {
     const bundled = bundledMibDir();
     if (bundled) defaults.push(bundled);
     for (const d of SYSTEM_MIB_DIRS) if (fs.existsSync(d)) defaults.push(d);
-    defaults.push(...parseMibDirsEnv(this.mibDirsEnv ?? process.env.MIBDIRS));
+    // net-snmp's tools ignore MIBDIRS entries that do not exist; so do we.
+    const fromEnv = parseMibDirsEnv(this.mibDirsEnv ?? process.env.MIBDIRS);
     // Defaults load before folders added earlier by config nodes.
     const extra = this.dirs.splice(0, this.dirs.length);
     this.dirSet.clear();
-    this.addMibDirs(defaults);
+    this.addMibDirs(defaults, { optional: true });
+    this.addMibDirs(fromEnv, { optional: true });
     this.addMibDirs(extra);
   }
 
@@ -185,7 +191,14 @@ export class MibService implements MibLookup {
     this.addDefaults();
     if (this.loadedDirs === this.dirs.length) return;
     const started = Date.now();
-    this.build();
+    try {
+      this.build();
+    } catch (err) {
+      // A bug here must not break every later lookup of the poller: keep what was
+      // loaded before, say so once, and do not retry until the folders change.
+      const message = `MIB loading failed: ${(err as Error).message}`;
+      this.emit({ file: '', modules: [], missingModules: [], issues: [{ message }], message });
+    }
     this.loadedDirs = this.dirs.length;
     this.loadMs = Date.now() - started;
   }
@@ -223,12 +236,19 @@ export class MibService implements MibLookup {
   }
 
   /**
-   * Calls `listener(message, problem)` once for each problem file, including those
-   * already found, never twice for the same file and text. Returns the unsubscribe.
+   * Calls `listener(message, problem)` for each problem file: at once for those of the
+   * current load, then for each new one as later loads find it, never twice for the
+   * same text. Does not itself trigger loading. Returns the unsubscribe function.
    */
   onWarning(listener: WarningListener): () => void {
     this.listeners.add(listener);
-    for (const p of this.problemList) listener(p.message, p);
+    for (const p of this.problemList) {
+      try {
+        listener(p.message, p);
+      } catch {
+        // as in emit(): a listener's failure is its own
+      }
+    }
     return () => { this.listeners.delete(listener); };
   }
 
@@ -264,6 +284,18 @@ export class MibService implements MibLookup {
 
     let order = 0;
     for (const dir of this.dirs) {
+      if (!this.optionalDirs.has(dir)) {
+        let isDir = false;
+        try {
+          isDir = fs.statSync(dir).isDirectory();
+        } catch {
+          // missing: reported below
+        }
+        if (!isDir) {
+          issue(dir, undefined, FOLDER_MISSING);
+          continue;
+        }
+      }
       const inThisDir = new Map<string, string>();
       for (const file of listMibFiles(dir)) {
         const parsed = this.parseCache.parse(file);
@@ -323,11 +355,11 @@ export class MibService implements MibLookup {
       const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file;
       const missing = p.missingModules.length ? ` (missing module${p.missingModules.length > 1 ? 's' : ''} ${p.missingModules.join(', ')})` : '';
       const more = p.issues.length > 1 ? ` (+${p.issues.length - 1} more)` : '';
-      p.message = `MIB file ${where}: ${first.message}${more}${missing}`;
       // A missing import's message already names the module; keep the line short.
-      if (first.message.includes('which is not loaded') && p.missingModules.length === 1) {
-        p.message = `MIB file ${where}: ${first.message}${more}`;
-      }
+      const named = first.message.includes('which is not loaded') && p.missingModules.length === 1;
+      p.message = first.message === FOLDER_MISSING
+        ? `MIB folder ${p.file}: ${FOLDER_MISSING}`
+        : `MIB file ${where}: ${first.message}${more}${named ? '' : missing}`;
       problems.push(p);
     }
     this.problemList = problems;
@@ -652,7 +684,7 @@ export class MibService implements MibLookup {
       if (!this.modules.has(module)) throw new Error(`unknown MIB module "${module}" in "${input}"`);
     }
     if (rest.startsWith('.')) rest = rest.slice(1);
-    if (rest === '') throw new Error(`"${input}" has no object name after "${module ?? ''}::"`);
+    if (rest === '') throw new Error(module !== undefined ? `"${input}" has no object name after "${module}::"` : `"${input}" is not an OID name`);
     const parts = splitName(rest, input);
     const head = parts[0];
     if (head.kind !== 'label') {

@@ -289,9 +289,8 @@ function parseType(p: Parser): TypeSpec {
     case 'SEQUENCE':
       if (p.is('OF')) {
         p.next();
-        const of = parseType(p);
-        spec = { name: 'SEQUENCE OF', enums: undefined };
-        (spec as TypeSpec & { of?: string }).of = of.name;
+        parseType(p);
+        spec = { name: 'SEQUENCE OF' };
       } else {
         spec = { name: 'SEQUENCE' };
         if (p.is('{')) p.skipGroup();
@@ -449,6 +448,14 @@ function parseClauses(p: Parser, stopAfterSyntax: boolean, keepDescription: bool
     }
     if (t.kind === 'id' && t.text === 'END' && !p.is('::=', 1)) {
       throw new SyntaxError(t.line, 'definition not terminated by "::=" before END');
+    }
+    // The start of the next definition: this one lacks its "::= { ... }". Without
+    // this check it would silently take the next definition's OID.
+    if (t.kind === 'id' && !isUpper(t.text)) {
+      const n1 = p.peek(1);
+      if (n1 && n1.kind === 'id' && (MACRO_KINDS[n1.text] || (n1.text === 'OBJECT' && p.is('IDENTIFIER', 2) && p.is('::=', 3)))) {
+        throw new SyntaxError(t.line, `definition not terminated by "::=" before "${t.text}"`);
+      }
     }
     p.next();
   }

@@ -36,7 +36,7 @@ export interface MibObjectInfo extends OidInfo {
 
 /** One problem file: exactly one of these per file, all its issues folded in. */
 export interface MibProblem {
-  /** Absolute path of the file. */
+  /** Absolute path of the file (or of a configured folder that does not exist). */
   file: string;
   /** Line of the first issue when known. */
   line?: number;
