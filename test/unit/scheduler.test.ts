@@ -25,10 +25,10 @@ describe('fleet scheduler', () => {
   it('rejects waiting tasks after close', async () => {
     const s = new FleetScheduler(1);
     const first = s.run(() => tick(20));
-    const second = s.run(async () => 'never');
+    const second = assert.rejects(s.run(async () => 'never'), /polling stopped/);
     s.close();
     await first;
-    await assert.rejects(second, /polling stopped/);
+    await second;
   });
 
   it('bounds a task by its deadline', async () => {
