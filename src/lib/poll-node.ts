@@ -192,7 +192,10 @@ export class PollNode {
     this.closed = true;
     const pending = [...this.active];
     if (pending.length > 0) {
-      await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise((r) => { timer = setTimeout(r, 2000); });
+      await Promise.race([Promise.allSettled(pending), bound]);
+      clearTimeout(timer);
     }
     this.node.status({});
   }
