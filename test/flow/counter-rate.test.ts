@@ -1,0 +1,255 @@
+/**
+ * counter-rate through node-red-node-test-helper: snmp-bulkwalk → counter-rate against
+ * the simulator (rates, reboots, counter resets), state in a real file-backed context
+ * store across a Node-RED stop/start, bad input to Catch, status, and redeploys.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { helper, collect, nextStatus } from '../support/flow';
+import { activeTimers } from '../support/handles';
+import { startFleet, type Fleet } from '../../src/sim/fleet';
+
+const snmpConfigNode = require('../../src/snmp-config');
+const bulkwalkNode = require('../../src/snmp-bulkwalk');
+const counterRateNode = require('../../src/counter-rate');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+const T0 = Date.UTC(2025, 5, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Loads the file context store configured in helper.settings before the flows start. */
+const loadContextStores = () => (helper as any)._redNodes.loadContextsPlugin();
+
+/**
+ * Stops Node-RED as its shutdown does: flows stop (nodes write their state on close),
+ * then the context stores close (the file store flushes). The file store is then
+ * detached so helper.unload()'s context clean-up (which deletes the context of every
+ * node not in a flow) cannot touch the files, as a real restart would not.
+ */
+async function stopNodeRed(): Promise<void> {
+  await (helper as any)._redNodes.stopFlows();
+  await (helper as any)._redNodes.closeContextsPlugin();
+  (helper as any)._context.init({});
+  await helper.unload();
+}
+
+function rateFlow(props: Record<string, unknown> = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'cr', type: 'counter-rate', z: 'tab', name: '', x: 300, y: 100, width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['out']], ...props },
+    { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'catcher', type: 'catch', z: 'tab', x: 100, y: 300, scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
+
+/** A walk message as snmp-bulkwalk sends it, for tests that need exact control of time. */
+function walkMsg(octets: bigint, time: number, topic = 'r1') {
+  return {
+    topic,
+    payload: [{ index: '1', ifDescr: 'eth0', ifHCInOctets: Number(octets) }],
+    types: { ifDescr: 'OctetString', ifHCInOctets: 'Counter64' },
+    varbinds: [{ oid: '1.3.6.1.2.1.31.1.1.1.6.1', name: 'IF-MIB::ifHCInOctets.1', type: 'Counter64', value: Number(octets), exact: octets.toString() }],
+    snmp: { time, elapsedMs: 3, version: '2c' },
+  };
+}
+
+describe('counter-rate node', function () {
+  this.timeout(30000);
+
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  describe('against the simulator', () => {
+    let fleet: Fleet;
+    before(async () => {
+      // Interface 2 runs at 900 Mb/s on its 1 Gb/s link; the others at 8 Mb/s.
+      fleet = await startFleet({ count: 2, interfaces: 4, rate: (_d, ifIndex) => (ifIndex === 2 ? 900e6 / 8 : 1e6) });
+    });
+    after(async () => {
+      await fleet.close();
+    });
+
+    function walkFlow() {
+      return [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'cfg', type: 'snmp-config', z: 'tab', version: '2c', timeout: 1000, retries: 0, inventory: fleet.inventoryText() },
+        { id: 'walk', type: 'snmp-bulkwalk', z: 'tab', x: 100, y: 100, snmp: 'cfg', oids: 'sysUpTime.0\nifDescr\nifHighSpeed\nifHCInOctets\nifInOctets\nifCounterDiscontinuityTime', nonRepeaters: 1, wires: [['cr'], ['failures']] },
+        { id: 'cr', type: 'counter-rate', z: 'tab', x: 300, y: 100, width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab' },
+        { id: 'failures', type: 'helper', z: 'tab' },
+      ];
+    }
+
+    async function poll(out: ReturnType<typeof collect>, n: number): Promise<any[]> {
+      helper.getNode('walk').receive({ payload: 'tick' });
+      const msgs = await out.wait(n);
+      return msgs.slice(n - fleet.devices.length, n);
+    }
+
+    // Rates here are measured over real time between polls, so a busy machine shifts them
+    // by a few percent; the exactness of the arithmetic is the unit tests' job.
+    it('turns the walked counters into bit rates that match the simulated traffic', async () => {
+      await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode], walkFlow(), { cfg: { community: 'public' } });
+      const out = collect('out');
+      const statuses: any[] = [];
+      helper.getNode('cr').on('call:status', (c: any) => statuses.push(c.args[0]));
+      const first = await poll(out, 2);
+      for (const m of first) {
+        assert.deepEqual(Object.keys(m.payload[0]).sort(), ['ifDescr', 'ifHighSpeed', 'ifCounterDiscontinuityTime', 'ifIndex', 'index'].sort(), 'first poll: no rates, tags kept');
+        assert.equal(m.counterEvents, undefined);
+      }
+      await sleep(2000);
+      const second = await poll(out, 4);
+      for (const m of second) {
+        const rows = m.payload;
+        assert.equal(rows.length, 4);
+        const bps = rows[1].ifHCInOctets;
+        assert.ok(Math.abs(bps - 900e6) / 900e6 < 0.15, `ifIndex 2 at ${bps} b/s`);
+        assert.ok(Math.abs(rows[1].ifInOctets - 900e6) / 900e6 < 0.15, 'Counter32 agrees');
+        assert.ok(Math.abs(rows[0].ifHCInOctets - 8e6) / 8e6 < 0.15, `ifIndex 1 at ${rows[0].ifHCInOctets} b/s`);
+        assert.equal(rows[0].ifDescr, 'GigabitEthernet0/1');
+        assert.equal(rows[0].ifHighSpeed, 1000);
+      }
+      await sleep(200);
+      assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: 'counter-rate.status.series' }, 'RED._ of the test helper returns the key');
+      assert.equal(helper.getNode('cr').context().get('counterRate').devices['sim-0000'] !== undefined, true);
+    });
+
+    it('sees a reboot (sysUpTime) and a counter reset (ifCounterDiscontinuityTime) as resets, not rates', async () => {
+      await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode], walkFlow(), { cfg: { community: 'public' } });
+      const out = collect('out');
+      await poll(out, 2);
+      await sleep(300);
+      await poll(out, 4);
+      fleet.device(0).reboot();
+      fleet.device(1).resetCounters();
+      await sleep(1200);
+      const after = await poll(out, 6);
+      const rebooted = after.find((m) => m.topic === fleet.devices[0].name);
+      const reset = after.find((m) => m.topic === fleet.devices[1].name);
+      assert.deepEqual(rebooted.counterEvents.map((e: any) => [e.kind, e.reason]), [['reset', 'uptime']]);
+      assert.ok(rebooted.payload.every((r: any) => !('ifHCInOctets' in r) && !('ifInOctets' in r)), 'no rate across a reboot');
+      assert.deepEqual(reset.counterEvents.map((e: any) => [e.kind, e.reason, e.index]), [1, 2, 3, 4].map((i) => ['reset', 'discontinuity', String(i)]));
+      assert.ok(reset.payload.every((r: any) => !('ifHCInOctets' in r)));
+      await sleep(2000);
+      const resumed = await poll(out, 8);
+      for (const m of resumed) assert.ok(Math.abs(m.payload[1].ifHCInOctets - 900e6) / 900e6 < 0.15, `rates resume: ${JSON.stringify(m)}`);
+    });
+  });
+
+  it('keeps its counters in a file context store across a Node-RED stop and start', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'counter-rate-ctx-'));
+    try {
+      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } });
+      const flow = rateFlow({ store: 'file', scale: '1' });
+      await helper.load([counterRateNode, catchNode, loadContextStores], flow);
+      let out = collect('out');
+      const big = 2n ** 62n + 7n;
+      helper.getNode('cr').receive(walkMsg(big, T0));
+      await out.wait(1);
+      await stopNodeRed();
+
+      const files = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String);
+      const file = files.find((f) => f.endsWith('cr.json'));
+      assert.ok(file, `context file written: ${files.join(', ')}`);
+      const saved = JSON.parse(fs.readFileSync(path.join(dir, 'context', file!), 'utf8'));
+      assert.deepEqual(saved.counterRate.devices.r1.r['1'].ifHCInOctets, [big.toString(), T0], 'exact value as a decimal string');
+
+      await helper.load([counterRateNode, catchNode, loadContextStores], flow);
+      out = collect('out');
+      helper.getNode('cr').receive(walkMsg(big + 12_345n, T0 + 5000));
+      const [m] = await out.wait(1);
+      assert.equal(m.payload[0].ifHCInOctets, 2469, 'the first message after the restart already has an exact rate');
+    } finally {
+      helper.settings({ contextStorage: {} });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rates a late message by its poll time, not its arrival', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow({ scale: '1' }));
+    const out = collect('out');
+    const now = Date.now();
+    helper.getNode('cr').receive(walkMsg(1000n, now - 70_000));
+    helper.getNode('cr').receive(walkMsg(11_000n, now - 60_000)); // polled 60 s ago, arriving now
+    const msgs = await out.wait(2);
+    assert.equal(msgs[1].payload[0].ifHCInOctets, 1000, '10,000 octets over the 10 s between polls');
+  });
+
+  it('passes poll failures through and sends bad input to Catch without stopping', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow());
+    const out = collect('out');
+    const caught = collect('caught');
+    const node = helper.getNode('cr');
+    const failure = { topic: 'r1', payload: null, error: { code: 'timeout', message: 'no answer', source: { id: 'w', type: 'snmp-bulkwalk' } } };
+    node.receive(failure);
+    node.receive({ payload: [{ index: '1', x: 1 }] }); // no topic
+    node.receive({ topic: 'r1', payload: 'not a table' });
+    node.receive({ topic: 'r1', payload: 42 });
+    node.receive({ topic: '<script>', payload: [{ index: '1', ifHCInOctets: 'NaN' }], types: { ifHCInOctets: 'Counter64' }, snmp: { time: T0 } });
+    node.receive({ ...walkMsg(5n, T0), topic: '__proto__' });
+    const msgs = await out.wait(3);
+    const errs = await caught.wait(3);
+    assert.deepEqual(msgs[0], { ...failure, _msgid: msgs[0]._msgid });
+    assert.deepEqual(msgs[1].counterEvents.map((e: any) => e.kind), ['bad-value']);
+    assert.deepEqual(errs.map((e) => e.error.message), ['Error: counter-rate.errors.no-topic', 'Error: counter-rate.errors.bad-payload', 'Error: counter-rate.errors.bad-payload']);
+    assert.ok(errs.every((e) => e.error.source.id === 'cr'));
+  });
+
+  it('warns once when msg.snmp.time is missing and rates by arrival time', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow({ scale: '1' }));
+    const out = collect('out');
+    const node = helper.getNode('cr');
+    node.receive({ topic: 'r1', payload: { rx: 100 } });
+    await sleep(50);
+    node.receive({ topic: 'r1', payload: { rx: 200 } });
+    const msgs = await out.wait(2);
+    assert.ok(msgs[1].payload.rx > 0 && Number.isFinite(msgs[1].payload.rx));
+    const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'counter-rate.warn.no-time');
+    assert.equal(warns.length, 1);
+  });
+
+  it('updates its status once for a burst of messages', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow());
+    const out = collect('out');
+    const node = helper.getNode('cr');
+    await nextStatus('cr', (s) => s.fill === 'green').catch(() => undefined);
+    await sleep(1100);
+    const statuses: any[] = [];
+    node.on('call:status', (c: any) => statuses.push(c.args[0]));
+    // 30 devices, 10 polls each; every counter decreases once (a reset), which changes the
+    // status text from "N series" to "N series · M resets" (the helper's RED._ gives keys).
+    for (let i = 0; i < 300; i++) node.receive(walkMsg(BigInt(i === 150 ? 0 : i * 1000), T0 + i * 1000, `d${i % 30}`));
+    await out.wait(300);
+    await sleep(1300);
+    assert.equal(statuses.length, 1, JSON.stringify(statuses));
+    assert.deepEqual(statuses[0], { fill: 'green', shape: 'dot', text: 'counter-rate.status.series-resets' });
+  });
+
+  it('reports a bad configuration once with a red ring and drops input', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow({ scale: '-8' }));
+    const node = helper.getNode('cr');
+    const errors = helper.log().args.filter((a: any[]) => a[0]?.level === 20 && a[0]?.msg === 'counter-rate.errors.bad-property');
+    assert.equal(errors.length, 1);
+    const caught = collect('caught');
+    node.receive(walkMsg(1n, T0));
+    await sleep(100);
+    assert.equal(caught.msgs.length, 0);
+  });
+
+  it('leaks no timer across 50 redeploys', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow());
+    await sleep(200);
+    const before = activeTimers();
+    for (let i = 0; i < 50; i++) {
+      await helper.setFlows(rateFlow({ expire: String(100 + i) }), 'nodes');
+      helper.getNode('cr').receive(walkMsg(BigInt(i), T0 + i));
+    }
+    await sleep(1500);
+    assert.ok(activeTimers() <= before + 1, `timers ${before} → ${activeTimers()}`);
+  });
+});

@@ -1,0 +1,272 @@
+/**
+ * threshold-alert through node-red-node-test-helper: the whole pipeline
+ * snmp-bulkwalk → counter-rate → threshold-alert against the simulator (a 900 Mb/s
+ * interface on a 1 Gb/s link fires once and resolves once; a hostile ifAlias arrives
+ * escaped in the Slack body; a dead device pages once via output 2), state in a real
+ * file context store across a Node-RED stop/start, silences, status, Catch, redeploys.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { helper, collect, logText } from '../support/flow';
+import { activeTimers } from '../support/handles';
+import { startFleet, type Fleet } from '../../src/sim/fleet';
+import { treeFor } from '../../src/sim/tree';
+
+const snmpConfigNode = require('../../src/snmp-config');
+const bulkwalkNode = require('../../src/snmp-bulkwalk');
+const counterRateNode = require('../../src/counter-rate');
+const alertNode = require('../../src/threshold-alert');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> @here';
+const T0 = Date.UTC(2025, 5, 1);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const UTIL_RULE = { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '800000000', clear: '500000000', for: '0', keepFiringFor: '0', severity: 'critical', summary: '{{device}} {{ifDescr}} ({{ifAlias}}) at {{value}} b/s' };
+const DOWN_RULE = { kind: 'device-down', name: 'DeviceDown', for: '0', severity: 'critical', summary: '' };
+
+const loadContextStores = () => (helper as any)._redNodes.loadContextsPlugin();
+
+/** Node-RED's shutdown order (see test/flow/counter-rate.test.ts for why the store is detached). */
+async function stopNodeRed(): Promise<void> {
+  await (helper as any)._redNodes.stopFlows();
+  await (helper as any)._redNodes.closeContextsPlugin();
+  (helper as any)._context.init({});
+  await helper.unload();
+}
+
+/** All status objects a node has shown since it was created (the helper spies Node.prototype.status). */
+function statusesOf(id: string): any[] {
+  return (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === id).map((c: any) => c.args[0]);
+}
+
+function alertFlow(props: Record<string, unknown> = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'ta', type: 'threshold-alert', z: 'tab', name: '', x: 300, y: 100, rules: [UTIL_RULE, DOWN_RULE], repeat: '0', nodata: 'resolve', nodataAfter: '3', format: 'alert', store: '', wires: [['out']], ...props },
+    { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'catcher', type: 'catch', z: 'tab', x: 100, y: 300, scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
+
+function rowsMsg(bps: number, time: number, topic = 'core-1', alias = 'uplink') {
+  return { topic, payload: [{ index: '2', ifDescr: 'Gi0/2', ifAlias: alias, ifHCInOctets: bps }], device: { host: '127.0.0.1', port: 161, name: topic, labels: { site: 'ams' } }, snmp: { time, elapsedMs: 2, version: '2c' } };
+}
+
+describe('threshold-alert node', function () {
+  this.timeout(40000);
+
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  describe('snmp-bulkwalk → counter-rate → threshold-alert against the simulator', () => {
+    const INTERFACES = 5; // a tree of its own, so the hostile ifAlias stays in this test
+    let fleet: Fleet;
+    let savedAlias: Buffer;
+    before(async () => {
+      const tree = treeFor(INTERFACES);
+      savedAlias = tree.ifStatic[1].alias;
+      tree.ifStatic[1].alias = Buffer.from(HOSTILE);
+      fleet = await startFleet({ count: 1, interfaces: INTERFACES, rate: (_d, ifIndex) => (ifIndex === 2 ? 900e6 / 8 : 1e6) });
+    });
+    after(async () => {
+      treeFor(INTERFACES).ifStatic[1].alias = savedAlias;
+      await fleet.close();
+    });
+
+    function pipeline() {
+      // A wide hysteresis band: rates measured over real time on a busy machine wobble.
+      const rules = [{ ...UTIL_RULE, clear: '300000000' }, DOWN_RULE];
+      return [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'cfg', type: 'snmp-config', z: 'tab', version: '2c', timeout: 300, retries: 0, inventory: fleet.inventoryText() },
+        { id: 'walk', type: 'snmp-bulkwalk', z: 'tab', x: 100, y: 100, snmp: 'cfg', oids: 'sysUpTime.0\nifDescr\nifAlias\nifHighSpeed\nifHCInOctets', nonRepeaters: 1, wires: [['cr'], ['slack', 'alert']] },
+        { id: 'cr', type: 'counter-rate', z: 'tab', x: 200, y: 100, width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['slack', 'alert']] },
+        { id: 'slack', type: 'threshold-alert', z: 'tab', x: 300, y: 100, rules, repeat: '0', nodata: 'resolve', nodataAfter: '3', format: 'slack', store: '', wires: [['slackOut']] },
+        { id: 'alert', type: 'threshold-alert', z: 'tab', x: 300, y: 200, rules, repeat: '0', nodata: 'resolve', nodataAfter: '3', format: 'alert', store: '', wires: [['alertOut']] },
+        { id: 'slackOut', type: 'helper', z: 'tab' },
+        { id: 'alertOut', type: 'helper', z: 'tab' },
+      ];
+    }
+
+    async function cycles(n: number, gapMs = 1000): Promise<void> {
+      for (let i = 0; i < n; i++) {
+        helper.getNode('walk').receive({ payload: 'tick' });
+        await sleep(gapMs);
+      }
+    }
+
+    it('a 900 Mb/s interface on a 1 Gb/s link fires one alert and resolves once when it drops; its hostile ifAlias arrives escaped', async () => {
+      await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode, alertNode], pipeline(), { cfg: { community: 'public' } });
+      const slackOut = collect('slackOut');
+      const alertOut = collect('alertOut');
+      await cycles(5);
+      assert.equal(alertOut.msgs.length, 1, JSON.stringify(alertOut.msgs.map((m) => m.payload)));
+      const fired = alertOut.msgs[0].payload;
+      assert.equal(fired.status, 'firing');
+      assert.equal(fired.alertname, 'HighUtilization');
+      assert.equal(fired.device, 'sim-0000');
+      assert.equal(fired.instance, '2');
+      assert.ok(Math.abs(fired.value - 900e6) / 900e6 < 0.15, `rate ${fired.value}`);
+      assert.ok(fired.summary.includes(HOSTILE), 'the generic alert carries the raw text (JSON escapes itself)');
+
+      assert.equal(slackOut.msgs.length, 1);
+      const body = slackOut.msgs[0].payload;
+      const all = JSON.stringify(body);
+      assert.ok(!all.includes('<!channel>') && !all.includes('<@U024BE7LH>') && !all.includes('<script>'), all);
+      assert.ok(body.blocks[0].text.text.includes('&lt;!channel&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; &lt;@U024BE7LH&gt; @\u2060here'), body.blocks[0].text.text);
+      assert.ok(body.text.length <= 3000 && body.blocks.length === 3);
+      assert.equal(slackOut.msgs[0].alert.fingerprint, fired.fingerprint);
+
+      fleet.device(0).linkDown(2);
+      await cycles(4);
+      assert.deepEqual(alertOut.msgs.map((m) => m.payload.status), ['firing', 'resolved']);
+      assert.equal(alertOut.msgs[1].payload.fingerprint, fired.fingerprint);
+      assert.equal(alertOut.msgs[1].payload.startsAt, fired.startsAt);
+      assert.match(slackOut.msgs[1].payload.text, /^RESOLVED: HighUtilization on sim-0000 2/);
+      assert.equal(slackOut.msgs.length, 2);
+      fleet.device(0).linkUp(2);
+    });
+
+    it('a device that stops answering pages once (output 2 of snmp-bulkwalk) and resolves once', async () => {
+      await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode, alertNode], pipeline(), { cfg: { community: 'public' } });
+      const alertOut = collect('alertOut');
+      await cycles(3, 400);
+      const before = alertOut.msgs.length;
+      fleet.device(0).setSilent(true);
+      await cycles(4, 500);
+      fleet.device(0).setSilent(false);
+      await cycles(3, 400);
+      const down = alertOut.msgs.slice(before).filter((m) => m.payload.alertname === 'DeviceDown');
+      assert.deepEqual(down.map((m) => m.payload.status), ['firing', 'resolved']);
+      assert.equal(down[0].payload.value, 'timeout');
+      assert.match(down[0].payload.summary, /^sim-0000 does not answer: /);
+    });
+  });
+
+  it('resumes firing alerts from a file context store after a stop/start without re-announcing them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threshold-alert-ctx-'));
+    try {
+      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } });
+      const flow = alertFlow({ store: 'file' });
+      await helper.load([alertNode, catchNode, loadContextStores], flow);
+      let out = collect('out');
+      helper.getNode('ta').receive(rowsMsg(900e6, T0));
+      await out.wait(1);
+      assert.equal(out.msgs[0].payload.status, 'firing');
+      await stopNodeRed();
+
+      const files = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String);
+      assert.ok(files.some((f) => f.endsWith('ta.json')), files.join(', '));
+
+      await helper.load([alertNode, catchNode, loadContextStores], flow);
+      out = collect('out');
+      await sleep(200);
+      assert.deepEqual(statusesOf('ta').at(-1), { fill: 'red', shape: 'ring', text: 'threshold-alert.status.counts' }, 'firing right after the start');
+      helper.getNode('ta').receive(rowsMsg(950e6, T0 + 60_000));
+      await sleep(200);
+      assert.equal(out.msgs.length, 0, 'no second firing after the restart');
+      helper.getNode('ta').receive(rowsMsg(100e6, T0 + 120_000));
+      const [resolved] = await out.wait(1);
+      assert.equal(resolved.payload.status, 'resolved');
+      assert.equal(resolved.payload.startsAt, new Date(T0).toISOString(), 'the same alert');
+    } finally {
+      helper.settings({ contextStorage: {} });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('silences by control message: muted firing is announced when the silence is lifted', async () => {
+    await helper.load([alertNode, catchNode], alertFlow());
+    const out = collect('out');
+    const node = helper.getNode('ta');
+    node.receive({ silence: { device: 'core-1', duration: '1h', comment: 'maintenance' } });
+    node.receive(rowsMsg(900e6, T0));
+    node.receive(rowsMsg(900e6, T0, 'core-2'));
+    await out.wait(1);
+    await sleep(100);
+    assert.deepEqual(out.msgs.map((m) => m.payload.device), ['core-2']);
+    node.receive({ silence: { device: 'core-1', duration: 0 } });
+    await out.wait(2);
+    assert.deepEqual([out.msgs[1].payload.device, out.msgs[1].payload.status], ['core-1', 'firing']);
+  });
+
+  it('shows pending (yellow), firing (red ring) and all clear (green)', async () => {
+    const pendingRule = { ...UTIL_RULE, for: '5m' };
+    await helper.load([alertNode, catchNode], alertFlow({ rules: [pendingRule] }));
+    const node = helper.getNode('ta');
+    await sleep(150);
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'green', shape: 'dot', text: 'threshold-alert.status.clear' });
+    node.receive(rowsMsg(900e6, T0));
+    await sleep(1200);
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'yellow', shape: 'ring', text: 'threshold-alert.status.pending' });
+    node.receive(rowsMsg(900e6, T0 + 300_000));
+    await sleep(1200);
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'red', shape: 'ring', text: 'threshold-alert.status.counts' });
+    node.receive(rowsMsg(100e6, T0 + 360_000));
+    await sleep(1200);
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'green', shape: 'dot', text: 'threshold-alert.status.clear' });
+  });
+
+  it('sends bad input to Catch and carries on', async () => {
+    await helper.load([alertNode, catchNode], alertFlow());
+    const out = collect('out');
+    const caught = collect('caught');
+    const node = helper.getNode('ta');
+    node.receive({ payload: [{ index: '1', ifHCInOctets: 9e8 }] });
+    node.receive({ silence: { device: 'x' } });
+    node.receive({ silence: 'everything' });
+    node.receive({ topic: 'r1', payload: [{ index: '1', ifHCInOctets: 'very high' }] });
+    node.receive({ topic: '__proto__', payload: [{ index: '1', ifHCInOctets: 9e8 }] });
+    const errs = await caught.wait(3);
+    assert.deepEqual(errs.map((e) => e.error.message.replace(/^Error: /, '').split(':')[0]), ['threshold-alert.errors.no-topic', 'msg.silence needs until or duration', 'msg.silence must be an object']);
+    const [fired] = await out.wait(1);
+    assert.equal(fired.payload.device, '__proto__');
+    await sleep(50);
+    const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.not-comparable');
+    assert.equal(warns.length, 1);
+  });
+
+  it('fills the PagerDuty routing_key from the credential (an env variable named there), never from the flow', async () => {
+    process.env.PD_FLOW_TEST_KEY = 'R0uting-Key-From-Env';
+    try {
+      const flow = alertFlow({ format: 'pagerduty' });
+      await helper.load([alertNode, catchNode], flow, { ta: { routingKey: '${PD_FLOW_TEST_KEY}' } });
+      const out = collect('out');
+      helper.getNode('ta').receive(rowsMsg(900e6, T0));
+      helper.getNode('ta').receive(rowsMsg(100e6, T0 + 60_000));
+      const [trigger, resolve] = await out.wait(2);
+      assert.equal(trigger.payload.routing_key, 'R0uting-Key-From-Env');
+      assert.equal(trigger.payload.event_action, 'trigger');
+      assert.equal(resolve.payload.event_action, 'resolve');
+      assert.equal(resolve.payload.dedup_key, trigger.payload.dedup_key);
+      assert.ok(!JSON.stringify(flow).includes('R0uting'), 'not in the flow');
+      assert.ok(!logText().includes('R0uting'), 'not in the log');
+    } finally {
+      delete process.env.PD_FLOW_TEST_KEY;
+    }
+  });
+
+  it('reports a bad rule once with a red ring', async () => {
+    await helper.load([alertNode, catchNode], alertFlow({ rules: [{ ...UTIL_RULE, op: '=>' }] }));
+    const errors = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.errors.bad-property');
+    assert.equal(errors.length, 1);
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'red', shape: 'ring', text: 'threshold-alert.status.bad-config' });
+  });
+
+  it('leaks no timer across 50 redeploys', async () => {
+    await helper.load([alertNode, catchNode], alertFlow());
+    await sleep(200);
+    const before = activeTimers();
+    for (let i = 0; i < 50; i++) {
+      await helper.setFlows(alertFlow({ repeat: String(60 + i) }), 'nodes');
+      helper.getNode('ta').receive(rowsMsg(900e6, T0 + i));
+    }
+    await sleep(1500);
+    assert.ok(activeTimers() <= before + 1, `timers ${before} → ${activeTimers()}`);
+  });
+});
