@@ -36,6 +36,8 @@ export class PooledSession {
   session: any;
   lastUsed: number;
   busy = 0;
+  /** Every host|port spelling that resolved to this agent (e.g. "localhost" and "127.0.0.1"). */
+  readonly aliases = new Set<string>();
   /** Datagrams from this agent since it was taken that net-snmp could not parse. */
   malformedSinceTake = 0;
   /** Datagrams from this agent since it was taken that answered no pending request. */
@@ -86,11 +88,17 @@ export function netSnmpVersion(version: SnmpProfile['version']): number {
   return version === '1' ? snmp.Version1 : version === '2c' ? snmp.Version2c : snmp.Version3;
 }
 
-function canonicalAddress(address: string): string {
-  // rinfo.address is canonical ("::1"); make a typed "0:0::1" match it
-  if (net.isIPv6(address)) {
-    const sock = new net.SocketAddress({ address, family: 'ipv6' });
-    return sock.address;
+/**
+ * The form rinfo.address takes for a reply from `address`: compressed lower-case IPv6
+ * ("0:0::1" → "::1"), keeping a link-local zone ("fe80::1%eth0"), which
+ * net.SocketAddress would drop.
+ */
+export function canonicalAddress(address: string): string {
+  const zoneAt = address.indexOf('%');
+  const base = zoneAt >= 0 ? address.slice(0, zoneAt) : address;
+  if (net.isIPv6(base)) {
+    const canonical = new net.SocketAddress({ address: base, family: 'ipv6' }).address;
+    return zoneAt >= 0 ? `${canonical}${address.slice(zoneAt)}` : canonical;
   }
   return address;
 }
@@ -122,8 +130,9 @@ export class SessionPool {
     this.sweepTimer.unref();
   }
 
+  /** Open sessions (an agent reached under two spellings counts once). */
   get size(): number {
-    return this.sessions.size;
+    return this.byRoute.size;
   }
 
   /** The device's IP address: literal as is, a host name looked up once per session. */
@@ -170,7 +179,19 @@ export class SessionPool {
       s.lastUsed = this.now();
       return s;
     }
+    // Two spellings of one agent (a name and its address, two DNS aliases) must share a
+    // session: replies are routed by source address, so two sessions would steal each
+    // other's answers.
+    const same = this.byRoute.get(routeKey(address, device.port));
+    if (same && !same.closed) {
+      same.aliases.add(key);
+      this.sessions.set(key, same);
+      same.busy++;
+      same.lastUsed = this.now();
+      return same;
+    }
     s = new PooledSession(key, address, device, this.now());
+    s.aliases.add(key);
     s.session = this.createSession(s);
     this.sessions.set(key, s);
     this.byRoute.set(s.routeKey, s);
@@ -240,16 +261,16 @@ export class SessionPool {
   }
 
   private evictOverflow(): void {
-    if (this.sessions.size <= this.maxSessions) return;
-    const idle = [...this.sessions.values()].filter((s) => s.busy === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    if (this.byRoute.size <= this.maxSessions) return;
+    const idle = [...this.byRoute.values()].filter((s) => s.busy === 0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const s of idle) {
-      if (this.sessions.size <= this.maxSessions) break;
+      if (this.byRoute.size <= this.maxSessions) break;
       this.remove(s);
     }
   }
 
   private remove(s: PooledSession): void {
-    if (this.sessions.get(s.key) === s) this.sessions.delete(s.key);
+    for (const alias of s.aliases) if (this.sessions.get(alias) === s) this.sessions.delete(alias);
     if (this.byRoute.get(s.routeKey) === s) this.byRoute.delete(s.routeKey);
     s.close();
     this.stats.closed++;
@@ -259,7 +280,7 @@ export class SessionPool {
   sweep(): number {
     const cutoff = this.now() - this.idleMs;
     let n = 0;
-    for (const s of [...this.sessions.values()]) {
+    for (const s of [...this.byRoute.values()]) {
       if (s.busy === 0 && s.lastUsed < cutoff) {
         this.remove(s);
         n++;
@@ -274,7 +295,7 @@ export class SessionPool {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
-    for (const s of [...this.sessions.values()]) this.remove(s);
+    for (const s of [...this.byRoute.values()]) this.remove(s);
     this.mux.close();
   }
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { buildProfile } from '../../src/lib/config';
-import { SessionPool } from '../../src/lib/session-pool';
+import { SessionPool, canonicalAddress } from '../../src/lib/session-pool';
 import { pollGet } from '../../src/lib/poller';
 import { startFakeAgent } from '../support/fake-agent';
 
@@ -72,6 +72,36 @@ describe('session pool', function () {
       pool.close();
       await agent.close();
     }
+  });
+
+  it('shares one session between two spellings of the same agent', async () => {
+    const agent = await startFakeAgent('valid');
+    const profile = buildProfile({ version: '2c', timeout: 400, retries: 0 }, { community: 'public' });
+    const pool = new SessionPool(profile);
+    try {
+      const oids = ['1.3.6.1.2.1.1.3.0'];
+      for (let round = 0; round < 3; round++) {
+        const [byName, byAddress] = await Promise.all([
+          pollGet({ pool, profile }, { host: 'localhost', port: agent.port, name: 'by-name', labels: {} }, oids),
+          pollGet({ pool, profile }, { host: '127.0.0.1', port: agent.port, name: 'by-address', labels: {} }, oids),
+        ]);
+        assert.ok(byName.ok && byAddress.ok, `round ${round}: both spellings answer`);
+        assert.equal(byName.device.name, 'by-name');
+        assert.equal(byAddress.device.name, 'by-address');
+      }
+      assert.equal(pool.size, 1);
+      assert.equal(pool.stats.created, 1);
+    } finally {
+      pool.close();
+      await agent.close();
+    }
+  });
+
+  it('writes addresses the way replies carry them, keeping a link-local zone', () => {
+    assert.equal(canonicalAddress('0:0:0:0:0:0:0:1'), '::1');
+    assert.equal(canonicalAddress('FE80:0::FC:FF:FE00:1%eth0'), 'fe80::fc:ff:fe00:1%eth0');
+    assert.equal(canonicalAddress('2001:DB8::5'), '2001:db8::5');
+    assert.equal(canonicalAddress('192.0.2.1'), '192.0.2.1');
   });
 
   it('reports a host name that does not resolve as unreachable', async () => {
