@@ -21,7 +21,7 @@ export function setupPollNode(RED: NodeAPI, node: Node, type: string, configId: 
   } catch (err) {
     const message = (err as Error).message;
     node.error(RED._(`${type}.errors.bad-property`, { error: message }));
-    node.status({ fill: 'red', shape: 'ring', text: `${type}.status.bad-config` });
+    node.status({ fill: 'red', shape: 'ring', text: `${type}.status.bad-property` });
     node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(message)));
     return;
   }

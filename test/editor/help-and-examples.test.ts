@@ -1,0 +1,243 @@
+/**
+ * The rest of what a user meets in the editor, in Debian's Chromium against a real
+ * Node-RED process: the help sidebar for every node of the pack (Node-RED's help style
+ * guide), labels that say what a node does, statuses that read as sentences when
+ * something is wrong, walk completion, and Import → Examples for every file in examples/.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
+import { coveredNodeTypes, launchBrowser, openEditor, screenshot } from './editor-support';
+
+const TAB = 'f1';
+// Deployed before the editor opens: nodes that are red for a reason the status must name.
+const FLOWS: FlowNode[] = [
+  { id: TAB, type: 'tab', label: 'Flow 1' },
+  { id: 'cfg-v3-nouser', type: 'snmp-config', name: 'broken v3', version: '3', user: '', securityLevel: 'noAuthNoPriv' },
+  { id: 'get-noconfig', type: 'snmp-get', z: TAB, name: '', snmp: '', oids: 'sysName.0', x: 160, y: 80, wires: [[], []] },
+  { id: 'get-badconfig', type: 'snmp-get', z: TAB, name: 'core routers', snmp: 'cfg-v3-nouser', oids: 'sysName.0', x: 160, y: 160, wires: [[], []] },
+  { id: 'walk-x', type: 'snmp-bulkwalk', z: TAB, name: '', snmp: 'cfg-v3-nouser', oids: 'IF-MIB::ifXTable', x: 460, y: 80, wires: [[], []] },
+  { id: 'walk-more', type: 'snmp-bulkwalk', z: TAB, name: '', snmp: 'cfg-v3-nouser', oids: 'ifDescr\nifHCInOctets\nifHCOutOctets', x: 460, y: 160, wires: [[], []] },
+];
+
+interface HelpSummary {
+  title: string;
+  firstTag: string;
+  firstText: string;
+  headings: string[];
+  ports: number;
+  messageProperties: number;
+  text: string;
+}
+
+describe('editor: help, labels, statuses and examples', function () {
+  this.timeout(60000);
+  let red: NodeRed | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let pageErrors: string[] = [];
+
+  before(async () => {
+    red = await startNodeRed({ flows: FLOWS });
+    browser = await launchBrowser();
+    ({ page, pageErrors } = await openEditor(browser, red.url));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+  });
+
+  afterEach(function () {
+    if (pageErrors.length > 0 && this.currentTest?.state === 'passed') {
+      (this.test as unknown as { error(err: Error): void }).error(new Error(`editor script errors: ${pageErrors.splice(0).join('\n')}`));
+    }
+  });
+
+  async function help(type: string): Promise<HelpSummary> {
+    await page.evaluate((t) => (window as any).RED.sidebar.help.show(t), type);
+    const panel = page.locator('.red-ui-sidebar-help-stack .red-ui-help .red-ui-help');
+    await panel.locator('h3').first().waitFor();
+    return panel.evaluate((el) => {
+      const body = el.querySelector('.red-ui-text-bidi-aware') ?? el;
+      const first = body.firstElementChild as HTMLElement;
+      return {
+        title: (el.parentElement!.querySelector('h1, .red-ui-help-title')?.textContent ?? '').trim(),
+        firstTag: first.tagName,
+        firstText: (first.textContent ?? '').trim(),
+        headings: Array.from(body.querySelectorAll('h3')).map((h) => (h.textContent ?? '').trim()),
+        ports: body.querySelectorAll('ol.node-ports > li').length,
+        messageProperties: body.querySelectorAll('dl.message-properties').length,
+        text: body.textContent ?? '',
+      };
+    });
+  }
+
+  for (const type of coveredNodeTypes()) {
+    it(`shows help for ${type} in the help sidebar, as the help style guide lays it out`, async () => {
+      const h = await help(type);
+      const def = await page.evaluate((t) => { const d = (window as any).RED.nodes.getType(t); return { category: d.category, outputs: d.outputs ?? 0, inputs: d.inputs ?? 0 }; }, type);
+      assert.equal(h.firstTag, 'P', 'starts with the one-sentence summary the palette tooltip shows');
+      assert.ok(h.firstText.length > 20, 'the summary says something');
+      if (def.category === 'config') {
+        assert.deepEqual(h.headings.filter((x) => ['Inputs', 'Outputs'].includes(x)), [], 'a config node has no messages');
+        assert.deepEqual(h.headings.filter((x) => ['Details', 'References'].includes(x)), ['Details', 'References']);
+      } else {
+        assert.deepEqual(h.headings, ['Inputs', 'Outputs', 'Details', 'References']);
+        assert.ok(h.messageProperties >= 2, 'inputs and outputs list message properties');
+        if (def.outputs > 1) assert.equal(h.ports, def.outputs, 'one ol.node-ports entry per output');
+      }
+      assert.doesNotMatch(h.text, new RegExp(`${type}\\.(label|tip|errors|status)\\.`), 'no raw locale key');
+      const source = await page.evaluate((t) => document.querySelector(`script[data-help-name="${t}"]`)?.innerHTML ?? '', type);
+      assert.doesNotMatch(source, /<\/?(b|i)>/, 'no <b> or <i> (the guide asks for none)');
+      if (type === 'snmp-get') await screenshot(page, 'help-snmp-get', { selector: '#red-ui-sidebar', docs: true });
+    });
+  }
+
+  it('labels nodes by what they do, italic when named, and names both outputs', async () => {
+    const labels = await page.evaluate(() => {
+      const RED = (window as any).RED;
+      const out: Record<string, { label: string; style: string; outputs: string[] }> = {};
+      for (const id of ['get-noconfig', 'get-badconfig', 'walk-x', 'walk-more']) {
+        const n = RED.nodes.node(id);
+        const def = n._def;
+        out[id] = {
+          label: RED.utils.getNodeLabel(n),
+          style: typeof def.labelStyle === 'function' ? def.labelStyle.call(n) : '',
+          outputs: [0, 1].map((i) => def.outputLabels.call(n, i)),
+        };
+      }
+      return out;
+    });
+    assert.deepEqual(labels['get-noconfig'], { label: 'get sysName.0', style: '', outputs: ['results', 'failures'] });
+    assert.deepEqual(labels['get-badconfig'], { label: 'core routers', style: 'node_label_italic', outputs: ['results', 'failures'] });
+    assert.deepEqual(labels['walk-x'], { label: 'walk ifXTable', style: '', outputs: ['results', 'failures'] });
+    assert.equal(labels['walk-more'].label, 'walk ifDescr +2');
+    // what the workspace draws
+    assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable');
+  });
+
+  it('shows red statuses as sentences that say why, not as locale keys', async () => {
+    for (const [id, text] of [['get-noconfig', 'no snmp-config'], ['get-badconfig', 'invalid snmp-config'], ['walk-x', 'invalid snmp-config']]) {
+      const status = await red!.waitForStatus(id, (s) => !!s.text);
+      assert.deepEqual(status, { fill: 'red', shape: 'ring', text }, `runtime status of ${id}`);
+      const shown = page.locator(`[id="${id}"] .red-ui-flow-node-status-label`);
+      await page.waitForFunction(([i, t]) => document.querySelector(`[id="${i}"] .red-ui-flow-node-status-label`)?.textContent === t, [id, text] as const);
+      assert.equal(await shown.textContent(), text);
+    }
+    const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+    await screenshot(page, 'status-red-reasons', { clip: { x: chart.x, y: chart.y, width: 720, height: 230 } });
+  });
+
+  it('completes a table name for snmp-bulkwalk without an instance, and splits a pasted list into rows', async () => {
+    await page.locator('[id="walk-x"] .red-ui-flow-node').dblclick();
+    const rows = page.locator('#node-input-oid-list .snmp-fleet-oid-input');
+    await rows.first().waitFor();
+    assert.equal(await rows.first().inputValue(), 'IF-MIB::ifXTable');
+    await page.locator('.red-ui-editableList-addButton').click();
+    await rows.nth(1).pressSequentially('ifHCIn', { delay: 30 });
+    const suggestion = page.locator('.red-ui-autoComplete-container .snmp-fleet-completion', { hasText: 'ifHCInOctets' }).first();
+    await suggestion.waitFor();
+    await suggestion.click();
+    assert.equal(await rows.nth(1).inputValue(), 'ifHCInOctets', 'a column is walked by its name');
+    await page.waitForFunction(() => /1\.3\.6\.1\.2\.1\.31\.1\.1\.1\.6/.test(document.querySelectorAll('#node-input-oid-list .snmp-fleet-oid-note')[1]?.textContent ?? ''));
+    await screenshot(page, 'snmp-bulkwalk-dialog', { selector: '.red-ui-tray:last-of-type', docs: true });
+
+    // a list pasted into a row becomes one row per line
+    await page.locator('.red-ui-editableList-addButton').click();
+    await rows.nth(2).focus();
+    await rows.nth(2).evaluate((el) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', 'ifInErrors\nifOutErrors # errors, both ways\n');
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    await page.waitForFunction(() => document.querySelectorAll('#node-input-oid-list .snmp-fleet-oid-input').length === 4);
+    assert.deepEqual(await rows.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)), ['IF-MIB::ifXTable', 'ifHCInOctets', 'ifInErrors', 'ifOutErrors']);
+
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-oid-list').waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => (window as any).RED.nodes.node('walk-x').oids), 'IF-MIB::ifXTable\nifHCInOctets\nifInErrors\nifOutErrors');
+    assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable +3');
+  });
+
+  it('lists every example of examples/ under Import → Examples and imports each without unknown nodes', async () => {
+    const files = fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort() : [];
+    const names = files.map((f) => f.replace(/\.json$/, ''));
+    for (const f of files) assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'))), `${f} is a flow (a JSON array)`);
+
+    const openExamples = async () => {
+      await page.evaluate(() => (window as any).RED.actions.invoke('core:show-import-dialog'));
+      await page.locator('#red-ui-tab-red-ui-clipboard-dialog-import-tab-examples a').click();
+      return page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+    };
+    let tree = await openExamples();
+    const folder = tree.locator('.red-ui-treeList-label', { hasText: '@snmp-fleet/node-red-snmp-fleet' });
+    if (names.length === 0) {
+      // Node-RED lists a module only when it has examples
+      assert.equal(await folder.count(), 0);
+      await page.locator('#red-ui-clipboard-dialog-cancel').click();
+      return;
+    }
+    await folder.click();
+    const listed = await folder.locator('xpath=ancestor::li[1]').locator('.red-ui-treeList-label-text').allTextContents();
+    assert.deepEqual(listed.slice(1).map((s) => s.trim()).sort(), names, 'the Examples tree lists exactly the files in examples/');
+    await page.locator('#red-ui-clipboard-dialog-cancel').click();
+
+    for (const name of names) {
+      const tabsBefore: string[] = await page.evaluate(() => { const ids: string[] = []; (window as any).RED.nodes.eachWorkspace((w: any) => ids.push(w.id)); return ids; });
+      tree = await openExamples();
+      await tree.locator('.red-ui-treeList-label', { hasText: '@snmp-fleet/node-red-snmp-fleet' }).click();
+      await tree.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).click();
+      await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
+      const result = await page.evaluate((before) => {
+        const RED = (window as any).RED;
+        const tabs: string[] = [];
+        RED.nodes.eachWorkspace((w: any) => { if (!before.includes(w.id)) tabs.push(w.id); });
+        const bad: string[] = [];
+        let count = 0;
+        RED.nodes.eachNode((n: any) => {
+          if (!tabs.includes(n.z)) return;
+          count++;
+          if (n.type === 'unknown') bad.push(n._orig?.type ?? n.name ?? n.id);
+        });
+        RED.nodes.eachConfig((n: any) => { if (n.type === 'unknown') bad.push(n._orig?.type ?? n.id); });
+        if (tabs[0]) RED.workspaces.show(tabs[0]);
+        return { tabs, count, unknown: bad };
+      }, tabsBefore);
+      assert.equal(result.tabs.length, 1, `${name} comes in as one new flow`);
+      assert.deepEqual(result.unknown, [], `${name} imports without unknown nodes`);
+      assert.ok(result.count > 0, `${name} brought nodes`);
+      // the flow alone, without palette and sidebar, as large as it fits
+      await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', false); RED.menu.setSelected('menu-item-sidebar', false); });
+      await fitFlowInView(result.tabs[0]);
+      // docs/screenshots/example-*.png come from scripts/screenshots.js (a live demo); these are artifacts only
+      await screenshot(page, `import-example-${name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}`);
+      await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', true); RED.menu.setSelected('menu-item-sidebar', true); RED.actions.invoke('core:zoom-reset'); });
+    }
+  });
+
+  /** Deselects, hides notifications and zooms out until the whole flow is in view, for a readable screenshot. */
+  async function fitFlowInView(tab: string): Promise<void> {
+    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+    await page.keyboard.press('Escape');
+    const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+    for (let i = 0; i < 8; i++) {
+      const fits = await page.evaluate(([z, w, h]) => {
+        const RED = (window as any).RED;
+        let maxX = 0;
+        let maxY = 0;
+        for (const n of RED.nodes.filterNodes({ z })) {
+          maxX = Math.max(maxX, (n.x ?? 0) + (n.w ?? 120) / 2);
+          maxY = Math.max(maxY, (n.y ?? 0) + (n.h ?? 30) / 2);
+        }
+        return (maxX + 40) * RED.view.scale() <= w && (maxY + 40) * RED.view.scale() <= h;
+      }, [tab, chart.width, chart.height] as const);
+      if (fits) break;
+      await page.evaluate(() => (window as any).RED.actions.invoke('core:zoom-out'));
+    }
+  }
+});
