@@ -6,6 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { getMib } from './lib/mib-access';
+import { isPersistentStore } from './lib/trap/engine-id';
 import { TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/trap/trap-node';
 
 interface TrapInNodeDef extends NodeDef, TrapInDef {}
@@ -33,6 +34,7 @@ export = function (RED: NodeAPI) {
       contextGet: (key, cb) => node.context().get(key, cb as never),
       contextSet: (key, value, cb) => node.context().set(key, value, cb),
       fallbackMib: () => getMib([], (text) => node.warn(text)),
+      contextPersistent: isPersistentStore((RED.settings as unknown as { contextStorage?: unknown }).contextStorage),
     }, def, configs);
     for (const c of configs) c?.register?.(node);
     engine.start();

@@ -1,7 +1,8 @@
 /**
  * trap-in with snmp-config through node-red-node-test-helper: messages on both
  * outputs, naming from the inventory, status keys, the shared listener and its
- * conflicts, bind failures, the engine ID kept in context, and 50 redeploys of two
+ * conflicts, bind failures, the engine ID kept in context, its boots growing across
+ * restarts on the default memory store (a captured inform refused), and 50 redeploys of two
  * nodes on one port that leave the port free.
  */
 import { strict as assert } from 'assert';
@@ -10,7 +11,10 @@ import { EventEmitter } from 'events';
 import * as sinon from 'sinon';
 import { helper, collect } from '../support/flow';
 import { openUdpSockets } from '../support/handles';
+import { encodeInteger, encodeOid, Tag, tlv } from '../../src/lib/trap/ber';
 import { findListener, openListenerCount } from '../../src/lib/trap/registry';
+import { encodeV3Message, scopedPdu } from '../../src/lib/trap/respond';
+import { UsmUser, type LocalEngine } from '../../src/lib/trap/usm';
 import { canBind, FIXTURE_USERS, freePort, packet, Sender, waitFor } from '../fixtures/packets/tools';
 
 // the module object itself, so sinon can replace createSocket
@@ -47,8 +51,21 @@ function lastStatus(id: string): any {
   return all[all.length - 1];
 }
 
-function logged(key: string): any[] {
-  return helper.log().args.filter((a: any[]) => a[0] && typeof a[0].msg === 'string' && a[0].msg.startsWith(key));
+function logged(key: string, level?: number): any[] {
+  return helper.log().args.filter((a: any[]) => a[0] && typeof a[0].msg === 'string' && a[0].msg.startsWith(key) && (level === undefined || a[0].level === level));
+}
+
+/** A v3 authPriv inform from alice to the engine `to` at its boots/time, as a sender would put it on the wire. */
+function v3Inform(to: { id: Buffer; boots: number; time: number }, requestId: number): Buffer {
+  const varbinds = tlv(Tag.Sequence,
+    tlv(Tag.Sequence, encodeOid('1.3.6.1.2.1.1.3.0'), encodeInteger(100, Tag.TimeTicks)),
+    tlv(Tag.Sequence, encodeOid('1.3.6.1.6.3.1.1.4.1.0'), encodeOid('1.3.6.1.6.3.1.1.5.4')));
+  const pdu = tlv(Tag.InformRequest, encodeInteger(requestId), encodeInteger(0), encodeInteger(0), varbinds);
+  const user = new UsmUser(FIXTURE_USERS.alice);
+  return encodeV3Message({
+    msgId: requestId, flags: 3, engine: to as unknown as LocalEngine, userName: user.nameBytes, user,
+    scopedPdu: scopedPdu(to.id, Buffer.alloc(0), pdu),
+  });
 }
 
 async function listeningOn(id: string): Promise<void> {
@@ -223,12 +240,47 @@ describe('trap-in node', function () {
     await listeningOn('trap');
     const first = helper.getNode('trap').context().get('engine');
     assert.match(first.id, /^8000b98380[0-9a-f]{24}$/);
-    assert.equal(first.boots, 1);
+    assert.ok(Number.isInteger(first.boots) && first.boots > 1);
     assert.equal(findListener('127.0.0.1', port)?.engine.id.toString('hex'), first.id);
     // without a configured context store Node-RED drops a node's context when it stops
     await helper.setFlows(flow(port, { name: 'renamed' }) as never, 'full' as never);
     await listeningOn('trap');
     assert.equal(findListener('127.0.0.1', port)?.engine.id.toString('hex'), first.id);
+  });
+
+  it('restarts with a greater (boots, time) on the default memory store, refusing an inform captured before', async () => {
+    // a node id of its own: the memory-store warning comes once per node and process
+    const restartFlow = () => flow(port, { id: 'trap-restart' });
+    await helper.load([snmpConfigNode, trapInNode], restartFlow(), creds);
+    let ok = collect('ok');
+    await listeningOn('trap-restart');
+    const first = findListener('127.0.0.1', port) as NonNullable<ReturnType<typeof findListener>>;
+    const inform = v3Inform({ id: first.engine.id, boots: first.engine.boots, time: first.engine.time }, 4711);
+    await sender.send(inform, port);
+    const [accepted] = await ok.wait(1);
+    assert.equal(accepted.trap.pdu, 'inform');
+    assert.equal(first.stats.informs, 1);
+    assert.equal(logged('trap-in.errors.context-not-persistent', helper.log().WARN).length, 1, 'warned that the store forgets');
+    const before = { boots: first.engine.boots, time: first.engine.time };
+    await helper.unload();
+
+    // the helper's context store is Node-RED's default memory store, cleaned on unload
+    await helper.load([snmpConfigNode, trapInNode], restartFlow(), creds);
+    ok = collect('ok');
+    const rejected = collect('rejected');
+    await listeningOn('trap-restart');
+    const second = findListener('127.0.0.1', port) as NonNullable<ReturnType<typeof findListener>>;
+    assert.notEqual(second, first);
+    assert.ok(second.engine.id.equals(first.engine.id), 'the same engine ID');
+    const after = { boots: second.engine.boots, time: second.engine.time };
+    assert.ok(after.boots > before.boots || (after.boots === before.boots && after.time > before.time),
+      `(boots, time) ${JSON.stringify(after)} after ${JSON.stringify(before)}`);
+    await sender.send(inform, port);
+    const [r] = await rejected.wait(1);
+    assert.equal(r.payload.reason, 'not-in-time-window');
+    assert.equal(ok.msgs.length, 0, 'the captured inform is not delivered again');
+    assert.equal(second.stats.informs, 0, 'nor acknowledged');
+    assert.equal(logged('trap-in.errors.context-not-persistent').length, 0, 'warned once');
   });
 
   it('survives 50 redeploys of two nodes on one port: no EADDRINUSE, no leaked socket, port freed', async () => {
@@ -242,7 +294,7 @@ describe('trap-in node', function () {
       await listeningOn('trap2');
       assert.equal(openListenerCount(), 1);
     }
-    assert.equal(logged('trap-in.errors').length, 0, 'no bind error in 50 redeploys');
+    assert.equal(logged('trap-in.errors', helper.log().ERROR).length, 0, 'no bind error in 50 redeploys');
     assert.equal(openUdpSockets() - sockets, 1);
     const ok = collect('ok');
     await sender.send(packet('v2c-trap'), port);

@@ -1,9 +1,10 @@
 import { strict as assert } from 'assert';
-import { AllowList, AllowListError, normalizeAddress } from '../../src/lib/trap/allow-list';
-import { deriveEngineId, nextBoots, parseEngineId } from '../../src/lib/trap/engine-id';
+import { AllowList, AllowListError, normalizeAddress, stripZone } from '../../src/lib/trap/allow-list';
+import { bootEngine, clockBoots, deriveEngineId, isPersistentStore, nextBoots, parseEngineId } from '../../src/lib/trap/engine-id';
 import { ReportLimiter, SourceRateLimiter } from '../../src/lib/trap/rate-limit';
 import { credentialsOf, inventoryIndex, readTrapSettings } from '../../src/lib/trap/trap-node';
 import { buildProfile } from '../../src/lib/config';
+import { addressKey, DeviceIndex } from '../../src/lib/trap/device-index';
 
 describe('trap source rate limiter', () => {
   it('lets `limit` datagrams per source per second through and marks the first drop', () => {
@@ -70,6 +71,18 @@ describe('trap allow-list', () => {
     assert.ok(new AllowList('10.0.0.0/8').allows(normalizeAddress('::ffff:10.1.2.3')));
   });
 
+  it('checks link-local senders without their zone, and refuses entries with a zone', () => {
+    assert.equal(stripZone('fe80::1%eth0'), 'fe80::1');
+    assert.equal(stripZone('10.0.0.1'), '10.0.0.1');
+    const a = new AllowList('fe80::/10\n10.0.0.0/8');
+    assert.ok(a.allows('fe80::1%eth0'));
+    assert.ok(a.allows('fe80::1%lo'));
+    assert.ok(!new AllowList('2001:db8::/32').allows('fe80::1%eth0'), 'outside the list with or without a zone');
+    // a zone in an entry used to be dropped silently by BlockList, allowing every interface
+    assert.throws(() => new AllowList('10.0.0.0/8\nfe80::1%eth0'), (e: Error) => e instanceof AllowListError && /line 2/.test(e.message) && /zone/.test(e.message));
+    assert.throws(() => new AllowList('fe80::%eth0/64'), /zone/);
+  });
+
   it('names the bad line', () => {
     assert.throws(() => new AllowList('10.0.0.0/8\nexample.com'), (e: Error) => e instanceof AllowListError && /line 2/.test(e.message));
     assert.throws(() => new AllowList('10.0.0.0/33'), /prefix/);
@@ -87,13 +100,49 @@ describe('trap engine ID', () => {
     assert.ok(!a.equals(deriveEngineId('node-1', 'host-b')));
   });
 
-  it('parses stored IDs and counts boots up', () => {
+  it('parses stored IDs; boots latches at 2^31-1', () => {
     assert.equal(parseEngineId('0x8000b98380aabbccdd')?.toString('hex'), '8000b98380aabbccdd');
     assert.equal(parseEngineId('xyz'), undefined);
     assert.equal(parseEngineId('0102'), undefined, 'too short');
-    assert.equal(nextBoots(undefined), 1);
-    assert.equal(nextBoots(41), 42);
-    assert.equal(nextBoots(0x7fffffff), 0x7fffffff);
+    const t = Date.UTC(2026, 10, 25, 12, 0, 0);
+    assert.equal(nextBoots(0x7fffffff, t), 0x7fffffff, 'latches at 2^31-1');
+  });
+
+  it('derives boots from the clock when nothing is stored, so it grows across restarts (RFC 3414 §2.2.2)', () => {
+    const t = Date.UTC(2026, 10, 25, 12, 0, 0);
+    assert.equal(clockBoots(t), (t - Date.UTC(2020, 0, 1)) / 1000, 'seconds since 2020-01-01');
+    assert.equal(nextBoots(undefined, t), clockBoots(t));
+    assert.ok(nextBoots(undefined, t + 1000) > nextBoots(undefined, t), 'a restart a second later has a greater boots');
+    assert.ok(clockBoots(Date.UTC(2088, 0, 1)) < 0x7fffffff, 'fits 31 bits until 2088');
+    assert.equal(nextBoots(undefined, Date.UTC(1999, 0, 1)), 1, 'a clock before 2020 still gives 1 or more');
+    assert.equal(nextBoots(41, Date.UTC(2100, 0, 1)), 42, 'a clock past 2088 does not latch boots');
+  });
+
+  it('uses a persisted boots when it is ahead of the clock', () => {
+    const t = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const ahead = clockBoots(t) + 1000; // the clock was set back since
+    assert.equal(nextBoots(ahead, t), ahead + 1);
+    assert.equal(nextBoots(41, t), clockBoots(t), 'a stored boots behind the clock gives way to it');
+  });
+
+  it('gives an engine a greater boots on each start, also twice within one second', () => {
+    const t = Date.UTC(2026, 10, 25, 12, 0, 0);
+    const id = deriveEngineId(`boots-${Math.random()}`, 'host-a');
+    const first = bootEngine(id, undefined, t);
+    const second = bootEngine(id, undefined, t);
+    assert.equal(first, clockBoots(t));
+    assert.ok(second > first);
+    assert.equal(bootEngine(deriveEngineId(`other-${Math.random()}`, 'host-a'), undefined, t), clockBoots(t), 'per engine');
+  });
+
+  it('tells persistent context stores from the memory store, as Node-RED picks the default', () => {
+    assert.equal(isPersistentStore(undefined), false, 'no contextStorage: memory');
+    assert.equal(isPersistentStore({}), false);
+    assert.equal(isPersistentStore({ default: { module: 'memory' } }), false);
+    assert.equal(isPersistentStore({ default: { module: 'localfilesystem' } }), true);
+    assert.equal(isPersistentStore({ default: 'file', file: { module: 'localfilesystem' }, mem: { module: 'memory' } }), true, 'default as an alias');
+    assert.equal(isPersistentStore({ mem: { module: 'memory' }, file: { module: 'localfilesystem' } }), false, 'the first store is the default');
+    assert.equal(isPersistentStore({ default: { module: { open() { /* a custom store */ } } } }), true);
   });
 });
 
@@ -125,5 +174,63 @@ describe('trap-in settings', () => {
     const inv = inventoryIndex([p1, p2]);
     assert.equal(inv.get('10.0.0.1')?.name, 'core-1', 'first config wins');
     assert.equal(inv.get('2001:db8::1')?.name, 'edge');
+  });
+
+  it('indexes inventory IPv6 as the socket spells it: compressed, lower-case, IPv4-mapped as IPv4, zone kept', () => {
+    assert.equal(addressKey('2001:DB8:0::5'), '2001:db8::5');
+    assert.equal(addressKey('::FFFF:7f00:1'), '127.0.0.1');
+    assert.equal(addressKey('FE80::5%eth0'), 'fe80::5%eth0');
+    assert.equal(addressKey('core-1.example'), undefined, 'a host name');
+    const p = buildProfile({
+      version: '2c',
+      inventory: '2001:DB8:0::5 six\n::ffff:10.1.2.3 mapped\n[fe80::5%eth0]:161 ll-eth0\nfe80::6 ll-any\n[0:0:0:0:0:0:0:1]:1161 loop',
+    }, { community: 'c' });
+    const inv = inventoryIndex([p]);
+    assert.equal(inv.get('2001:db8::5')?.name, 'six');
+    assert.equal(inv.get('10.1.2.3')?.name, 'mapped', 'a dual-stack socket reports it as IPv4');
+    assert.equal(inv.get('fe80::5%eth0')?.name, 'll-eth0');
+    assert.equal(inv.get('fe80::5%eth1'), undefined, 'the same link-local address on another interface');
+    assert.equal(inv.get('fe80::6%eth1')?.name, 'll-any', 'an entry without a zone names it on every interface');
+    assert.equal(inv.get('::1')?.port, 1161);
+  });
+
+  it('resolves inventory host names once and indexes their addresses after the listed ones', async () => {
+    const p1 = buildProfile({ version: '2c', inventory: 'core-1.example core\n10.0.0.9 literal\nedge.example edge\nbad.example bad' }, { community: 'c' });
+    const p2 = buildProfile({ version: '2c', inventory: 'CORE-1.example. again' }, { community: 'c' });
+    const inv = inventoryIndex([p1, p2]);
+    assert.deepEqual(inv.hostNames, ['core-1.example', 'edge.example', 'bad.example'], 'each name once');
+    assert.equal(inv.get('10.0.0.1'), undefined, 'nothing before resolving');
+    const asked: string[] = [];
+    const unresolved = await inv.resolveNames(async (host) => {
+      asked.push(host);
+      if (host === 'bad.example') throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+      return host === 'core-1.example' ? ['10.0.0.1', '2001:DB8::1'] : ['10.0.0.9', '10.0.0.1', '10.0.0.2'];
+    });
+    assert.deepEqual(unresolved, ['bad.example']);
+    assert.deepEqual(asked.sort(), ['bad.example', 'core-1.example', 'edge.example'], 'one lookup per name');
+    assert.equal(inv.get('10.0.0.1')?.name, 'core', 'inventory order, not lookup order');
+    assert.equal(inv.get('2001:db8::1')?.name, 'core');
+    assert.equal(inv.get('10.0.0.9')?.name, 'literal', 'an address listed as such wins');
+    assert.equal(inv.get('10.0.0.2')?.name, 'edge');
+  });
+
+  it('bounds host name lookups in number and in time', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `slow-${i}.example`);
+    const inv = new DeviceIndex([buildProfile({ version: '2c', inventory: names.join('\n') }, { community: 'c' })]);
+    let inFlight = 0;
+    let most = 0;
+    const pending: Array<() => void> = [];
+    const unresolved = await inv.resolveNames((host) => new Promise<string[]>((resolve) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // a resolver that never answers within the deadline
+      pending.push(() => { inFlight--; resolve([`10.9.9.${host.length}`]); });
+    }), { concurrency: 2, deadlineMs: 50 });
+    assert.deepEqual(unresolved, names, 'all given up at the deadline');
+    assert.equal(most, 2, 'at most 2 lookups at once');
+    for (const answer of pending.splice(0)) answer();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(pending.length, 0, 'no lookup starts after the deadline');
+    assert.equal(inv.get('10.9.9.14'), undefined, 'late answers are ignored');
   });
 });

@@ -139,6 +139,16 @@ describe('trap listener: datagram handling', () => {
     assert.ok(counted(l));
   });
 
+  it('accepts a link-local sender (with the zone the socket names) inside the allow-list', () => {
+    const l = new TrapListener(settings({ allow: new AllowList('fe80::/10\n2001:db8::/32') }), { engineId: OUR_ENGINE, engineBoots: 1 });
+    const c = new Collector({ communities: ['public'], users: [] });
+    l.subscribe(c);
+    l.handle(packet('v2c-trap'), rinfo('fe80::1%eth0'));
+    l.handle(packet('v2c-trap'), rinfo('fd00::1'));
+    assert.deepEqual(c.notifications.map((n) => n.source.address), ['fe80::1%eth0']);
+    assert.deepEqual(c.rejections.map((r) => `${r.source.address}:${r.reason}`), ['fd00::1:not-allowed']);
+  });
+
   it('applies each subscriber\'s filter', () => {
     const l = new TrapListener(settings(), { engineId: OUR_ENGINE, engineBoots: 1 });
     const down = new Collector({ communities: ['public'], users: [] }, new TrapFilter(['1.3.6.1.6.3.1.1.5.3']));
@@ -306,7 +316,8 @@ describe('trap listener: socket, informs and sharing', () => {
 
   it('on :: hears IPv4 senders too and sees them as IPv4 (dual stack)', async () => {
     const c = new Collector({ communities: ['public'], users: [] });
-    const port = await freePort('udp6');
+    // free for IPv4 too: a port free on ::1 only may be taken on 127.0.0.1
+    const port = await freePort('udp6', '::');
     const joined = joinListener(settings({ address: '::', port, allow: new AllowList('127.0.0.0/8') }), c, { engineId: OUR_ENGINE, engineBoots: 1 });
     assert.ok(joined.ok);
     try {

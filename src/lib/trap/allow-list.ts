@@ -21,6 +21,15 @@ export function normalizeAddress(address: string): string {
   return address;
 }
 
+/**
+ * The address without its IPv6 zone: the socket names a link-local sender with the
+ * interface it came in on (`fe80::1%eth0`).
+ */
+export function stripZone(address: string): string {
+  const i = address.indexOf('%');
+  return i < 0 ? address : address.slice(0, i);
+}
+
 export class AllowList {
   private readonly list = new net.BlockList();
   private readonly cache = new Map<string, boolean>();
@@ -42,6 +51,8 @@ export class AllowList {
     const addr = slash < 0 ? word : word.slice(0, slash);
     const family = net.isIPv4(addr) ? 'ipv4' : net.isIPv6(addr) ? 'ipv6' : undefined;
     const shown = word.length > 60 ? `${word.slice(0, 57)}...` : word;
+    // entries apply on every interface; a zone would silently be ignored by BlockList
+    if (addr.includes('%')) throw new AllowListError(`allow-list line ${lineNo}: "${shown}": leave out the zone (%...), entries apply on every interface`);
     if (!family) throw new AllowListError(`allow-list line ${lineNo}: "${shown}" is not an IP address or CIDR`);
     const max = family === 'ipv4' ? 32 : 128;
     let prefix = max;
@@ -68,14 +79,16 @@ export class AllowList {
     return this.entries.join(',');
   }
 
-  /** True when `address` (already normalized) may send to us. */
+  /** True when `address` (already normalized, with or without a zone) may send to us. */
   allows(address: string): boolean {
     if (this.entries.length === 0) return true;
     let verdict = this.cache.get(address);
     if (verdict === undefined) {
-      const family = net.isIPv4(address) ? 'ipv4' : 'ipv6';
+      // entries carry no zone, and what BlockList makes of one is undocumented (a second '%' refuses)
+      const bare = stripZone(address);
+      const family = net.isIPv4(bare) ? 'ipv4' : 'ipv6';
       try {
-        verdict = this.list.check(address, family);
+        verdict = this.list.check(bare, family);
       } catch {
         verdict = false;
       }

@@ -1,13 +1,15 @@
 /**
  * The engine of the trap-in node, free of Node-RED: reads the node's properties and
- * its snmp-config nodes' credentials, keeps the node's engine ID in its context, joins
- * the shared listener of its port, turns notifications and rejections into messages,
- * and keeps the status to one update a second at most.
+ * its snmp-config nodes' credentials, keeps the node's engine ID and boots in its
+ * context, joins the shared listener of its port, names senders from the inventories,
+ * turns notifications and rejections into messages, and keeps the status to one update
+ * a second at most.
  */
 import * as net from 'net';
-import type { Device, MibLookup, SnmpProfile, V3User } from '../types';
+import type { MibLookup, SnmpProfile, V3User } from '../types';
 import { AllowList } from './allow-list';
-import { deriveEngineId, nextBoots, parseEngineId } from './engine-id';
+import { DeviceIndex, type HostLookup } from './device-index';
+import { bootEngine, deriveEngineId, parseEngineId } from './engine-id';
 import type { ListenerStatus, TrapCredentials, TrapListener, TrapSubscriber } from './listener';
 import { parseFilter, rejectionPayload, trapMessage, type Notification, type Rejection, type TrapFilter } from './notification';
 import { ReportLimiter } from './rate-limit';
@@ -60,6 +62,10 @@ export interface TrapNodeFacade {
   contextSet(key: string, value: unknown, cb: (err: unknown) => void): void;
   /** The shared MIB service when no config node offers one. */
   fallbackMib(): MibLookup | undefined;
+  /** False when the context store forgets on restart (Node-RED's memory store); undefined when unknown. */
+  contextPersistent?: boolean;
+  /** Resolves inventory host names (default: dns.lookup). */
+  lookupHost?: HostLookup;
 }
 
 export interface TrapInSettings {
@@ -111,16 +117,9 @@ export function credentialsOf(profiles: SnmpProfile[]): TrapCredentials {
   return { communities, users };
 }
 
-/** host → device of the linked inventories (first config wins). */
-export function inventoryIndex(profiles: SnmpProfile[]): Map<string, Device> {
-  const byHost = new Map<string, Device>();
-  for (const p of profiles) {
-    for (const d of p.inventory) {
-      const host = net.isIPv6(d.host) ? d.host.toLowerCase() : d.host;
-      if (!byHost.has(host)) byHost.set(host, d);
-    }
-  }
-  return byHost;
+/** Sender address → device of the linked inventories (first config wins); host names once resolved. */
+export function inventoryIndex(profiles: SnmpProfile[]): DeviceIndex {
+  return new DeviceIndex(profiles);
 }
 
 interface StoredEngine {
@@ -130,12 +129,20 @@ interface StoredEngine {
 
 const CONTEXT_KEY = 'engine';
 
+/** Unresolved host names named in the warning. */
+const NAMES_SHOWN = 5;
+
+/** Nodes already warned in this process that their context store is not persistent. */
+const warnedVolatile = new Set<string>();
+
 export class TrapInNode implements TrapSubscriber {
   credentials: TrapCredentials = { communities: [], users: [] };
   filter?: TrapFilter;
   private settings: TrapInSettings | undefined;
   private profiles: SnmpProfile[] = [];
-  private devices = new Map<string, Device>();
+  private devices = new DeviceIndex([]);
+  private readonly resolving = new AbortController();
+  private resolved: Promise<void> = Promise.resolve();
   private mib: MibLookup | undefined;
   private listener: TrapListener | undefined;
   private leave: (() => Promise<void>) | undefined;
@@ -183,8 +190,24 @@ export class TrapInNode implements TrapSubscriber {
     } catch (err) {
       return this.configFailed('bad-filter', (err as Error).message);
     }
+    // listen meanwhile: a trap before its sender's name is known still arrives, by address
+    this.resolved = this.resolveHostNames().catch(() => undefined);
     this.node.status({ fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' });
     this.node.contextGet(CONTEXT_KEY, (_err, value) => this.withEngine(value as StoredEngine | undefined));
+  }
+
+  /** Indexes the addresses of inventory host names; one warning for those that fail. */
+  private async resolveHostNames(): Promise<void> {
+    if (this.devices.hostNames.length === 0) return;
+    const unresolved = await this.devices.resolveNames(this.node.lookupHost, { signal: this.resolving.signal });
+    if (this.closed || unresolved.length === 0) return;
+    const names = unresolved.slice(0, NAMES_SHOWN).join(', ') + (unresolved.length > NAMES_SHOWN ? ', ...' : '');
+    this.node.warn(this.node.t('errors.unresolved', { count: unresolved.length, names }));
+  }
+
+  /** Settles once inventory host names are resolved (or given up on). */
+  get namesResolved(): Promise<void> {
+    return this.resolved;
   }
 
   private configFailed(key: string, message: string): void {
@@ -195,8 +218,13 @@ export class TrapInNode implements TrapSubscriber {
   private withEngine(stored: StoredEngine | undefined): void {
     if (this.closed || !this.settings) return;
     const id = parseEngineId(stored?.id) ?? deriveEngineId(this.node.id);
-    const boots = nextBoots(stored?.boots);
-    this.node.contextSet(CONTEXT_KEY, { id: id.toString('hex'), boots }, () => { /* a failing store only costs boots monotonicity */ });
+    const boots = bootEngine(id, stored?.boots);
+    this.node.contextSet(CONTEXT_KEY, { id: id.toString('hex'), boots }, () => { /* boots also grows with the clock */ });
+    if (this.node.contextPersistent === false && this.credentials.users.length > 0 && !warnedVolatile.has(this.node.id)) {
+      // only v3 informs make us authoritative; boots then rests on the clock alone
+      warnedVolatile.add(this.node.id);
+      this.node.warn(this.node.t('errors.context-not-persistent'));
+    }
     const { address, port, rcvbuf, allow, rateLimit } = this.settings;
     let joined;
     try {
@@ -285,6 +313,7 @@ export class TrapInNode implements TrapSubscriber {
   /** Leaves the listener (closing it when this node was the last) and clears the status. */
   async close(): Promise<void> {
     this.closed = true;
+    this.resolving.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const leave = this.leave;
