@@ -16,6 +16,7 @@ import {
 import { observe, owed, resolve, type AlertState, type Notify, type Step } from './alert-machine';
 import type { AlertNotification } from './alert-notification';
 import { templateNames, valueText } from './templates';
+import { MAX_DATE_MS, isRestorableTime } from './state-store';
 
 export type NodataPolicy = 'resolve' | 'keep' | 'alert';
 
@@ -94,8 +95,12 @@ const MIN_INTERVAL_MS = 1000;
 const OUTLIER_FACTOR = 10;
 /** Active silences at most. */
 export const MAX_SILENCES = 1000;
-/** Devices silent this long with no alert are forgotten. */
-const FORGET_MS = 24 * 3600 * 1000;
+/**
+ * Devices and series (row indexes, instances) silent this long with no alert are
+ * forgotten, including those seen only once (ad-hoc msg.targets, changing row
+ * indexes), whose usual interval is unknown and which the no-data rule never judges.
+ */
+export const FORGET_MS = 24 * 3600 * 1000;
 const RESERVED = new Set(['alertname', 'severity', 'device', 'instance', 'value', 'threshold', 'op', 'field', 'error', 'status']);
 
 /** An empty state (null prototypes: device names like "__proto__" stay plain keys). */
@@ -154,6 +159,9 @@ export class AlertEngine {
     const out: AlertNotification[] = [];
     const skipped: ProcessResult['skipped'] = [];
     const { topic, time } = input;
+    // The node checks message times against its clock; this keeps any other caller from
+    // storing a time no Date can format (it would throw at every later notification).
+    if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
     const dev = this.track(input);
     if (dev.quiet) {
       dev.quiet = false;
@@ -197,11 +205,12 @@ export class AlertEngine {
     this.state.silences = this.state.silences.filter((s) => s.until > now);
     if (this.state.silences.length !== before) this.announceOwed(now, out);
     for (const [topic, dev] of Object.entries(this.state.devices)) {
-      if (dev.quiet) {
+      // A device with a usual interval is judged by the no-data rule first (it goes quiet
+      // long before a day passes); one seen once has no interval and is only forgotten.
+      if (dev.quiet || dev.iv === undefined) {
         if (now - dev.arr > FORGET_MS && !this.hasAlerts(topic)) delete this.state.devices[topic];
         continue;
       }
-      if (dev.iv === undefined) continue;
       if (now - dev.arr > this.opts.nodataAfter * Math.max(dev.iv, MIN_INTERVAL_MS)) {
         dev.quiet = true;
         dev.inst = Object.create(null);
@@ -271,13 +280,28 @@ export class AlertEngine {
       if (gap >= MIN_INTERVAL_MS && (t[1] === 0 || gap < t[1] * OUTLIER_FACTOR)) t[1] = t[1] === 0 ? gap : t[1] * 0.7 + gap * 0.3;
       if (time > t[0]) t[0] = time;
     }
+    let alerted: Set<string> | undefined;
     for (const [instance, t] of Object.entries(dev.inst)) {
-      if (seen.has(instance) || t[1] === 0) continue;
+      if (seen.has(instance)) continue;
+      if (t[1] === 0) {
+        // Seen once: no interval to judge it by, so it is only forgotten (quietly).
+        if (time - t[0] <= FORGET_MS) continue;
+        alerted ??= this.alertedInstances(topic);
+        if (!alerted.has(instance)) delete dev.inst[instance];
+        continue;
+      }
       if (time - t[0] > this.opts.nodataAfter * Math.max(t[1], MIN_INTERVAL_MS)) {
         delete dev.inst[instance];
         this.missing(topic, instance, time, out);
       }
     }
+  }
+
+  /** Instances of a device that hold an alert. */
+  private alertedInstances(topic: string): Set<string> {
+    const out = new Set<string>();
+    for (const rec of Object.values(this.state.alerts)) if (rec.d === topic) out.add(rec.i);
+    return out;
   }
 
   /** The no-data policy for a device (instance undefined) or one of its series. */
@@ -462,13 +486,29 @@ function comparable(v: unknown, threshold: number | string): number | string | u
   return undefined;
 }
 
+/** What {@link restoreAlertState} had to repair. */
+export interface RestoreReport {
+  /** Times that were not plausible: set to now (alerts) or dropped with their entry. */
+  repaired: number;
+}
+
 /**
  * A state read back from a context store, checked and copied into null-prototype
- * objects; anything malformed is dropped.
+ * objects; anything malformed is dropped. Times after `now` + a day (a bad message time
+ * saved by an older version, a clock that was far ahead) are set to `now` on alerts, so
+ * a firing alert still resolves under its fingerprint, and dropped elsewhere: they
+ * would freeze the alert or make every later notification throw.
+ * @param raw what the store held
+ * @param now the node's clock, ms
+ * @param report counts the repairs, for a warning
  */
-export function restoreAlertState(raw: unknown): AlertEngineState {
+export function restoreAlertState(raw: unknown, now: number = Date.now(), report?: RestoreReport): AlertEngineState {
   const state = emptyAlertState();
   if (!isObject(raw) || raw.v !== 1) return state;
+  const repair = (): number => {
+    if (report) report.repaired++;
+    return now;
+  };
   if (isObject(raw.alerts)) {
     for (const [key, rec] of Object.entries(raw.alerts)) {
       if (!isObject(rec) || (rec.phase !== 'pending' && rec.phase !== 'firing')) continue;
@@ -476,11 +516,16 @@ export function restoreAlertState(raw: unknown): AlertEngineState {
       if (!Number.isFinite(rec.activeAt) || !Number.isFinite(rec.seen)) continue;
       if (key !== alertKey(rec.r, rec.d, rec.i)) continue;
       const out: AlertRecord = {
-        phase: rec.phase, activeAt: rec.activeAt, seen: rec.seen, r: rec.r, d: rec.d, i: rec.i,
+        phase: rec.phase,
+        activeAt: isRestorableTime(rec.activeAt, now) ? rec.activeAt : repair(),
+        seen: isRestorableTime(rec.seen, now) ? rec.seen : repair(),
+        r: rec.r, d: rec.d, i: rec.i,
         value: typeof rec.value === 'number' || typeof rec.value === 'string' ? rec.value : null,
         vars: {},
       };
-      for (const k of ['firedAt', 'clearSince', 'notifiedAt'] as const) if (Number.isFinite(rec[k])) out[k] = rec[k];
+      for (const k of ['firedAt', 'clearSince', 'notifiedAt'] as const) {
+        if (Number.isFinite(rec[k])) out[k] = isRestorableTime(rec[k], now) ? rec[k] : repair();
+      }
       if (isObject(rec.vars)) for (const [k, v] of Object.entries(rec.vars)) if (typeof v === 'string') out.vars[k] = v;
       state.alerts[key] = out;
     }
@@ -488,8 +533,9 @@ export function restoreAlertState(raw: unknown): AlertEngineState {
   if (isObject(raw.devices)) {
     for (const [topic, dev] of Object.entries(raw.devices)) {
       if (!isObject(dev) || !Number.isFinite(dev.arr)) continue;
-      const d: DeviceTrack = { arr: dev.arr, inst: Object.create(null) };
-      if (Number.isFinite(dev.iv) && dev.iv > 0) d.iv = dev.iv;
+      // arr is restarted by the engine anyway (a grace period after the restart).
+      const d: DeviceTrack = { arr: isRestorableTime(dev.arr, now) ? dev.arr : repair(), inst: Object.create(null) };
+      if (validInterval(dev.iv) && dev.iv > 0) d.iv = dev.iv;
       if (dev.quiet === true) d.quiet = true;
       if (isObject(dev.labels)) {
         d.labels = {};
@@ -497,7 +543,9 @@ export function restoreAlertState(raw: unknown): AlertEngineState {
       }
       if (isObject(dev.inst)) {
         for (const [k, v] of Object.entries(dev.inst)) {
-          if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && Number.isFinite(v[1])) d.inst[k] = [v[0], v[1]];
+          if (!Array.isArray(v) || v.length !== 2 || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) continue;
+          if (isRestorableTime(v[0], now) && validInterval(v[1])) d.inst[k] = [v[0], v[1]];
+          else repair();
         }
       }
       state.devices[topic] = d;
@@ -506,12 +554,21 @@ export function restoreAlertState(raw: unknown): AlertEngineState {
   if (Array.isArray(raw.silences)) {
     for (const s of raw.silences) {
       if (!isObject(s) || !Number.isFinite(s.until)) continue;
+      if (Math.abs(s.until) > MAX_DATE_MS) {
+        repair();
+        continue;
+      }
       const out: Silence = { until: s.until };
       for (const k of ['device', 'alertname', 'instance', 'comment'] as const) if (typeof s[k] === 'string') out[k] = s[k];
       state.silences.push(out);
     }
   }
   return state;
+}
+
+/** A usual interval worth keeping: 0 (unknown) up to {@link FORGET_MS}. */
+function validInterval(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= FORGET_MS;
 }
 
 function isObject(v: unknown): v is Record<string, any> {

@@ -4,11 +4,11 @@
  * context store, the no-data timer and the status. src/threshold-alert.ts only wires
  * this to the runtime.
  */
-import { AlertEngine, restoreAlertState, type NodataPolicy, type Silence } from './alert-engine';
+import { AlertEngine, restoreAlertState, type NodataPolicy, type RestoreReport, type Silence } from './alert-engine';
 import { formatAlert, genericAlert, type AlertFormat } from './alert-format';
 import type { AlertNotification } from './alert-notification';
 import { parseDuration, parseRules, type AlertRule } from './alert-rules';
-import { StateStore, type ContextLike } from './state-store';
+import { MAX_DATE_MS, StateSaver, StateStore, isPlausibleTime, type ContextLike } from './state-store';
 import { statusThrottle, type StatusShape, type StatusThrottle } from './status-throttle';
 
 export interface AlertFacade {
@@ -29,6 +29,7 @@ export interface AlertProps {
   nodataAfter?: unknown;
   format?: unknown;
   store?: unknown;
+  routingKeyInBody?: unknown;
 }
 
 export interface AlertNodeOptions {
@@ -40,6 +41,12 @@ export interface AlertNodeOptions {
   store: string;
   /** PagerDuty routing key, from the node's credential; never from the flow. */
   routingKey?: string;
+  /**
+   * Put the routing key into the PagerDuty body (msg.payload.routing_key), where Debug
+   * and every node on the wire can read it; false leaves it to a node just before the
+   * http request (e.g. a change node reading an environment variable).
+   */
+  routingKeyInBody: boolean;
 }
 
 type Msg = Record<string, any>;
@@ -50,6 +57,8 @@ export const ALERT_STATE_KEY = 'thresholdAlert';
 const MAX_QUEUED = 10000;
 const TICK_MS = 1000;
 const MAX_SILENCE_TEXT = 256;
+/** A close waits this long for the last write of the state. */
+const CLOSE_SAVE_MS = 2000;
 
 /** Converts and checks the editor's properties once; throws an Error naming the problem. */
 export function alertOptions(p: AlertProps, routingKey?: string): AlertNodeOptions {
@@ -62,6 +71,11 @@ export function alertOptions(p: AlertProps, routingKey?: string): AlertNodeOptio
   if (!Number.isFinite(after) || after < 1 || after > 1000) throw new Error('nodataAfter must be a number of intervals from 1 to 1000');
   const format = p.format === undefined || p.format === '' ? 'alert' : String(p.format);
   if (format !== 'alert' && format !== 'slack' && format !== 'pagerduty') throw new Error(`format must be alert, slack or pagerduty (got "${format}")`);
+  // Flows saved before the option existed have no property: they keep the key in the body.
+  const inBody = p.routingKeyInBody;
+  if (inBody !== undefined && inBody !== '' && typeof inBody !== 'boolean' && inBody !== 'true' && inBody !== 'false') {
+    throw new Error(`routingKeyInBody must be true or false (got "${String(inBody)}")`);
+  }
   return {
     rules,
     repeatMs: repeat * 1000,
@@ -70,6 +84,7 @@ export function alertOptions(p: AlertProps, routingKey?: string): AlertNodeOptio
     format,
     store: typeof p.store === 'string' ? p.store.trim() : '',
     routingKey: routingKey || undefined,
+    routingKeyInBody: inBody !== false && inBody !== 'false',
   };
 }
 
@@ -104,7 +119,7 @@ export function parseSilences(v: unknown, now: number): Silence[] {
     }
     if (o.until !== undefined && o.until !== null && o.until !== '') {
       const until = typeof o.until === 'number' ? o.until : Date.parse(String(o.until));
-      if (!Number.isFinite(until)) throw new Error(`${where}.until must be a time (ms since 1970 or ISO 8601)`);
+      if (!Number.isFinite(until) || Math.abs(until) > MAX_DATE_MS) throw new Error(`${where}.until must be a time (ms since 1970 or ISO 8601)`);
       out.until = until;
     } else if (o.duration !== undefined && o.duration !== null && o.duration !== '') {
       let seconds: number;
@@ -124,33 +139,44 @@ export function parseSilences(v: unknown, now: number): Silence[] {
 export class AlertNode {
   private engine: AlertEngine | undefined;
   private readonly store: StateStore;
+  private readonly saver: StateSaver;
   private readonly queue: Array<[Msg, Send, Done]> = [];
   private readonly status: StatusThrottle;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly warned = new Set<string>();
+  /** Occurrences of each once-warned oddity (see {@link warnCounted}). */
+  private readonly oddities = new Map<string, { count: number; text: string }>();
 
   constructor(private readonly facade: AlertFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
     this.store = new StateStore(facade.context, ALERT_STATE_KEY, opts.store, (err) => {
       facade.warn(facade.t('errors.store', { error: err.message }));
     });
+    this.saver = new StateSaver(this.store, () => this.engine?.state);
     this.status = statusThrottle(() => this.currentStatus(), (s) => facade.status(s));
     facade.status({ fill: 'grey', shape: 'ring', text: 'threshold-alert.status.loading' });
-    if (opts.format === 'pagerduty' && !opts.routingKey) facade.warn(facade.t('warn.no-routing-key'));
+    if (opts.format === 'pagerduty' && opts.routingKeyInBody && !opts.routingKey) facade.warn(facade.t('warn.no-routing-key'));
     void this.store.load().then((raw) => {
       if (this.closed) return;
+      const report: RestoreReport = { repaired: 0 };
       const engine = new AlertEngine(
         { rules: opts.rules, repeatMs: opts.repeatMs, nodata: opts.nodata, nodataAfter: opts.nodataAfter },
         clock,
-        restoreAlertState(raw),
+        restoreAlertState(raw, clock(), report),
       );
+      if (report.repaired > 0) facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
       this.engine = engine;
       this.emit(engine.dropOrphans(), (m) => facade.send(m));
-      void this.store.save(engine.state);
+      this.saver.markDirty();
       this.status.flush();
       this.timer = setInterval(() => this.tick(), TICK_MS);
       for (const [msg, send, done] of this.queue.splice(0)) this.handle(msg, send, done);
     });
+  }
+
+  /** How often each once-warned oddity happened since the start (`bad-time`, `emit`, `tick`). */
+  oddityCounts(): Record<string, number> {
+    return Object.fromEntries([...this.oddities].map(([k, v]) => [k, v.count]));
   }
 
   /** The Node-RED input handler. */
@@ -172,7 +198,10 @@ export class AlertNode {
     this.status.cancel();
     if (this.timer) clearInterval(this.timer);
     for (const [, , done] of this.queue.splice(0)) done();
-    if (this.engine) await withTimeout(this.store.save(this.engine.state), 2000);
+    for (const { count, text } of this.oddities.values()) {
+      if (count > 1) this.facade.warn(this.facade.t('warn.repeated', { count, warning: text }));
+    }
+    await this.saver.close(CLOSE_SAVE_MS);
     this.facade.status({});
   }
 
@@ -191,8 +220,13 @@ export class AlertNode {
           done(new Error(this.facade.t('errors.no-topic')));
           return;
         }
+        const now = this.clock();
         let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
-        if (typeof time !== 'number' || !Number.isFinite(time) || time <= 0) time = this.clock();
+        if (time === undefined || time === null) time = now;
+        else if (!isPlausibleTime(time, now)) {
+          this.warnCounted('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+          time = now;
+        }
         const failure = failureOf(msg);
         const labels = msg.device && typeof msg.device === 'object' && isStringRecord(msg.device.labels) ? msg.device.labels : undefined;
         const result = engine.process({ topic, time, payload: msg.payload, msg, failure, labels });
@@ -203,35 +237,74 @@ export class AlertNode {
       done(err as Error);
       return;
     }
-    this.emit(notifications, (m) => send([m]));
-    done();
-    void this.store.save(engine.state);
+    try {
+      this.emit(notifications, (m) => send([m]));
+    } finally {
+      done();
+    }
+    this.saver.markDirty();
     this.status.request();
   }
 
+  /** Runs from setInterval: an exception here would be uncaught and end the process. */
   private tick(): void {
     if (!this.engine || this.closed) return;
-    const before = JSON.stringify(this.engine.counts()) + this.engine.state.silences.length;
-    const out = this.engine.tick();
-    this.emit(out, (m) => this.facade.send(m));
-    if (out.length > 0 || before !== JSON.stringify(this.engine.counts()) + this.engine.state.silences.length) {
-      void this.store.save(this.engine.state);
-      this.status.request();
+    try {
+      const engine = this.engine;
+      // Forgotten devices change the state without changing the counts.
+      const shape = (): string => `${JSON.stringify(engine.counts())}|${engine.state.silences.length}|${Object.keys(engine.state.devices).length}`;
+      const before = shape();
+      const out = engine.tick();
+      this.emit(out, (m) => this.facade.send(m));
+      if (out.length > 0 || before !== shape()) {
+        this.saver.markDirty();
+        this.status.request();
+      }
+    } catch (err) {
+      this.warnCounted('tick', this.facade.t('warn.internal', { error: errorText(err) }));
     }
   }
 
+  /**
+   * Formats and sends notifications; never throws. A notification that cannot be
+   * formatted is dropped with a warning so the others (and done()) still go out.
+   */
   private emit(notifications: AlertNotification[], send: (msgs: Msg[]) => void): void {
     if (notifications.length === 0) return;
-    send(notifications.map((n) => ({
-      topic: n.alertname,
-      payload: formatAlert(n, this.opts.format, { routingKey: this.opts.routingKey }),
-      alert: genericAlert(n),
-    })));
+    const routingKey = this.opts.routingKeyInBody ? this.opts.routingKey : undefined;
+    const msgs: Msg[] = [];
+    for (const n of notifications) {
+      try {
+        msgs.push({ topic: n.alertname, payload: formatAlert(n, this.opts.format, { routingKey }), alert: genericAlert(n) });
+      } catch (err) {
+        this.warnCounted('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+      }
+    }
+    if (msgs.length === 0) return;
+    try {
+      send(msgs);
+    } catch (err) {
+      this.warnCounted('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+    }
   }
 
   private warnOnce(key: string, text: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
+    this.facade.warn(text);
+  }
+
+  /**
+   * Warns the first time an oddity happens and counts the rest: a flow that keeps
+   * sending the same bad input must not flood the log. close() reports the count.
+   */
+  private warnCounted(key: string, text: string): void {
+    const seen = this.oddities.get(key);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    this.oddities.set(key, { count: 1, text });
     this.facade.warn(text);
   }
 
@@ -259,12 +332,7 @@ function isStringRecord(v: unknown): v is Record<string, string> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void p.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+/** An error's message only (a stack has no place in a user's log). */
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).slice(0, 200);
 }

@@ -24,6 +24,7 @@ import {
   type CounterWidth,
   type ResetReason,
 } from './counter-math';
+import { MAX_DATE_MS, isRestorableTime } from './state-store';
 
 export interface CounterRateOptions {
   /** Width of counters in payloads without type information ('auto' = 64: a decrease is a reset). */
@@ -102,17 +103,39 @@ export function emptyCounterState(): CounterRateState {
   return { v: 2, devices: Object.create(null) };
 }
 
+/** What {@link restoreCounterState} had to repair. */
+export interface CounterRestoreReport {
+  /** Times that were not plausible: their samples dropped, a device's latest time set to now. */
+  repaired: number;
+}
+
 /**
  * A state read back from a context store, checked and copied into null-prototype
  * objects. Anything malformed is dropped (a corrupt store must not crash the node).
+ * Times after `now` + a day (a bad msg.snmp.time saved by an older version, a clock
+ * that was far ahead) would make every later poll look older than its baseline, so
+ * those samples are dropped (the series starts again) and a device's time becomes `now`.
+ * @param raw what the store held
+ * @param now the node's clock, ms
+ * @param report counts the repairs, for a warning
  */
-export function restoreCounterState(raw: unknown): CounterRateState {
+export function restoreCounterState(raw: unknown, now: number = Date.now(), report?: CounterRestoreReport): CounterRateState {
   const state = emptyCounterState();
   if (!isObject(raw) || raw.v !== 2 || !isObject(raw.devices)) return state;
+  const repaired = (): void => {
+    if (report) report.repaired++;
+  };
   for (const [topic, dev] of Object.entries(raw.devices)) {
     if (!isObject(dev) || !Number.isFinite(dev.t) || !isObject(dev.r)) continue;
     const d: DeviceState = { t: dev.t as number, r: Object.create(null) };
-    if (Array.isArray(dev.u) && dev.u.length === 2 && dev.u.every(Number.isFinite)) d.u = [dev.u[0], dev.u[1]];
+    if (!isRestorableTime(d.t, now)) {
+      d.t = now;
+      repaired();
+    }
+    if (Array.isArray(dev.u) && dev.u.length === 2 && dev.u.every(Number.isFinite)) {
+      if (isRestorableTime(dev.u[1], now)) d.u = [dev.u[0], dev.u[1]];
+      else repaired();
+    }
     if (isObject(dev.d)) {
       d.d = Object.create(null);
       for (const [k, v] of Object.entries(dev.d)) if (Number.isFinite(v)) d.d![k] = v as number;
@@ -123,6 +146,10 @@ export function restoreCounterState(raw: unknown): CounterRateState {
       let n = 0;
       for (const [field, sample] of Object.entries(fields)) {
         if (!Array.isArray(sample) || sample.length !== 2 || !Number.isFinite(sample[1])) continue;
+        if (!isRestorableTime(sample[1], now)) {
+          repaired();
+          continue;
+        }
         const v = sample[0];
         const ok = typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && DECIMAL.test(v) && parseCounter(undefined, v) !== undefined;
         if (!ok) continue;
@@ -170,6 +197,9 @@ export class CounterRateEngine {
    */
   process(input: CounterInput): CounterResult {
     const { topic, time } = input;
+    // The node checks message times against its clock; this keeps any other caller from
+    // storing a time that would outlive every later poll.
+    if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
     let dev = this.state.devices[topic];
     if (!dev) {
       dev = { t: time, r: Object.create(null) };

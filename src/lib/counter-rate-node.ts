@@ -3,8 +3,8 @@
  * validation, state persistence through a context store, expiry timer and status.
  * src/counter-rate.ts only wires this to the runtime.
  */
-import { CounterRateEngine, restoreCounterState, type CounterRateOptions } from './counter-rate-engine';
-import { StateStore, type ContextLike } from './state-store';
+import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type CounterRestoreReport } from './counter-rate-engine';
+import { StateSaver, StateStore, isPlausibleTime, type ContextLike } from './state-store';
 import { statusThrottle, type StatusShape, type StatusThrottle } from './status-throttle';
 
 /** What the node needs of its Node-RED node. */
@@ -35,6 +35,8 @@ export const COUNTER_STATE_KEY = 'counterRate';
 /** Messages held while the state loads from a slow store; more are refused. */
 const MAX_QUEUED = 10000;
 const DEFAULT_EXPIRE_S = 3600;
+/** A close waits this long for the last write of the state. */
+const CLOSE_SAVE_MS = 2000;
 
 /**
  * Converts and checks the editor's properties once. Throws an Error whose message
@@ -72,21 +74,39 @@ function positiveNumber(name: string, v: unknown, def: number): number {
 export class CounterRateNode {
   private engine: CounterRateEngine | undefined;
   private readonly store: StateStore;
+  private readonly saver: StateSaver;
   private readonly queue: Array<[Msg, Send, Done]> = [];
   private readonly status: StatusThrottle;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private warnedNoTime = false;
+  /** Occurrences of each once-warned oddity (see {@link warnCounted}). */
+  private readonly oddities = new Map<string, { count: number; text: string }>();
 
-  constructor(private readonly facade: CounterRateFacade, private readonly opts: CounterRateOptions & { store: string }) {
+  /**
+   * @param facade the Node-RED node, narrowed
+   * @param opts checked options ({@link counterRateOptions})
+   * @param clock this machine's clock (ms): arrival time, expiry, and the check of msg.snmp.time
+   */
+  constructor(
+    private readonly facade: CounterRateFacade,
+    private readonly opts: CounterRateOptions & { store: string },
+    private readonly clock: () => number = Date.now,
+  ) {
     this.store = new StateStore(facade.context, COUNTER_STATE_KEY, opts.store, (err) => {
       facade.warn(facade.t('errors.store', { error: err.message }));
     });
+    this.saver = new StateSaver(this.store, () => this.engine?.state);
     this.status = statusThrottle(() => this.currentStatus(), (s) => facade.status(s));
     facade.status({ fill: 'grey', shape: 'ring', text: 'counter-rate.status.loading' });
     void this.store.load().then((raw) => {
       if (this.closed) return;
-      this.engine = new CounterRateEngine(opts, restoreCounterState(raw));
+      const report: CounterRestoreReport = { repaired: 0 };
+      this.engine = new CounterRateEngine(opts, restoreCounterState(raw, clock(), report));
+      if (report.repaired > 0) {
+        facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
+        this.saver.markDirty();
+      }
       this.status.flush();
       const interval = Math.min(opts.expireMs, 60000);
       this.sweepTimer = setInterval(() => this.sweep(), interval);
@@ -107,13 +127,21 @@ export class CounterRateNode {
     this.handle(msg, send, done);
   }
 
+  /** How often each once-warned oddity happened since the start (`bad-time`, `sweep`). */
+  oddityCounts(): Record<string, number> {
+    return Object.fromEntries([...this.oddities].map(([k, v]) => [k, v.count]));
+  }
+
   /** Stops the timer and writes the state a last time (a file store flushes it on close). */
   async close(): Promise<void> {
     this.closed = true;
     this.status.cancel();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const [, , done] of this.queue.splice(0)) done();
-    if (this.engine) await withTimeout(this.store.save(this.engine.state), 2000);
+    for (const { count, text } of this.oddities.values()) {
+      if (count > 1) this.facade.warn(this.facade.t('warn.repeated', { count, warning: text }));
+    }
+    await this.saver.close(CLOSE_SAVE_MS);
     this.facade.status({});
   }
 
@@ -136,13 +164,19 @@ export class CounterRateNode {
       done(new Error(this.facade.t('errors.bad-payload', { type: payload === null ? 'null' : typeof payload })));
       return;
     }
+    const now = this.clock();
     let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
-    if (typeof time !== 'number' || !Number.isFinite(time) || time <= 0) {
+    if (time === undefined || time === null) {
       if (!this.warnedNoTime) {
         this.warnedNoTime = true;
         this.facade.warn(this.facade.t('warn.no-time'));
       }
-      time = Date.now();
+      time = now;
+    } else if (!isPlausibleTime(time, now)) {
+      // Kept, such a time would be every series' baseline: later polls would all look
+      // older (no rate ever again) and the device would never expire.
+      this.warnCounted('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+      time = now;
     }
     try {
       const result = engine.process({ topic, payload, varbinds: msg.varbinds, types: msg.types, time });
@@ -151,18 +185,40 @@ export class CounterRateNode {
       done(err as Error);
       return;
     }
-    send(msg);
-    done();
-    void this.store.save(engine.state);
+    try {
+      send(msg);
+    } finally {
+      done();
+    }
+    this.saver.markDirty();
     this.status.request();
   }
 
+  /** Runs from setInterval: an exception here would be uncaught and end the process. */
   private sweep(): void {
     if (!this.engine || this.closed) return;
-    if (this.engine.sweep(Date.now()) > 0) {
-      void this.store.save(this.engine.state);
-      this.status.request();
+    try {
+      if (this.engine.sweep(this.clock()) > 0) {
+        this.saver.markDirty();
+        this.status.request();
+      }
+    } catch (err) {
+      this.warnCounted('sweep', this.facade.t('warn.internal', { error: (err instanceof Error ? err.message : String(err)).slice(0, 200) }));
     }
+  }
+
+  /**
+   * Warns the first time an oddity happens and counts the rest: a flow that keeps
+   * sending the same bad input must not flood the log. close() reports the count.
+   */
+  private warnCounted(key: string, text: string): void {
+    const seen = this.oddities.get(key);
+    if (seen) {
+      seen.count++;
+      return;
+    }
+    this.oddities.set(key, { count: 1, text });
+    this.facade.warn(text);
   }
 
   private currentStatus(): StatusShape {
@@ -186,14 +242,4 @@ function topicOf(msg: Msg): string | undefined {
   const d = msg.device;
   if (d && typeof d === 'object' && typeof d.name === 'string' && d.name !== '') return d.name;
   return undefined;
-}
-
-function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void p.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -4,6 +4,7 @@
  * store across a Node-RED stop/start, bad input to Catch, status, and redeploys.
  */
 import { strict as assert } from 'assert';
+import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,8 +16,20 @@ const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
 
-const T0 = Date.UTC(2025, 5, 1);
+/**
+ * Counts the file store's writes of one context key (the node's context object cannot
+ * be spied: Node-RED defines its methods read-only).
+ */
+function spyStoreWrites(key: string): { count(): number } {
+  const proto = Object.getPrototypeOf(localFileSystem({ dir: os.tmpdir() }));
+  const spy = sinon.spy(proto, 'set');
+  return { count: () => spy.getCalls().filter((c) => c.args[1] === key).length };
+}
+
+// Poll times are checked against the clock (a day at most): an hour ago, on a whole second.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Loads the file context store configured in helper.settings before the flows start. */
@@ -60,6 +73,7 @@ describe('counter-rate node', function () {
   this.timeout(30000);
 
   afterEach(async () => {
+    sinon.restore();
     await helper.unload();
   });
 
@@ -165,9 +179,61 @@ describe('counter-rate node', function () {
       const [m] = await out.wait(1);
       assert.equal(m.payload[0].ifHCInOctets, 2469, 'the first message after the restart already has an exact rate');
     } finally {
+      await stopNodeRed(); // its last write would bring the folder back
       helper.settings({ contextStorage: {} });
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('writes a file store without cache about once a second, not per message; close writes the rest', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'counter-rate-nocache-'));
+    try {
+      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, cache: false } } } });
+      const flow = rateFlow({ store: 'file', scale: '1' });
+      await helper.load([counterRateNode, catchNode, loadContextStores], flow);
+      const writes = spyStoreWrites('counterRate');
+      let out = collect('out');
+      // 50 devices polled 10 times: one message every 10 ms of poll time.
+      for (let i = 0; i < 500; i++) helper.getNode('cr').receive(walkMsg(BigInt(i * 1000), T0 + i * 1000, `d${i % 50}`));
+      await out.wait(500);
+      await sleep(1500);
+      assert.ok(writes.count() >= 1 && writes.count() <= 2, `${writes.count()} writes for 500 messages`);
+      helper.getNode('cr').receive(walkMsg(123_456n, T0 + 600_000, 'last'));
+      await out.wait(501);
+      await stopNodeRed();
+
+      await helper.load([counterRateNode, catchNode, loadContextStores], flow);
+      out = collect('out');
+      helper.getNode('cr').receive(walkMsg(133_456n, T0 + 610_000, 'last'));
+      const [m] = await out.wait(1);
+      assert.equal(m.payload[0].ifHCInOctets, 1000, 'close wrote the message just before the stop');
+    } finally {
+      await stopNodeRed(); // its last write would bring the folder back
+      helper.settings({ contextStorage: {} });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rates by the clock when msg.snmp.time is nanoseconds, with one warning, and keeps rating after', async () => {
+    await helper.load([counterRateNode, catchNode], rateFlow({ scale: '1' }));
+    const out = collect('out');
+    const caught = collect('caught');
+    const node = helper.getNode('cr');
+    node.receive(walkMsg(1000n, Date.now() * 1e6));
+    await sleep(1100);
+    node.receive(walkMsg(2000n, Date.now() * 1e6));
+    await sleep(1100);
+    node.receive(walkMsg(3000n, Date.now()));
+    const msgs = await out.wait(3);
+    for (const m of msgs.slice(1)) {
+      const rate = m.payload[0].ifHCInOctets;
+      // 1000 octets over the real time between the messages (1.1 s, longer on a busy
+      // machine); read as ns, the same gap would give about 0.001 per second.
+      assert.ok(rate > 50 && rate < 1000, `1000 octets per second or so: ${rate}`);
+    }
+    const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'counter-rate.warn.bad-time');
+    assert.equal(warns.length, 1);
+    assert.equal(caught.msgs.length, 0);
   });
 
   it('rates a late message by its poll time, not its arrival', async () => {

@@ -6,6 +6,7 @@
  * file context store across a Node-RED stop/start, silences, status, Catch, redeploys.
  */
 import { strict as assert } from 'assert';
+import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,9 +20,11 @@ const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
 
 const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> @here';
-const T0 = Date.UTC(2025, 5, 1);
+// Poll times are checked against the clock (a day at most): an hour ago, on a whole second.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const UTIL_RULE = { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '800000000', clear: '500000000', for: '0', keepFiringFor: '0', severity: 'critical', summary: '{{device}} {{ifDescr}} ({{ifAlias}}) at {{value}} b/s' };
@@ -35,6 +38,16 @@ async function stopNodeRed(): Promise<void> {
   await (helper as any)._redNodes.closeContextsPlugin();
   (helper as any)._context.init({});
   await helper.unload();
+}
+
+/**
+ * Counts the file store's writes of one context key (the node's context object cannot
+ * be spied: Node-RED defines its methods read-only).
+ */
+function spyStoreWrites(key: string): { count(): number } {
+  const proto = Object.getPrototypeOf(localFileSystem({ dir: os.tmpdir() }));
+  const spy = sinon.spy(proto, 'set');
+  return { count: () => spy.getCalls().filter((c) => c.args[1] === key).length };
 }
 
 /** All status objects a node has shown since it was created (the helper spies Node.prototype.status). */
@@ -60,6 +73,7 @@ describe('threshold-alert node', function () {
   this.timeout(40000);
 
   afterEach(async () => {
+    sinon.restore();
     await helper.unload();
   });
 
@@ -175,6 +189,92 @@ describe('threshold-alert node', function () {
       assert.equal(resolved.payload.status, 'resolved');
       assert.equal(resolved.payload.startsAt, new Date(T0).toISOString(), 'the same alert');
     } finally {
+      await stopNodeRed(); // its last write would bring the folder back
+      helper.settings({ contextStorage: {} });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('msg.snmp.time far from the clock (nanoseconds) and a file context store', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threshold-alert-time-'));
+      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } });
+    });
+    afterEach(async () => {
+      await stopNodeRed(); // its last write would bring the folder back
+      helper.settings({ contextStorage: {} });
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('neither crashes Node-RED nor reaches the stored state, across a stop and start', async () => {
+      const flow = alertFlow({ store: 'file', nodataAfter: '1' });
+      await helper.load([alertNode, catchNode, loadContextStores], flow);
+      let out = collect('out');
+      const caught = collect('caught');
+      const before = Date.now();
+      helper.getNode('ta').receive(rowsMsg(900e6, 1.7e18));
+      const [fired] = await out.wait(1);
+      assert.equal(fired.payload.status, 'firing');
+      const startsAt = Date.parse(fired.payload.startsAt);
+      assert.ok(startsAt >= before && startsAt <= Date.now(), `startsAt ${fired.payload.startsAt} is the clock`);
+      const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-time');
+      assert.equal(warns.length, 1);
+      await stopNodeRed();
+      const file = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String).find((f) => f.endsWith('ta.json'));
+      const saved = fs.readFileSync(path.join(dir, 'context', file!), 'utf8');
+      assert.ok(!/e\+\d/.test(saved), `no far time stored: ${saved}`);
+
+      await helper.load([alertNode, catchNode, loadContextStores], flow);
+      out = collect('out');
+      helper.getNode('ta').receive(rowsMsg(100e6, Date.now()));
+      const [resolved] = await out.wait(1);
+      assert.equal(resolved.payload.status, 'resolved');
+      assert.equal(resolved.payload.startsAt, fired.payload.startsAt);
+      assert.equal(caught.msgs.length, 0);
+    });
+
+    it('a state poisoned by an older version is repaired on start instead of throwing from the timer', async () => {
+      // What the old code saved after {snmp: {time: 1e300}}: the device's next no-data
+      // tick turned into an uncaught RangeError, after every restart.
+      const key = 'HighUtilization|6|core-1|2';
+      const poisoned = { thresholdAlert: { v: 1,
+        alerts: { [key]: { phase: 'firing', activeAt: 1e300, firedAt: 1e300, notifiedAt: 1e300, seen: 1e300, value: 9e8, r: 'HighUtilization', d: 'core-1', i: '2', vars: {} } },
+        devices: { 'core-1': { arr: Date.now(), iv: 1000, inst: { 2: [1e300, 0] } } },
+        silences: [] } };
+      fs.mkdirSync(path.join(dir, 'context', 'tab'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'context', 'tab', 'ta.json'), JSON.stringify(poisoned));
+      await helper.load([alertNode, catchNode, loadContextStores], alertFlow({ store: 'file', nodataAfter: '1' }));
+      const out = collect('out');
+      const [resolved] = await out.wait(1, 5000); // the no-data tick, a second or two after the start
+      assert.equal(resolved.payload.status, 'resolved');
+      assert.ok(Math.abs(Date.parse(resolved.payload.startsAt) - Date.now()) < 60_000, resolved.payload.startsAt);
+      assert.equal(helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-stored-time').length, 1);
+    });
+  });
+
+  it('writes a file store without cache about once a second, not per message; close writes the rest', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threshold-alert-nocache-'));
+    try {
+      helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, cache: false } } } });
+      const flow = alertFlow({ store: 'file' });
+      await helper.load([alertNode, catchNode, loadContextStores], flow);
+      await sleep(1200); // the write after the start
+      const set = spyStoreWrites('thresholdAlert');
+      const out = collect('out');
+      for (let i = 0; i < 500; i++) helper.getNode('ta').receive(rowsMsg(i % 50 === 0 ? 900e6 : 100e6, T0 + i, `d${i}`));
+      await out.wait(10);
+      await sleep(1500);
+      assert.ok(set.count() >= 1 && set.count() <= 2, `${set.count()} writes for 500 messages`);
+      helper.getNode('ta').receive(rowsMsg(900e6, T0 + 1000, 'last'));
+      await out.wait(11);
+      await stopNodeRed();
+      const file = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String).find((f) => f.endsWith('ta.json'));
+      const saved = JSON.parse(fs.readFileSync(path.join(dir, 'context', file!), 'utf8')).thresholdAlert;
+      assert.ok(saved.devices.last, 'the message just before the stop is in the file');
+      assert.equal(Object.keys(saved.alerts).length, 11);
+    } finally {
+      await stopNodeRed(); // its last write would bring the folder back
       helper.settings({ contextStorage: {} });
       fs.rmSync(dir, { recursive: true, force: true });
     }

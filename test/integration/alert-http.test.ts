@@ -12,9 +12,11 @@ import { helper, collect, logText } from '../support/flow';
 
 const alertNode = require('../../src/threshold-alert');
 const httpRequestNode = require('@node-red/nodes/core/network/21-httprequest.js');
+const changeNode = require('@node-red/nodes/core/function/15-change.js');
 
 const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> <http://evil.example|login> @everyone';
-const T0 = Date.UTC(2025, 5, 1, 12);
+// Poll times are checked against the clock (a day at most): an hour ago, on a whole second.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
 
 interface Received {
   path: string;
@@ -162,5 +164,36 @@ describe('threshold-alert → http request → Slack / PagerDuty stand-ins', fun
     assert.equal(trigger.payload.component, '7');
     assert.ok(trigger.payload.summary.length <= 1024);
     assert.ok(!logText().includes('R0UTING'), 'the routing key is never logged');
+  });
+
+  it('with routingKeyInBody off, the key is added only in the http request step (a change node reading $env), never on the alert wire', async () => {
+    process.env.PAGERDUTY_ROUTING_KEY = 'R0UTING-FROM-ENV-0123456789';
+    try {
+      const start = receiver.received.length;
+      const nodes = flow('pagerduty', `${receiver.url}/v2/enqueue`);
+      const alert = nodes.find((n) => n.id === 'ta')! as Record<string, unknown>;
+      alert.routingKeyInBody = false;
+      alert.wires = [['addKey', 'debugWire']];
+      nodes.push(
+        // As the help says: set msg.payload.routing_key from the environment right before the request.
+        { id: 'addKey', type: 'change', z: 'tab', x: 200, y: 100, rules: [{ t: 'set', p: 'payload.routing_key', pt: 'msg', to: "$env('PAGERDUTY_ROUTING_KEY')", tot: 'jsonata' }], wires: [['post']] } as any,
+        { id: 'debugWire', type: 'helper', z: 'tab' } as any,
+      );
+      // A credential is set too: unticked, the node must not put it on the wire either.
+      await helper.load([alertNode, httpRequestNode, changeNode], nodes, { ta: { routingKey: 'R0UTING-CREDENTIAL-UNUSED' } });
+      const res = collect('res');
+      const onAlertWire = collect('debugWire');
+      helper.getNode('ta').receive(rows(950e6, T0));
+      helper.getNode('ta').receive(rows(100e6, T0 + 60_000));
+      await res.wait(2);
+      const got = receiver.received.slice(start).map((r) => r.body);
+      assert.deepEqual(got.map((b) => [b.event_action, b.routing_key]), [['trigger', 'R0UTING-FROM-ENV-0123456789'], ['resolve', 'R0UTING-FROM-ENV-0123456789']]);
+      assert.equal(got[0].dedup_key, got[1].dedup_key);
+      assert.equal(onAlertWire.msgs.length, 2);
+      for (const m of onAlertWire.msgs) assert.ok(!JSON.stringify(m).includes('R0UTING'), 'what Debug on the alert output would show has no key');
+      assert.ok(!logText().includes('R0UTING'));
+    } finally {
+      delete process.env.PAGERDUTY_ROUTING_KEY;
+    }
   });
 });

@@ -77,6 +77,7 @@ describe('editor files of counter-rate and threshold-alert', () => {
         assert.ok([...help.matchAll(/<h4>/g)].length >= 2, 'Details in h4 sections');
         assert.ok(!/<(b|i)>/.test(help));
         assert.match(help, /<dl class="message-properties">/);
+        assert.match(help, /more than a\s+day away from this machine's clock/, 'says which msg.snmp.time is refused');
       });
 
       it('uses only locale keys that exist (editor and runtime)', () => {
@@ -109,9 +110,20 @@ describe('editor files of counter-rate and threshold-alert', () => {
     assert.equal(def.label.call({ name: '', mode: 'rate', scale: '8' }), 'counter rate (bits)');
   });
 
+  it('threshold-alert: the help says plainly where the PagerDuty routing key is visible, and how to keep it off the wire', () => {
+    const html = read('nodes/threshold-alert.html');
+    const help = /<script type="text\/html" data-help-name="threshold-alert">([\s\S]*?)<\/script>/.exec(html)![1].replace(/\s+/g, ' ');
+    assert.match(help, /msg\.payload\.routing_key<\/code> of every message this node sends: a Debug node/);
+    assert.match(help, /untick "Key in body"/);
+    assert.match(help, /\$env\('PAGERDUTY_ROUTING_KEY'\)/);
+    assert.match(html, /<input type="checkbox" id="node-input-routingKeyInBody"/);
+    assert.match(JSON.stringify(locale('threshold-alert')), /visible to Debug/, 'and the editor tip says it too');
+  });
+
   it('threshold-alert: contract properties, a password credential, and rule validation like the runtime', () => {
     const def = editorDefinition('threshold-alert');
-    assert.deepEqual([...Object.keys(def.defaults)].sort(), ['format', 'name', 'nodata', 'nodataAfter', 'repeat', 'rules', 'store']);
+    assert.deepEqual([...Object.keys(def.defaults)].sort(), ['format', 'name', 'nodata', 'nodataAfter', 'repeat', 'routingKeyInBody', 'rules', 'store']);
+    assert.equal(def.defaults.routingKeyInBody.value, true, 'the key stays in the body unless unticked (older flows)');
     assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { routingKey: { type: 'password' } });
     assert.doesNotThrow(() => parseRules(def.defaults.rules.value), 'the default rule is valid at runtime');
     const validate = def.defaults.rules.validate;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { AlertEngine, MAX_SILENCES, extract, restoreAlertState, type AlertEngineOptions, type AlertInput } from '../../src/lib/alert-engine';
+import { AlertEngine, FORGET_MS, MAX_SILENCES, extract, restoreAlertState, type AlertEngineOptions, type AlertInput } from '../../src/lib/alert-engine';
 import { parseRules } from '../../src/lib/alert-rules';
 import { genericAlert } from '../../src/lib/alert-format';
 import type { AlertNotification } from '../../src/lib/alert-notification';
@@ -247,6 +247,50 @@ describe('alert engine', () => {
     });
   });
 
+  describe('forgetting', () => {
+    const HOUR = 3600 * S;
+
+    it('a device seen once (no interval known) is forgotten a day after it reported, unless it has an alert', () => {
+      const h = new Harness([utilRule], { nodata: 'alert' });
+      h.rows({ 1: 100e6 }, 'ad-hoc');
+      h.rows({ 1: 900e6 }, 'ad-hoc-firing');
+      h.advance(FORGET_MS - S);
+      h.engine.tick();
+      assert.deepEqual(Object.keys(h.engine.state.devices).sort(), ['ad-hoc', 'ad-hoc-firing'], 'not before a day');
+      h.advance(2 * S);
+      assert.deepEqual(h.engine.tick(), [], 'forgotten quietly, no NoData');
+      assert.deepEqual(Object.keys(h.engine.state.devices), ['ad-hoc-firing'], 'the one with a firing alert stays');
+      assert.deepEqual(h.engine.counts(), { firing: 1, pending: 0 });
+    });
+
+    it('a device polled hourly keeps its series; rows seen once are forgotten after a day', () => {
+      const h = new Harness([utilRule], { nodata: 'resolve', nodataAfter: 3 });
+      // Row 1 reports every cycle; every cycle also brings a row index never seen again.
+      for (let cycle = 0; cycle < 30; cycle++) {
+        h.rows({ 1: 100e6, [`tmp${cycle}`]: cycle === 0 ? 900e6 : 100e6 });
+        h.engine.tick();
+        h.advance(HOUR);
+      }
+      const inst = Object.keys(h.engine.state.devices['core-1'].inst);
+      assert.ok(inst.includes('1'));
+      assert.ok(inst.includes('tmp0'), 'the row with a firing alert is kept');
+      assert.ok(!inst.includes('tmp1') && !inst.includes('tmp4'), `rows older than a day are gone: ${inst.join(' ')}`);
+      assert.ok(inst.includes('tmp29') && inst.includes('tmp6'), 'rows of the last day are kept');
+      assert.ok(inst.length <= 27, `${inst.length} series`);
+    });
+
+    it('ad-hoc targets with changing names stay bounded over days', () => {
+      const h = new Harness([utilRule]);
+      for (let i = 0; i < 24 * 4; i++) { // four days, a new name every hour
+        h.rows({ 1: 100e6, 2: 100e6 }, `adhoc-${i}`);
+        h.advance(HOUR);
+        h.engine.tick();
+      }
+      const n = Object.keys(h.engine.state.devices).length;
+      assert.ok(n <= 25, `${n} devices kept`);
+    });
+  });
+
   it('resumes after a restart (state through JSON) without re-announcing firing alerts', () => {
     const h = new Harness([utilRule, downRule], { repeatMs: 3600 * S });
     h.rows({ 3: 900e6 });
@@ -293,6 +337,32 @@ describe('alert engine', () => {
     const restored = restoreAlertState(JSON.parse(JSON.stringify(h.engine.state)));
     assert.equal(Object.keys(restored.alerts).length, 2);
     assert.equal(({} as any).arr, undefined);
+  });
+
+  it('restores times far in the future as now (alerts) or drops them, and counts the repairs', () => {
+    const now = T0;
+    const report = { repaired: 0 };
+    const s = restoreAlertState({
+      v: 1,
+      alerts: { 'A|1|d|': { phase: 'firing', activeAt: 1.7e18, seen: now, firedAt: 1e300, notifiedAt: now - 5, r: 'A', d: 'd', i: '', vars: {} } },
+      devices: { d: { arr: now, iv: 1e300, inst: { a: [1e300, 0], b: [now - 1000, 60_000] } } },
+      silences: [{ until: 1e300 }, { until: now + 3600_000, device: 'd' }],
+    }, now, report);
+    assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, r: 'A', d: 'd', i: '', value: null, vars: {} });
+    assert.equal(s.devices.d.iv, undefined, 'an interval longer than a day is dropped');
+    assert.deepEqual({ ...s.devices.d.inst }, { b: [now - 1000, 60_000] });
+    assert.deepEqual(s.silences, [{ until: now + 3600_000, device: 'd' }]);
+    assert.equal(report.repaired, 4);
+    const h = new Harness([{ ...utilRule, name: 'A' }], {}, s);
+    h.advance(60 * S);
+    const [resolved] = h.send({ topic: 'd', time: h.now, payload: { ifHCInOctets: 1 }, msg: {} });
+    assert.equal(genericAlert(resolved).startsAt, new Date(now).toISOString(), 'the repaired alert still resolves, under its fingerprint');
+  });
+
+  it('the engine refuses a time no Date can hold', () => {
+    const h = new Harness([utilRule]);
+    assert.throws(() => h.send({ topic: 'x', time: 1e300, payload: [{ index: '1', ifHCInOctets: 9e8 }], msg: {} }), RangeError);
+    assert.deepEqual(h.engine.state.devices, Object.create(null));
   });
 
   it('restores nothing from corrupt state', () => {

@@ -82,7 +82,7 @@ describe('alert rules', () => {
   describe('node options', () => {
     it('checks the node properties', () => {
       const o = alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], repeat: '1h', nodata: 'alert', nodataAfter: '5', format: 'slack', store: ' file ' });
-      assert.deepEqual({ ...o, rules: o.rules.length }, { rules: 1, repeatMs: 3600000, nodata: 'alert', nodataAfter: 5, format: 'slack', store: 'file', routingKey: undefined });
+      assert.deepEqual({ ...o, rules: o.rules.length }, { rules: 1, repeatMs: 3600000, nodata: 'alert', nodataAfter: 5, format: 'slack', store: 'file', routingKey: undefined, routingKeyInBody: true });
       assert.throws(() => alertOptions({ rules: [] }), /no rules/);
       assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], nodata: 'ignore' }), /nodata/);
       assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], format: 'email' }), /format/);
