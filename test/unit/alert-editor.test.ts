@@ -46,7 +46,10 @@ function editorDefinition(type: string): any {
   const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)![1];
   let def: any;
   const RED = {
-    nodes: { registerType: (name: string, d: any) => { if (name === type) def = d; } },
+    nodes: {
+      registerType: (name: string, d: any) => { if (name === type) def = d; },
+      getType: (name: string) => (name === type ? def : undefined),
+    },
     validators: { regex: (re: RegExp) => (v: unknown) => re.test(String(v)) },
     _: (key: string) => key,
     settings: {},
@@ -107,7 +110,8 @@ describe('editor files of counter-rate and threshold-alert', () => {
     assert.ok(ok('expire', '3600') && !ok('expire', 'soon'));
     assert.ok(ok('width', 'auto') && ok('width', '32') && !ok('width', '16'));
     assert.ok(ok('mode', 'delta') && !ok('mode', 'avg'));
-    assert.equal(def.label.call({ name: '', mode: 'rate', scale: '8' }), 'counter rate (bits)');
+    assert.equal(def.label.call({ name: '', mode: 'rate', scale: '8' }), 'rate ×8');
+    assert.equal(def.label.call({ name: '', mode: 'delta', scale: '1' }), 'delta');
   });
 
   it('threshold-alert: the help says plainly where the PagerDuty routing key is visible, and how to keep it off the wire', () => {
@@ -124,6 +128,9 @@ describe('editor files of counter-rate and threshold-alert', () => {
     const def = editorDefinition('threshold-alert');
     assert.deepEqual([...Object.keys(def.defaults)].sort(), ['format', 'name', 'nodata', 'nodataAfter', 'repeat', 'routingKeyInBody', 'rules', 'store']);
     assert.equal(def.defaults.routingKeyInBody.value, true, 'the key stays in the body unless unticked (older flows)');
+    assert.equal(def.label.call({ name: '', rules: [{ kind: 'threshold', name: 'HighUtil', field: 'util', op: '>', threshold: '80' }, { kind: 'device-down' }] }), 'alert util > 80 +1');
+    assert.equal(def.label.call({ name: '', rules: [{ kind: 'device-down', name: 'DeviceDown' }] }), 'alert device down');
+    assert.equal(def.label.call({ name: 'pager', rules: [] }), 'pager');
     assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { routingKey: { type: 'password' } });
     assert.doesNotThrow(() => parseRules(def.defaults.rules.value), 'the default rule is valid at runtime');
     const validate = def.defaults.rules.validate;
