@@ -17,7 +17,7 @@ export const PALETTE_CONTAINER = `#red-ui-palette-container-${PALETTE_CATEGORY.r
  * Node types still being written by other engineers: their editor files are checked in
  * the second pass. Emptying this list is all it takes to cover them.
  */
-export const SECOND_PASS = ['counter-rate', 'threshold-alert', 'trap-in'];
+export const SECOND_PASS: string[] = [];
 
 /** The node types package.json registers, in its order. */
 export function packNodeTypes(): string[] {
