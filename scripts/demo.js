@@ -1,51 +1,388 @@
 #!/usr/bin/env node
 'use strict';
-// `npm start`: a local Node-RED (userDir .demo/, bound to 127.0.0.1) with this pack
-// installed into it as a palette module (a symlink, as `npm link` would make).
-// Stops everything on Ctrl-C.
+/**
+ * `npm start` (after `npm run build`): the shipped examples running against a simulated
+ * fleet, on this machine only.
+ *
+ * - a fleet of simulated SNMP agents on 127.0.0.1 (normal traffic, one link that saturates
+ *   and recovers, one device that goes dark and comes back, one that reboots, one that
+ *   sends link traps to the trap receiver);
+ * - InfluxDB: INFLUX_URL when set; else a private influxd on a temp dir when Debian's
+ *   influxd is installed; else a stand-in that appends the line protocol to a file;
+ * - Slack / PagerDuty: the real endpoints when SLACK_WEBHOOK_URL / PAGERDUTY_ROUTING_KEY
+ *   are set, else alerts go to <demo dir>/snmp-fleet-alerts.log and the debug sidebar;
+ * - Node-RED (userDir .demo/ or SNMP_FLEET_DEMO_DIR, bound to 127.0.0.1, port PORT or 1880)
+ *   with this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard, and the
+ *   four examples deployed against the fleet.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+ *
+ * Settings (environment): PORT, SNMP_FLEET_DEMO_DIR, SNMP_FLEET_DEMO_POLL (seconds between
+ * polls, default 10; the examples say 60 and their alert durations are scaled alike),
+ * SNMP_FLEET_DEMO_DEVICES (default 50), TRAP_PORT (default 10162), INFLUX_URL
+ * (http://host:port[/database]), INFLUX_DB, INFLUX_USERNAME, INFLUX_PASSWORD,
+ * SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY.
+ */
 const { spawn } = require('child_process');
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
+const { startInfluxd, influxQuery, influxdInstalled, freeTcpPort } = require('./lib/influxd');
+const { loadExamples, prepareExamples } = require('./lib/examples');
 
 const root = path.resolve(__dirname, '..');
-const userDir = process.env.SNMP_FLEET_DEMO_DIR || path.join(root, '.demo');
-const port = Number(process.env.PORT || 1880);
 const pkg = require(path.join(root, 'package.json'));
+const userDir = path.resolve(process.env.SNMP_FLEET_DEMO_DIR || path.join(root, '.demo'));
+const port = intSetting('PORT', 1880, 1, 65535);
+const pollSeconds = intSetting('SNMP_FLEET_DEMO_POLL', 10, 1, 3600);
+const deviceCount = intSetting('SNMP_FLEET_DEMO_DEVICES', 50, 14, 5000);
+const trapPort = intSetting('TRAP_PORT', 10162, 1, 65535);
+const DATABASE_DEFAULT = 'snmp_fleet';
+/** The devices the scenario acts on (their names are sim-0003 and so on). */
+const SATURATING = { device: 3, ifIndex: 5 };
+const DARK = 7;
+const REBOOTING = 11;
+const TRAPPING = { device: 13, ifIndex: 2 };
 
-function installPack() {
-  const scopeDir = path.join(userDir, 'node_modules', '@snmp-fleet');
-  fs.mkdirSync(scopeDir, { recursive: true });
-  const link = path.join(scopeDir, 'node-red-snmp-fleet');
-  try { fs.rmSync(link, { recursive: true, force: true }); } catch { /* not there */ }
-  fs.symlinkSync(root, link, 'dir');
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({
-    name: 'snmp-fleet-demo', private: true, dependencies: { [pkg.name]: `file:${root}` },
-  }, null, 2));
+function intSetting(name, fallback, min, max) {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`snmp-fleet demo: ${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+    process.exit(2);
+  }
+  return n;
+}
+
+function say(text) {
+  process.stdout.write(`[demo] ${text}\n`);
+}
+
+// ------------------------------------------------------------------ the user directory
+
+/** Installs a package of this repository's node_modules into userDir/node_modules as a symlink. */
+function linkModule(name, target) {
+  const link = path.join(userDir, 'node_modules', ...name.split('/'));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.rmSync(link, { recursive: true, force: true });
+  fs.symlinkSync(target, link, 'dir');
+}
+
+function installModules() {
+  const thirdParty = ['node-red-contrib-influxdb', '@flowfuse/node-red-dashboard'];
+  for (const name of thirdParty) {
+    const dir = path.join(root, 'node_modules', ...name.split('/'));
+    if (!fs.existsSync(path.join(dir, 'package.json'))) {
+      console.error(`snmp-fleet demo: ${name} is missing; run npm install first (it is a devDependency)`);
+      process.exit(1);
+    }
+    linkModule(name, dir);
+  }
+  linkModule(pkg.name, root);
+  const dependencies = { [pkg.name]: `file:${root}` };
+  for (const name of thirdParty) dependencies[name] = pkg.devDependencies[name];
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'snmp-fleet-demo', private: true, dependencies }, null, 2));
 }
 
 function writeSettings() {
   const file = path.join(userDir, 'settings.js');
-  fs.writeFileSync(file, `module.exports = {
+  fs.writeFileSync(file, `// Written by scripts/demo.js at every start.
+module.exports = {
   uiHost: '127.0.0.1',
   uiPort: ${port},
   flowFile: 'flows.json',
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || 'snmp-fleet-demo-only',
+  // the examples' relative files (snmp-fleet-alerts.log, inventory.csv) live here
+  fileWorkingDirectory: ${JSON.stringify(userDir)},
   logging: { console: { level: 'info', metrics: false, audit: false } },
-  editorTheme: { tours: false, projects: { enabled: false } },
+  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
+  diagnostics: { enabled: false },
+  telemetry: { enabled: false },
+  externalModules: { palette: { allowInstall: false }, modules: { allowInstall: false } },
 };
 `);
   return file;
 }
 
-fs.mkdirSync(userDir, { recursive: true });
-installPack();
-const settings = writeSettings();
-const flowFile = path.join(userDir, 'flows.json');
-if (!fs.existsSync(flowFile)) fs.writeFileSync(flowFile, '[]');
+// ------------------------------------------------------------------ InfluxDB
 
-const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settings], { stdio: 'inherit' });
-console.log(`snmp-fleet demo: Node-RED editor at http://127.0.0.1:${port}/ (userDir ${userDir}); Ctrl-C stops it`);
-const stop = () => { red.kill('SIGINT'); };
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-red.on('exit', (code) => process.exit(code ?? 0));
+/**
+ * A stand-in for InfluxDB 1.x's HTTP API that appends every written line to a file
+ * (when neither INFLUX_URL nor influxd is available): the examples' influxdb nodes
+ * write to it unchanged.
+ */
+async function startLineProtocolFile(file) {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url || '/', 'http://127.0.0.1');
+      if (url.pathname === '/ping') {
+        res.writeHead(204, { 'X-Influxdb-Version': 'line-protocol-file' });
+        res.end();
+      } else if (url.pathname === '/write' && req.method === 'POST') {
+        const body = Buffer.concat(chunks).toString('utf8').trim();
+        if (body) fs.appendFileSync(file, body + '\n');
+        res.writeHead(204);
+        res.end();
+      } else if (url.pathname === '/query') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ results: [{ statement_id: 0 }] }));
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+  const filePort = await freeTcpPort();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(filePort, '127.0.0.1', resolve);
+  });
+  return {
+    hostname: '127.0.0.1',
+    port: filePort,
+    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** The InfluxDB the flows write to, and how it is stopped. */
+async function chooseInflux() {
+  const database = process.env.INFLUX_DB || DATABASE_DEFAULT;
+  if (process.env.INFLUX_URL) {
+    let url;
+    try {
+      url = new URL(process.env.INFLUX_URL);
+    } catch {
+      throw new Error(`INFLUX_URL is not a URL: ${process.env.INFLUX_URL}`);
+    }
+    const db = process.env.INFLUX_DB || url.pathname.replace(/^\/+|\/+$/g, '') || DATABASE_DEFAULT;
+    const base = `${url.protocol}//${url.host}`;
+    try {
+      await influxQuery(base, `CREATE DATABASE "${db.replace(/"/g, '')}"`);
+    } catch (err) {
+      say(`could not create database ${db} at ${base} (${err.message}); writing to it anyway`);
+    }
+    const influx = {
+      hostname: url.hostname,
+      port: Number(url.port) || (url.protocol === 'https:' ? 443 : 8086),
+      database: db,
+      usetls: url.protocol === 'https:',
+      username: process.env.INFLUX_USERNAME,
+      password: process.env.INFLUX_PASSWORD,
+    };
+    return { influx, text: `InfluxDB: ${base}, database ${db} (INFLUX_URL)`, stop: async () => {} };
+  }
+  if (influxdInstalled()) {
+    // own process group: the terminal's Ctrl-C reaches only this script, which stops it in order
+    const db = await startInfluxd({ database, detached: true, onSpawn: (pid) => children.add({ name: 'influxd', pid }) });
+    return {
+      influx: { hostname: '127.0.0.1', port: db.port, database },
+      text: `InfluxDB: a private influxd at ${db.url}, database ${database} (data in ${db.dir}, removed on exit; set INFLUX_URL to use yours)`,
+      stop: async () => {
+        await db.stop();
+        children.delete([...children].find((c) => c.pid === db.pid));
+      },
+    };
+  }
+  const file = path.join(userDir, 'influx-points.lp');
+  const sink = await startLineProtocolFile(file);
+  return {
+    influx: { hostname: sink.hostname, port: sink.port, database },
+    text: `InfluxDB: none found (no INFLUX_URL, no influxd); points are appended as line protocol to ${file}`,
+    stop: sink.stop,
+  };
+}
+
+// ------------------------------------------------------------------ Node-RED
+
+async function waitForEditor(url, red, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (red.exitCode !== null || red.signalCode !== null) throw new Error('Node-RED exited while starting');
+    try {
+      const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${url} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function deploy(url, flows) {
+  const res = await fetch(`${url}/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify({ flows }),
+    signal: AbortSignal.timeout(30000),
+  });
+  if (!res.ok) throw new Error(`deploying the examples failed: ${res.status} ${await res.text()}`);
+}
+
+// ------------------------------------------------------------------ the scenario
+
+/** Events on a loop of 36 polls (6 minutes at the default 10 s), printed as they happen. */
+function startScenario(fleet) {
+  const timers = new Set();
+  const name = (i) => fleet.devices[i].name;
+  const trapTarget = { host: '127.0.0.1', port: trapPort };
+  const at = (polls, fn) => {
+    const t = setTimeout(() => { timers.delete(t); fn(); }, polls * pollSeconds * 1000);
+    timers.add(t);
+  };
+  const trap = (i, kind, ifIndex) => {
+    fleet.sendTrap(i, trapTarget, kind, { ifIndex }).catch((err) => say(`trap ${kind} from ${name(i)} failed: ${err.message}`));
+  };
+  const loop = () => {
+    at(3, () => {
+      fleet.device(SATURATING.device).saturate(SATURATING.ifIndex, 12 * pollSeconds * 1000);
+      say(`${name(SATURATING.device)} Gi0/${SATURATING.ifIndex} saturates for ${12 * pollSeconds} s (HighUtilization fires after 5 polls)`);
+    });
+    at(6, () => {
+      fleet.device(DARK).setSilent(true);
+      say(`${name(DARK)} goes dark for ${9 * pollSeconds} s (DeviceUnreachable)`);
+    });
+    at(15, () => {
+      fleet.device(DARK).setSilent(false);
+      say(`${name(DARK)} answers again`);
+    });
+    for (const start of [4, 22]) {
+      at(start, () => {
+        fleet.device(TRAPPING.device).linkDown(TRAPPING.ifIndex);
+        trap(TRAPPING.device, 'linkDown', TRAPPING.ifIndex);
+        say(`${name(TRAPPING.device)} Gi0/${TRAPPING.ifIndex} goes down (linkDown trap to port ${trapPort})`);
+      });
+      at(start + 4, () => {
+        fleet.device(TRAPPING.device).linkUp(TRAPPING.ifIndex);
+        trap(TRAPPING.device, 'linkUp', TRAPPING.ifIndex);
+        say(`${name(TRAPPING.device)} Gi0/${TRAPPING.ifIndex} comes back (linkUp trap)`);
+      });
+    }
+    at(20, () => {
+      fleet.device(REBOOTING).reboot();
+      trap(REBOOTING, 'coldStart');
+      say(`${name(REBOOTING)} reboots (counters restart; coldStart trap)`);
+    });
+    at(36, loop);
+  };
+  loop();
+  return () => { for (const t of timers) clearTimeout(t); timers.clear(); };
+}
+
+function inventoryCsv(fleet) {
+  const rows = fleet.devices.slice(0, 10).map((d) => [d.host, d.port, d.name, d.labels.site, d.labels.role].join(','));
+  return ['host,port,name,site,role', ...rows, ''].join('\n');
+}
+
+// ------------------------------------------------------------------ main
+
+/** Processes this script started, for the last-resort kill on exit. */
+const children = new Set();
+let shutdown = null;
+
+async function main() {
+  let fleetModule;
+  try {
+    fleetModule = require(path.join(root, 'nodes', 'sim', 'fleet.js'));
+  } catch {
+    console.error('snmp-fleet demo: nodes/sim/fleet.js is missing; run `npm run build` (npm start does)');
+    process.exit(1);
+  }
+  fs.mkdirSync(userDir, { recursive: true });
+  installModules();
+  const settingsFile = writeSettings();
+  const flowFile = path.join(userDir, 'flows.json');
+  if (!fs.existsSync(flowFile)) fs.writeFileSync(flowFile, '[]');
+
+  const stops = [];
+  let stopScenario = () => {};
+  let red;
+  shutdown = async (reason, code = 0) => {
+    if (shutdown.running) return shutdown.running;
+    shutdown.running = (async () => {
+      say(`${reason}: stopping`);
+      stopScenario();
+      if (red && red.exitCode === null && red.signalCode === null) {
+        const exited = new Promise((resolve) => red.once('exit', resolve));
+        red.kill('SIGINT');
+        const killer = setTimeout(() => red.kill('SIGKILL'), 10000);
+        await exited;
+        clearTimeout(killer);
+      }
+      for (const stop of stops.reverse()) {
+        try { await stop(); } catch (err) { say(`while stopping: ${err.message}`); }
+      }
+      say('stopped');
+      process.exit(code);
+    })();
+    return shutdown.running;
+  };
+  process.on('SIGINT', () => { if (shutdown.running) process.exit(130); void shutdown('SIGINT'); });
+  process.on('SIGTERM', () => { void shutdown('SIGTERM'); });
+
+  const fleet = await fleetModule.startFleet({
+    count: deviceCount,
+    labels: { site: ['paris', 'lyon', 'london'], role: ['access', 'access', 'access', 'core'] },
+    seed: 1,
+  });
+  stops.push(() => fleet.close());
+  say(`simulator: ${deviceCount} devices with 48 interfaces on 127.0.0.1 ports ${fleet.devices[0].port}…, community public`);
+
+  const influx = await chooseInflux();
+  stops.push(influx.stop);
+  say(influx.text);
+
+  fs.writeFileSync(path.join(userDir, 'inventory.csv'), inventoryCsv(fleet));
+  const alertLog = path.join(userDir, 'snmp-fleet-alerts.log');
+  say(process.env.SLACK_WEBHOOK_URL ? 'Slack: alerts go to SLACK_WEBHOOK_URL' : `Slack: SLACK_WEBHOOK_URL not set; Slack alerts go to ${alertLog} and the debug sidebar`);
+  say(process.env.PAGERDUTY_ROUTING_KEY ? 'PagerDuty: events go to the Events API v2 with PAGERDUTY_ROUTING_KEY' : `PagerDuty: PAGERDUTY_ROUTING_KEY not set; PagerDuty events go to ${alertLog} and the debug sidebar`);
+
+  const flows = prepareExamples(loadExamples().flatMap((e) => e.flow), {
+    inventory: fleet.inventoryText(),
+    pollSeconds,
+    timeScale: pollSeconds / 60,
+    influx: influx.influx,
+    trapPort,
+    trapAddress: '127.0.0.1',
+    inventoryFile: 'inventory.csv',
+  });
+
+  red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
+    cwd: userDir,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    // own process group: Ctrl-C reaches this script once, and it stops Node-RED in order
+    detached: true,
+    env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false' },
+  });
+  children.add({ name: 'node-red', pid: red.pid });
+  red.once('exit', (code, signal) => {
+    children.delete([...children].find((c) => c.pid === red.pid));
+    if (!shutdown.running) void shutdown(`Node-RED exited (${signal || code})`, code || 1);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForEditor(url, red, 60000);
+  await deploy(url, flows);
+  stopScenario = startScenario(fleet);
+
+  say(`the four examples are deployed, polling every ${pollSeconds} s (the examples say 60 s; their alert durations are scaled by ${pollSeconds}/60)`);
+  say(`scenario: ${fleet.devices[SATURATING.device].name} saturates a link, ${fleet.devices[DARK].name} goes dark, ${fleet.devices[REBOOTING].name} reboots, ${fleet.devices[TRAPPING.device].name} sends traps to port ${trapPort}`);
+  say(`editor:    ${url}/`);
+  say(`dashboard: ${url}/dashboard/snmp-fleet`);
+  say(`userDir ${userDir}; Ctrl-C stops everything`);
+}
+
+process.on('exit', () => {
+  // last resort when something above threw: no child may outlive the demo
+  for (const c of children) {
+    try { process.kill(c.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+main().catch((err) => {
+  console.error(`snmp-fleet demo: ${err.message}`);
+  if (shutdown) void shutdown('error', 1);
+  else process.exit(1);
+});

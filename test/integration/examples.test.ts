@@ -1,0 +1,246 @@
+/**
+ * The shipped example flows (examples/*.json) as files: what they are built from, that
+ * each explains itself, keeps secrets out, and is valid for the nodes it uses. The same
+ * files run for real in examples-e2e.test.ts.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseRules } from '../../src/lib/alert-rules';
+import { alertOptions } from '../../src/lib/alert-node';
+import { buildProfile } from '../../src/lib/config';
+import { counterRateOptions } from '../../src/lib/counter-rate-node';
+import { readTrapSettings } from '../../src/lib/trap/trap-node';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const { loadExamples } = require('../../scripts/lib/examples.js') as {
+  loadExamples(): Array<{ file: string; name: string; flow: FlowNode[] }>;
+};
+const jsonata = require('jsonata') as (expr: string) => unknown;
+
+interface FlowNode {
+  id: string;
+  type: string;
+  z?: string;
+  name?: string;
+  info?: string;
+  wires?: string[][];
+  credentials?: Record<string, string>;
+  [key: string]: any;
+}
+
+/** Node types a module registers at runtime (`RED.nodes.registerType('x', ...)` in its .js files). */
+function registeredTypes(dir: string): Set<string> {
+  const types = new Set<string>();
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(p);
+      } else if (entry.name.endsWith('.js')) {
+        for (const m of fs.readFileSync(p, 'utf8').matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) types.add(m[1]);
+      }
+    }
+  };
+  walk(dir);
+  return types;
+}
+
+const PACK_TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))['node-red'].nodes) as string[];
+const CORE_TYPES = new Set([...registeredTypes(path.join(ROOT, 'node_modules', '@node-red', 'nodes', 'core')), 'tab', 'group', 'junction']);
+const INFLUX_TYPES = registeredTypes(path.join(ROOT, 'node_modules', 'node-red-contrib-influxdb'));
+const DASHBOARD_TYPES = registeredTypes(path.join(ROOT, 'node_modules', '@flowfuse', 'node-red-dashboard', 'nodes'));
+/** Properties that name other nodes (config nodes, link targets). */
+const REFERENCES = ['snmp', 'snmp2', 'snmp3', 'snmp4', 'influxdb', 'group', 'page', 'ui', 'theme', 'tls', 'proxy'];
+const ENV_REF = /^\$\{[A-Z][A-Z0-9_]*\}$/;
+
+const examples = loadExamples();
+const all = examples.flatMap((e) => e.flow);
+const byName = (prefix: string) => {
+  const e = examples.find((x) => x.name.startsWith(prefix));
+  assert.ok(e, `example ${prefix} exists`);
+  return e!.flow;
+};
+
+describe('example flows (files)', function () {
+  it('ships the four examples, numbered in the order Node-RED lists them', function () {
+    assert.deepEqual(examples.map((e) => e.file), [
+      '01 fleet poller.json',
+      '02 trap receiver.json',
+      '03 inventory from CSV or HTTP.json',
+      '04 live dashboard.json',
+    ]);
+    for (const e of examples) assert.ok(Array.isArray(e.flow) && e.flow.length > 5, e.file);
+  });
+
+  it('uses only core nodes, this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard', function () {
+    assert.ok(CORE_TYPES.has('http request') && CORE_TYPES.has('change') && INFLUX_TYPES.has('influxdb batch') && DASHBOARD_TYPES.has('ui-chart'));
+    const foreign: string[] = [];
+    for (const e of examples) {
+      for (const n of e.flow) {
+        const known = CORE_TYPES.has(n.type) || PACK_TYPES.includes(n.type) || INFLUX_TYPES.has(n.type) || DASHBOARD_TYPES.has(n.type);
+        if (!known) foreign.push(`${e.file}: ${n.type}`);
+      }
+    }
+    assert.deepEqual(foreign, []);
+    // the dashboard only where the example is about it, InfluxDB only where it writes history
+    for (const e of examples) {
+      const types = new Set(e.flow.map((n) => n.type));
+      const dashboard = [...types].some((t) => DASHBOARD_TYPES.has(t));
+      assert.equal(dashboard, e.name.includes('dashboard'), `${e.file} dashboard nodes`);
+    }
+  });
+
+  it('puts each of the six pack nodes in some example', function () {
+    assert.equal(PACK_TYPES.length, 6);
+    const used = new Set(all.map((n) => n.type));
+    assert.deepEqual(PACK_TYPES.filter((t) => !used.has(t)), []);
+  });
+
+  it('uses no function node', function () {
+    assert.deepEqual(all.filter((n) => n.type === 'function').map((n) => n.name), []);
+  });
+
+  it('starts each example with a comment saying what it shows and what to set', function () {
+    for (const e of examples) {
+      const [tab, first] = e.flow;
+      assert.equal(tab.type, 'tab', `${e.file} begins with its tab`);
+      assert.equal(first.type, 'comment', `${e.file}: first node`);
+      assert.ok(first.y <= Math.min(...e.flow.filter((n) => n.z === tab.id).map((n) => n.y)), `${e.file}: the comment is at the top`);
+      assert.match(first.info ?? '', /Set before deploying/, `${e.file}: what to set`);
+      assert.ok((first.info ?? '').length > 400, `${e.file}: the comment explains`);
+    }
+    assert.match(byName('01')[1].info!, /SLACK_WEBHOOK_URL[\s\S]*PAGERDUTY_ROUTING_KEY/);
+    assert.match(byName('01')[1].info!, /node-red-contrib-influxdb/);
+    assert.match(byName('02')[1].info!, /10162[\s\S]*SLACK_WEBHOOK_URL/);
+    assert.match(byName('03')[1].info!, /INVENTORY_URL/);
+    assert.match(byName('04')[1].info!, /@flowfuse\/node-red-dashboard/);
+  });
+
+  it('explains every step with a comment node that has details', function () {
+    for (const e of examples) {
+      const steps = e.flow.filter((n) => n.type === 'comment' && /^\d+ · /.test(n.name ?? ''));
+      assert.ok(steps.length >= 2, `${e.file}: ${steps.length} step comments`);
+      const numbers = steps.map((n) => Number(n.name!.split(' ')[0]));
+      assert.deepEqual(numbers, numbers.map((_, i) => i + 1), `${e.file}: steps numbered 1..n`);
+      for (const s of steps) assert.ok((s.info ?? '').length > 80, `${e.file}: "${s.name}" has details`);
+    }
+  });
+
+  it('keeps secrets out: credentials only as ${ENV} references, webhook URLs from the environment', function () {
+    const text = JSON.stringify(all);
+    assert.doesNotMatch(text, /hooks\.slack\.com|xox[abpr]-|"routing_key"|"community"\s*:|"authKey"\s*:|"privKey"\s*:|"password"\s*:/);
+    for (const n of all) {
+      for (const [k, v] of Object.entries(n.credentials ?? {})) assert.match(v, ENV_REF, `${n.type} credential ${k}`);
+    }
+    const posts = all.filter((n) => n.type === 'http request' && n.method === 'POST');
+    assert.ok(posts.length >= 3);
+    for (const n of posts) {
+      assert.ok(n.url === '${SLACK_WEBHOOK_URL}' || n.url === 'https://events.pagerduty.com/v2/enqueue', `${n.name}: ${n.url}`);
+    }
+    const pd = byName('01').find((n) => n.type === 'threshold-alert' && n.format === 'pagerduty');
+    assert.deepEqual(pd?.credentials, { routingKey: '${PAGERDUTY_ROUTING_KEY}' });
+  });
+
+  it('retries every POST on HTTP 429 after Retry-After: http request → switch → change (msg.delay) → delay → the same request', function () {
+    for (const post of all.filter((n) => n.type === 'http request' && n.method === 'POST')) {
+      const nodes = new Map(all.map((n) => [n.id, n]));
+      const next = (n: FlowNode, port = 0) => (n.wires?.[port] ?? []).map((id) => nodes.get(id)!);
+      const [status] = next(post);
+      assert.equal(status.type, 'switch');
+      assert.equal(status.property, 'statusCode');
+      const port429 = status.rules.findIndex((r: any) => r.t === 'eq' && String(r.v) === '429');
+      assert.ok(port429 >= 0, `${post.name}: a 429 rule`);
+      const [wait] = next(status, port429);
+      assert.equal(wait.type, 'change');
+      const delayRule = wait.rules.find((r: any) => r.p === 'delay');
+      assert.ok(delayRule && delayRule.tot === 'jsonata' && /retry-after/.test(delayRule.to), `${post.name}: msg.delay from Retry-After`);
+      assert.ok(wait.rules.some((r: any) => r.t === 'delete' && r.p === 'headers'), 'response headers are not sent back');
+      assert.ok(wait.rules.some((r: any) => r.t === 'set' && r.p === 'payload' && r.to === 'requestBody'), 'the original body is restored');
+      // follow the change node's wires to a delay node in "override with msg.delay" mode
+      let cur = next(wait)[0];
+      while (cur.type === 'switch') cur = next(cur, 0)[0];
+      assert.equal(cur.type, 'delay');
+      assert.equal(cur.pauseType, 'delayv');
+      assert.deepEqual(cur.wires, [[post.id]], `${post.name}: the delay leads back to the same request`);
+    }
+  });
+
+  it('is wired consistently: unique ids across examples, every wire and reference resolves', function () {
+    const ids = all.map((n) => n.id);
+    assert.equal(new Set(ids).size, ids.length, 'ids are unique across all examples (npm start deploys them together)');
+    for (const e of examples) {
+      const local = new Map(e.flow.map((n) => [n.id, n]));
+      const tab = e.flow[0];
+      for (const n of e.flow) {
+        if (n.type === 'tab') continue;
+        if ('x' in n) assert.equal(n.z, tab.id, `${e.file}: ${n.type} ${n.name} is on the example's tab`);
+        for (const port of n.wires ?? []) for (const id of port) assert.ok(local.has(id), `${e.file}: ${n.type} ${n.name} wires to ${id}`);
+        for (const key of REFERENCES) {
+          if (typeof n[key] === 'string' && n[key] !== '') assert.ok(local.has(n[key]), `${e.file}: ${n.type}.${key}`);
+        }
+        for (const id of n.links ?? []) assert.ok(local.has(id), `${e.file}: ${n.type} ${n.name} links to ${id}`);
+      }
+    }
+  });
+
+  it('gives the pack nodes properties their own checks accept', function () {
+    for (const n of all) {
+      // the stored properties, as the runtime hands them to each node
+      const def: any = n;
+      if (n.type === 'snmp-config') buildProfile(def, { community: 'public' });
+      if (n.type === 'counter-rate') counterRateOptions(def);
+      if (n.type === 'threshold-alert') {
+        parseRules(n.rules);
+        alertOptions(def, 'a-routing-key');
+      }
+      if (n.type === 'trap-in') {
+        const s = readTrapSettings(def);
+        assert.equal(s.port, 10162, 'the examples use 10162 (162 needs root)');
+      }
+    }
+  });
+
+  it('writes to InfluxDB 1.x through "influxdb batch" with ms timestamps, tags device/ifName/labels', function () {
+    const fleet = byName('01');
+    const influx = fleet.filter((n) => n.type === 'influxdb batch');
+    assert.equal(influx.length, 1);
+    assert.equal(influx[0].precision, 'ms');
+    const points = fleet.find((n) => n.name === 'interface points')!.rules[0].to as string;
+    for (const part of ['"measurement": "snmp_interface"', '$$.device.labels', '"device": $$.topic', '"ifName": ifName', '"timestamp": $$.snmp.time']) {
+      assert.ok(points.includes(part), `interface points: ${part}`);
+    }
+    const config = fleet.find((n) => n.type === 'influxdb')!;
+    assert.equal(config.influxdbVersion, '1.x');
+    assert.ok(!('credentials' in config));
+  });
+
+  it('polls every 60 s with the rules the issue names: utilization > 80 % for 5 min, interface down, device unreachable', function () {
+    const fleet = byName('01');
+    const tick = fleet.find((n) => n.type === 'inject')!;
+    assert.equal(tick.repeat, '60');
+    assert.equal(tick.once, true);
+    const slack = fleet.find((n) => n.type === 'threshold-alert' && n.format === 'slack')!;
+    const rules = parseRules(slack.rules);
+    const util = rules.find((r) => r.field === 'utilization')!;
+    assert.deepEqual([util.op, util.threshold, util.forMs], ['>', 80, 300000]);
+    assert.ok(rules.some((r) => r.field === 'ifOperStatus' && r.op === '==' && r.threshold === 2));
+    assert.ok(rules.some((r) => r.kind === 'device-down'));
+    const counter = fleet.find((n) => n.type === 'counter-rate')!;
+    assert.equal(counter.scale, '8', 'bits per second');
+  });
+
+  it('has JSONata expressions that compile', function () {
+    let count = 0;
+    for (const n of all) {
+      const exprs: string[] = [];
+      if (n.type === 'change') for (const r of n.rules) if (r.tot === 'jsonata') exprs.push(r.to);
+      if (n.type === 'switch' && n.propertyType === 'jsonata') exprs.push(n.property);
+      for (const expr of exprs) {
+        assert.doesNotThrow(() => jsonata(expr), `${n.name}: ${expr.slice(0, 60)}`);
+        count++;
+      }
+    }
+    assert.ok(count >= 10, `${count} expressions`);
+  });
+});
