@@ -173,7 +173,8 @@ export class AlertEngine {
         const failing = input.failure !== undefined;
         const key = alertKey(rule.name, topic, '');
         if (!failing && !this.state.alerts[key]) continue;
-        const vars = (): Record<string, string> => ({ error: input.failure ? valueText(input.failure.message || input.failure.code) : '' });
+        // the resolution keeps the error it fired with: "RESOLVED: ... does not answer: timeout"
+        const vars = (): Record<string, string> => (input.failure ? { error: valueText(input.failure.message || input.failure.code) } : {});
         this.apply(rule, topic, '', { time, active: failing, held: failing, value: input.failure?.code ?? null }, vars, out);
         continue;
       }
@@ -344,11 +345,13 @@ export class AlertEngine {
     if (step.stale) return;
     if (!step.next) {
       delete this.state.alerts[key];
-      if (step.notify && prev) out.push(this.notification({ ...prev, seen: obs.time, value: obs.value, vars: vars() }, step.notify, obs.time));
+      // new values merge over the fired ones, so a resolution without new values (a
+      // device answering again) still carries what the alert fired with
+      if (step.notify && prev) out.push(this.notification({ ...prev, seen: obs.time, value: obs.value, vars: { ...prev.vars, ...vars() } }, step.notify, obs.time));
       return;
     }
     const rec: AlertRecord = { ...step.next, r: rule.name, d: topic, i: instance, vars: prev?.vars ?? {} };
-    if (step.notify) rec.vars = vars();
+    if (step.notify) rec.vars = { ...rec.vars, ...vars() };
     this.state.alerts[key] = rec;
     if (step.notify) out.push(this.notification(rec, step.notify, obs.time));
   }

@@ -132,6 +132,11 @@ describe('alert engine', () => {
       assert.equal(genericAlert(fired[0]).summary, 'edge does not answer: no answer from edge');
       assert.equal(fired[0].value, 'unreachable');
       assert.equal(fired[0].severity, 'critical');
+      h.advance(60 * S);
+      const resolved = h.rows({ 3: 100e6 }, 'edge');
+      assert.equal(resolved.length, 1);
+      assert.equal(genericAlert(resolved[0]).status, 'resolved');
+      assert.equal(genericAlert(resolved[0]).summary, 'edge does not answer: no answer from edge', 'the resolution keeps the error it fired with');
     });
 
     it('failures do not count as data for threshold rules', () => {
