@@ -27,7 +27,7 @@ Fleet:
   --name-prefix TEXT     device names TEXT-0000... (default sim)
   --label KEY=V1,V2,...  label values assigned round-robin, repeatable
   --seed N               seed of rates, uptimes and engine IDs (default 1)
-  --max-message-size B   largest answer in bytes (default 1472)
+  --max-message-size B   largest answer in bytes (default 65507, as snmpd; 1472 for a small agent)
   --inventory PATH       write the inventory (host:port name key=value ...) to PATH
 
 Behaviours (devices are chosen from the end of the fleet: dead first, then slow):
