@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { parseArgs } from 'util';
 import type { SecurityLevel, V3User, AuthProtocol, PrivProtocol } from '../lib/types';
 import { MALFORMED_KINDS, MalformedKind, SimVersion, TRAP_KINDS, TrapKind, startFleet, type Fleet, type DeviceBehaviour } from './fleet';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './agent';
 
 const USAGE = `Usage: node nodes/sim/cli.js [options]
 
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       namePrefix: args['name-prefix'],
       labels,
       behaviours,
-      maxMessageSize: int('max-message-size', args['max-message-size'], 1472, 484),
+      maxMessageSize: int('max-message-size', args['max-message-size'], DEFAULT_MAX_MESSAGE_SIZE, 484),
     });
   } catch (err) {
     process.stderr.write(`sim: ${(err as Error).message}\n`);
