@@ -123,9 +123,30 @@ export function bytesToBigInt(buf: Uint8Array): bigint {
 
 const MAX_U64 = (1n << 64n) - 1n;
 
+/**
+ * A Counter64 below 2^53 read without BigInt (the usual case: ifHCInOctets reaches 2^53
+ * after 2.3 years at 1 Tbit/s); undefined when it needs the exact BigInt path. A walk of
+ * ifXTable decodes 8 Counter64 columns per interface, and the byte-by-byte BigInt
+ * arithmetic of bytesToBigInt allocates on every step.
+ */
+function safeCounter64(buf: Buffer): number | undefined {
+  let start = 0;
+  while (start < buf.length && buf[start] === 0) start++;
+  const len = buf.length - start;
+  if (len === 0) return 0;
+  if (len <= 6) return buf.readUIntBE(start, len);
+  if (len > 7) return undefined;
+  // 7 significant bytes: safe while the top 3 of its 56 bits are clear
+  const high = buf.readUIntBE(start, 3);
+  if (high >= 0x200000) return undefined;
+  return high * 0x100000000 + buf.readUInt32BE(start + 3);
+}
+
 function counter64(value: unknown): { value: number; exact: string } {
   let n: bigint;
   if (Buffer.isBuffer(value)) {
+    const fast = safeCounter64(value);
+    if (fast !== undefined) return { value: fast, exact: String(fast) };
     n = bytesToBigInt(value);
   } else if (typeof value === 'bigint') {
     n = value;
@@ -157,10 +178,24 @@ export function shortName(oid: string, info: OidInfo | undefined): string {
   return info.instance ? `${info.name}.${info.instance}` : info.name;
 }
 
+/**
+ * Names already built, by MIB description. The MIB service hands out one frozen
+ * description per OID (cached), so a fleet's walks name the same OIDs with the same
+ * objects: 2,000 names per device for ifTable + ifXTable, built once instead of twice
+ * (two string concatenations) for every device and cycle.
+ */
+const names = new WeakMap<OidInfo, string>();
+
 /** Varbind name: `IF-MIB::ifDescr.3` from the MIB, else the numeric OID. */
 export function qualifiedName(oid: string, info: OidInfo | undefined): string {
   if (!info) return oid;
-  return `${info.module}::${shortName(oid, info)}`;
+  let name = names.get(info);
+  if (name === undefined) {
+    name = `${info.module}::${shortName(oid, info)}`;
+    // only an immutable description can be trusted to give the same name next time
+    if (Object.isFrozen(info)) names.set(info, name);
+  }
+  return name;
 }
 
 /**

@@ -16,12 +16,6 @@ export function payloadObject(varbinds: Varbind[], infos: Array<OidInfo | undefi
   return out;
 }
 
-/** Column name and row index of a walked varbind: from the MIB, else split at the last arc. */
-function columnAndIndex(oid: string, info: OidInfo | undefined): [string, string] {
-  if (info && info.instance) return [info.name, info.instance];
-  const dot = oid.lastIndexOf('.');
-  return [oid.slice(0, dot), oid.slice(dot + 1)];
-}
 
 /**
  * Rows of a walk, sorted by index: `[{ index: "3", ifDescr: "eth0", ... }]`, with
@@ -35,7 +29,18 @@ export function buildRows(result: PollSuccess, mib?: MibLookup): { rows: Row[]; 
   for (let i = result.nonRepeaterCount; i < result.varbinds.length; i++) {
     const vb = result.varbinds[i];
     const info = result.infos[i];
-    const [column, index] = columnAndIndex(vb.oid, info);
+    // column name and row index: from the MIB, else split at the last arc (inline: this
+    // runs for every walked varbind, and a returned pair would be one more allocation)
+    let column: string;
+    let index: string;
+    if (info && info.instance) {
+      column = info.name;
+      index = info.instance;
+    } else {
+      const dot = vb.oid.lastIndexOf('.');
+      column = vb.oid.slice(0, dot);
+      index = vb.oid.slice(dot + 1);
+    }
     let row = byIndex.get(index);
     if (!row) {
       row = { index };

@@ -139,13 +139,11 @@ export class PollNode {
     };
     progress();
 
+    const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
     const cycle = runner.run(request, (port: 0 | 1, fields: ResultFields, result) => {
       finished++;
       if (this.closed) return;
-      const out = this.node.cloneMessage(msg);
-      delete out.targets;
-      delete out.target;
-      delete out.oids;
+      const out = copyInput();
       Object.assign(out, fields);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
       const transition = runner.health.update(result);
@@ -199,6 +197,34 @@ export class PollNode {
     }
     this.node.status({});
   }
+}
+
+/** Input fields that choose the work; the per-device messages do not carry them on. */
+const REQUEST_FIELDS = ['targets', 'target', 'oids'];
+
+/**
+ * Makes the copy of the input message each device's message starts from. A message of
+ * plain values (a trigger: payload, topic, _msgid) is copied with a spread, which for it
+ * is as deep as RED.util.cloneMessage and far cheaper: a 5,000-device cycle makes 5,000
+ * copies. Anything holding an object (other than the request fields) is cloned as before.
+ */
+export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
+  const keys = Reflect.ownKeys(msg);
+  const plain = keys.every((k) => {
+    if (typeof k === 'string' && REQUEST_FIELDS.includes(k)) return true;
+    const v = (msg as Record<string | symbol, unknown>)[k];
+    return v === null || (typeof v !== 'object' && typeof v !== 'function');
+  });
+  if (plain) {
+    const template: Msg = { ...msg };
+    for (const k of REQUEST_FIELDS) delete template[k];
+    return () => ({ ...template });
+  }
+  return () => {
+    const out = clone(msg);
+    for (const k of REQUEST_FIELDS) delete out[k];
+    return out;
+  };
 }
 
 function describe(device: { host: string; port: number; name: string }): string {

@@ -1,0 +1,429 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run bench`: fleet-scale speed and memory of this pack inside a real Node-RED,
+ * side by side with raw net-snmp in the same run (the machine is shared and noisy, so
+ * only figures measured together are compared). Runs the COMPILED nodes in nodes/
+ * (npm run bench builds first); the simulated fleet runs in a separate process on
+ * loopback, so the CPU figures are this process's alone.
+ *
+ *   node --expose-gc scripts/bench.js [--walk-devices 1000] [--get-devices 5000]
+ *        [--cycles 5] [--endurance 20] [--endurance-devices 500] [--trap-seconds 10] [--sample 20]
+ *        [--skip walk,get,endurance,traps,mib,reference] [--quick] [--no-save]
+ *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
+ *
+ * Prints progress on stderr, then the report on stdout: tables, and as the last line
+ * one JSON object. Saves both under bench/results/<date>.{txt,json}.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { parseArgs } = require('util');
+const { spawnTracked, waitForEvent, stopAll, openUdpSockets } = require('./bench/procs');
+const { summarize, pairedRatio, fmt, pct, table, verdict } = require('./bench/stats');
+const { startSim } = require('./bench/sim');
+const { EmbeddedRed } = require('./bench/red');
+const { RawFleet } = require('./bench/raw');
+const P = require('./bench/poll');
+const { freeUdpPort, trapFlows, trapBenchmark } = require('./bench/traps');
+const { snmpbulkwalkReference } = require('./bench/reference');
+
+const ROOT = path.resolve(__dirname, '..');
+const COMMUNITY = 'public';
+const MAX_REPETITIONS = 25;
+const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
+const TARGETS = { ratio: 1.3, heapGrowthMB: 50, trapsPerSecond: 20000, designTrapsPerSecond: 50000, devicesPerCpuSecond: 750, designVarbinds: 528 };
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      'walk-devices': { type: 'string' }, 'get-devices': { type: 'string' }, cycles: { type: 'string' },
+      endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
+      skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 16).map((l) => l.replace(/^ \* ?/, '')).join('\n') + '\n');
+    process.exit(0);
+  }
+  const int = (v, d) => (v === undefined ? d : Math.max(1, Number.parseInt(v, 10) || d));
+  const quick = !!values.quick;
+  return {
+    walkDevices: int(values['walk-devices'], quick ? 100 : 1000),
+    getDevices: int(values['get-devices'], quick ? 500 : 5000),
+    cycles: int(values.cycles, quick ? 2 : 5),
+    endurance: int(values.endurance, quick ? 3 : 20),
+    // half the walk fleet: 20 cycles of all 1,000 devices alone would take ~8 minutes here
+    enduranceDevices: int(values['endurance-devices'], quick ? 50 : 500),
+    trapSeconds: int(values['trap-seconds'], quick ? 2 : 10),
+    sample: int(values.sample, quick ? 3 : 20),
+    skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    save: !values['no-save'],
+    packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
+    quick,
+  };
+}
+
+function log(line) {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+}
+
+function ensureGc() {
+  if (typeof global.gc === 'function') return;
+  // started without --expose-gc (plain `node scripts/bench.js`): turn it on now
+  require('v8').setFlagsFromString('--expose-gc');
+  global.gc = require('vm').runInNewContext('gc');
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+    memoryGB: Math.round(os.totalmem() / 1073741824 * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    netSnmp: require('net-snmp/package.json').version,
+    nodeRed: require('node-red/package.json').version,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+/** Per-side figures of a set of poll cycles. */
+function pollFigures(runs, devices) {
+  const wall = runs.map((r) => r.wallMs);
+  const cpuPerDevice = runs.map((r) => r.cpuMs / devices);
+  const varbinds = runs.map((r) => r.varbinds / Math.max(1, r.ok));
+  const w = summarize(wall);
+  const c = summarize(cpuPerDevice);
+  return {
+    cycles: runs.length,
+    wallMs: w,
+    devicesPerSecond: devices / (w.median / 1000),
+    varbindsPerSecond: summarize(runs.map((r) => r.varbinds / (r.wallMs / 1000))).median,
+    cpuMsPerDevice: c,
+    devicesPerCpuSecond: 1000 / c.median,
+    varbindsPerCpuSecond: summarize(runs.map((r) => r.varbinds / (r.cpuMs / 1000))).median,
+    varbindsPerDevice: summarize(varbinds).median,
+    failed: runs.reduce((a, r) => a + r.failed, 0),
+    firstError: runs.find((r) => r.firstError)?.firstError,
+  };
+}
+
+function compare(result, devices) {
+  const pack = pollFigures(result.pack, devices);
+  const raw = pollFigures(result.raw, devices);
+  const wall = pairedRatio(result.pack.map((r) => r.wallMs), result.raw.map((r) => r.wallMs));
+  const cpu = pairedRatio(result.pack.map((r) => r.cpuMs), result.raw.map((r) => r.cpuMs));
+  return { devices, pack, raw, ratio: wall.ratio, ratios: wall.ratios, cpuRatio: cpu.ratio, cpuRatios: cpu.ratios, cycles: result };
+}
+
+function cycleLine(i, side, m, devices) {
+  const rated = m.rated ? `, ${m.rated} with rates` : '';
+  return `  cycle ${i + 1} ${side.padEnd(4)} ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / devices).toFixed(2)} ms CPU/device, ${m.ok} ok, ${m.failed} failed, ${fmt(m.varbinds)} varbinds${rated}${m.firstError ? ` (${m.firstError})` : ''}`;
+}
+
+async function runMibChild() {
+  const child = spawnTracked(process.execPath, [path.join(__dirname, 'bench', 'mib.js')]);
+  return waitForEvent(child, 'mib', 120000);
+}
+
+function report(r) {
+  const out = [];
+  const m = r.machine;
+  out.push(`snmp-fleet benchmark, ${r.date}`);
+  out.push(`machine: ${m.cpu}, ${m.memoryGB} GB, ${m.os}; Node ${m.node}, net-snmp ${m.netSnmp}, Node-RED ${m.nodeRed}; load average at start ${m.loadAverage.join(' ')}`);
+  out.push(`1-minute load average as each part began: ${Object.entries(r.load).map(([k, v]) => `${k} ${v}`).join(', ')} (2 cores; other work shares the machine)`);
+  out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${CONCURRENCY}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, forced GC before each`);
+  out.push('');
+
+  const rows = [['', 'wall/cycle', 'min-max', 'spread', 'devices/s', 'varbinds/s', 'CPU ms/device', 'devices/CPU-s', 'varbinds/CPU-s', 'failed']];
+  const sideRows = (title, cmp, rawLabel) => {
+    rows.push([`${title}: ${fmt(cmp.devices)} devices, ${fmt(cmp.pack.varbindsPerDevice)} varbinds each`]);
+    for (const side of ['pack', 'raw']) {
+      const f = cmp[side];
+      rows.push([side === 'pack' ? '  pack in Node-RED' : `  ${rawLabel}`, `${fmt(f.wallMs.median / 1000, 2)} s`,
+        `${fmt(f.wallMs.min / 1000, 2)}-${fmt(f.wallMs.max / 1000, 2)} s`, pct(f.wallMs.cv), fmt(f.devicesPerSecond), fmt(f.varbindsPerSecond),
+        fmt(f.cpuMsPerDevice.median, 2), fmt(f.devicesPerCpuSecond), fmt(f.varbindsPerCpuSecond), fmt(f.failed)]);
+    }
+    rows.push(['  ratio pack/raw (median of pairs)', `${fmt(cmp.ratio, 2)}x`, `${fmt(Math.min(...cmp.ratios), 2)}-${fmt(Math.max(...cmp.ratios), 2)}x`, '', '', '', `${fmt(cmp.cpuRatio, 2)}x`]);
+  };
+  if (r.walk) sideRows('snmp-bulkwalk (ifTable, ifXTable) → counter-rate', r.walk, 'raw net-snmp, 2 subtree walks');
+  if (r.get) sideRows('snmp-get (sysUpTime.0, sysName.0)', r.get, 'raw net-snmp, session.get');
+  if (r.reference) {
+    const ref = r.reference;
+    rows.push([`reference: snmpbulkwalk per device and table, run one after the other: ${fmt(ref.devices)} devices, ${fmt(ref.varbinds / ref.devices)} varbinds each`]);
+    rows.push([`  ${ref.tool}`, `${fmt(ref.wallMs / ref.devices)} ms/device`, '', '', fmt(ref.devices / (ref.wallMs / 1000), 1), fmt(ref.varbinds / (ref.wallMs / 1000)),
+      fmt(ref.cpuMs / ref.devices, 2), fmt(ref.devices / (ref.cpuMs / 1000), 1), fmt(ref.varbinds / (ref.cpuMs / 1000)), '']);
+  }
+  if (rows.length > 1) {
+    out.push('Polling');
+    out.push(table(rows));
+    out.push('');
+  }
+  for (const [name, cmp] of [['bulkwalk', r.walk], ['get', r.get]]) {
+    if (!cmp) continue;
+    out.push(`${name} per cycle, wall s (pack / raw): ${cmp.cycles.pack.map((p, i) => `${(p.wallMs / 1000).toFixed(2)}/${(cmp.cycles.raw[i].wallMs / 1000).toFixed(2)}`).join('  ')}`);
+    out.push(`${name} heap after GC before each pack cycle, MB: ${cmp.cycles.pack.map((p) => p.heapAtStartMB.toFixed(0)).join(' ')}`);
+    if (name === 'bulkwalk') out.push(`bulkwalk messages whose counters counter-rate turned into rates, per pack cycle: ${cmp.cycles.pack.map((p) => p.rated).join(' ')}`);
+  }
+  if (r.walk || r.get) out.push('');
+
+  if (r.endurance) {
+    const e = r.endurance;
+    out.push(`Memory and sockets: ${e.cycles} consecutive snmp-bulkwalk → counter-rate cycles of ${fmt(e.devices)} devices (after a forced GC)`);
+    out.push(table([
+      ['', 'before', 'after', 'growth'],
+      ['heap used', `${fmt(e.before.heapMB, 1)} MB`, `${fmt(e.after.heapMB, 1)} MB`, `${fmt(e.heapGrowthMB, 1)} MB`],
+      ['RSS', `${fmt(e.before.rssMB, 1)} MB`, `${fmt(e.after.rssMB, 1)} MB`, `${fmt(e.rssGrowthMB, 1)} MB`],
+      ['UDP sockets', fmt(e.before.sockets), fmt(e.after.sockets), fmt(e.after.sockets - e.before.sockets)],
+    ]));
+    out.push(`heap after GC at each cycle start, MB: ${e.heapSeries.map((h) => h.toFixed(0)).join(' ')}`);
+    out.push(`wall per cycle: median ${fmt(e.wallMs.median / 1000, 2)} s, ${fmt(e.wallMs.min / 1000, 2)}-${fmt(e.wallMs.max / 1000, 2)} s; failed results ${fmt(e.failed)}`);
+    out.push(`UDP sockets after the poll flows were replaced by the trap flow: ${r.socketsAfterRedeploy ?? '-'}`);
+    out.push('');
+  }
+
+  if (r.traps) {
+    const t = r.traps;
+    out.push(`trap-in: SNMPv2c linkDown traps from ${t.sources} loopback source addresses, trap-in defaults (4 MiB buffer, 1000/s per source), counted at a sink node`);
+    if (t.confirmed) {
+      out.push(`highest rate without loss over ${t.confirmed.seconds} s: ${fmt(t.trapsPerSecond)} traps/s (${fmt(t.confirmed.sent)} sent, ${fmt(t.confirmed.received)} received)${t.senderLimited ? ' (the sender could not go faster: a lower bound)' : ''}`);
+      out.push(`CPU per trap: ${fmt(t.cpuUsPerTrap, 1)} µs (${fmt(1e6 / t.cpuUsPerTrap)} traps per CPU-second)`);
+    } else {
+      out.push(`no rate tried over ${r.options.trapSeconds} s passed without loss`);
+    }
+    out.push(`${r.options.trapSeconds} s runs: ${t.attempts.map((a) => `${fmt(a.achieved)}/s ${a.pass ? 'ok' : `lost ${fmt(a.lost)}${a.kernelDrops !== undefined ? ` (${fmt(a.kernelDrops)} by the kernel)` : ''}`}, ${fmt(a.cpuUsPerTrap, 1)} µs CPU/trap`).join('; ')}`);
+    for (const b of t.baselines ?? []) out.push(`for scale, ${b.name} in this process: at ${fmt(b.achieved)}/s received ${fmt(b.received)} of ${fmt(b.sent)}${b.lost ? ` (lost ${fmt(b.lost)})` : ''}, ${fmt(b.cpuUsPerTrap, 1)} µs CPU per trap`);
+    out.push(`probes (${t.probeSeconds} s each): ${t.probes.map((p) => `${fmt(p.achieved)}/s ${p.pass ? 'ok' : `lost ${fmt(p.lost)}${p.kernelDrops !== undefined ? ` (${fmt(p.kernelDrops)} by the kernel)` : ''}`}`).join(', ')}`);
+    out.push('');
+  } else if (r.trapError) {
+    out.push(`trap-in: not measured: ${r.trapError}`);
+    out.push('');
+  }
+
+  if (r.mib) {
+    const b = r.mib;
+    out.push(`MIB service (fresh process): ${fmt(b.modules)} modules, ${fmt(b.objects)} named OIDs loaded in ${fmt(b.loadMs)} ms (${b.warnings} warnings); naming instance OIDs: ${fmt(b.namesPerSecond)}/s first seen, ${fmt(b.namesPerSecondCached)}/s repeated; names to OIDs: ${fmt(b.resolvePerSecond)}/s`);
+    out.push('');
+  }
+
+  out.push('Targets');
+  out.push(table([['target', 'measured', 'verdict'], ...r.targets.map((t) => [t.name, t.value, verdict(t.met)])]));
+  if (r.logged.length) {
+    out.push('');
+    out.push(`Node-RED logged ${r.logged.length} warnings/errors (first 5):`);
+    for (const l of r.logged.slice(0, 5)) out.push(`  ${l.slice(0, 200)}`);
+  }
+  return out.join('\n');
+}
+
+function targets(r) {
+  const list = [];
+  if (r.walk) {
+    list.push({ name: `bulkwalk wall ratio pack/raw <= ${TARGETS.ratio}`, value: `${fmt(r.walk.ratio, 2)}x (CPU ${fmt(r.walk.cpuRatio, 2)}x)`, met: r.walk.ratio <= TARGETS.ratio });
+    const vbPerCpuS = r.walk.pack.varbindsPerCpuSecond;
+    const goal = TARGETS.devicesPerCpuSecond * TARGETS.designVarbinds;
+    list.push({
+      name: `stretch: >= ${TARGETS.devicesPerCpuSecond} devices/CPU-s of ${TARGETS.designVarbinds} varbinds (= ${fmt(goal)} varbinds/CPU-s), 2x raw`,
+      value: `${fmt(r.walk.pack.devicesPerCpuSecond)} devices/CPU-s of ${fmt(r.walk.pack.varbindsPerDevice)} varbinds = ${fmt(vbPerCpuS)} varbinds/CPU-s, ${fmt(r.walk.raw.cpuMsPerDevice.median / r.walk.pack.cpuMsPerDevice.median, 2)}x raw`,
+      met: vbPerCpuS >= goal && r.walk.pack.cpuMsPerDevice.median * 2 <= r.walk.raw.cpuMsPerDevice.median,
+    });
+  }
+  if (r.get) list.push({ name: `get wall ratio pack/raw <= ${TARGETS.ratio}`, value: `${fmt(r.get.ratio, 2)}x (CPU ${fmt(r.get.cpuRatio, 2)}x)`, met: r.get.ratio <= TARGETS.ratio });
+  if (r.endurance) {
+    list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
+    list.push({ name: 'no UDP socket growth', value: `${r.endurance.before.sockets} -> ${r.endurance.after.sockets}`, met: r.endurance.after.sockets <= r.endurance.before.sockets });
+  }
+  if (r.traps || r.trapError) {
+    const tps = r.traps?.trapsPerSecond ?? 0;
+    list.push({ name: `traps/s without loss >= ${fmt(TARGETS.trapsPerSecond)}`, value: `${fmt(tps)}/s`, met: r.traps ? tps >= TARGETS.trapsPerSecond : undefined });
+    list.push({ name: `DESIGN: traps/s without loss >= ${fmt(TARGETS.designTrapsPerSecond)}`, value: `${fmt(tps)}/s`, met: r.traps ? tps >= TARGETS.designTrapsPerSecond : undefined });
+  }
+  return list;
+}
+
+async function main() {
+  const opt = options();
+  ensureGc();
+  const started = Date.now();
+  const date = new Date().toISOString();
+  const r = { date, machine: machine(), options: { ...opt, skip: [...opt.skip] }, logged: [] };
+  const want = (phase) => !opt.skip.has(phase);
+  // the machine is shared: note how busy it was as each part began
+  r.load = {};
+  const phase = (name) => { r.load[name] = Math.round(os.loadavg()[0] * 100) / 100; };
+  const interrupted = () => {
+    log('interrupted: stopping everything');
+    stopAll().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+
+  const simDevices = Math.max(want('walk') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, opt.sample);
+  log(`starting the simulator: ${simDevices} devices`);
+  const sim = await startSim({ devices: simDevices });
+  r.simulator = { devices: simDevices, interfaces: sim.ready.interfaces, startMs: sim.ready.startMs };
+  const red = new EmbeddedRed({ packDir: opt.packDir });
+  try {
+    const sets = await red.start();
+    log(`Node-RED ${r.machine.nodeRed} embedded (userDir ${red.userDir}), node sets: ${sets.join(', ')}`);
+    await red.deploy(P.pollFlows({
+      walkInventory: sim.inventory(opt.walkDevices), getInventory: sim.inventory(opt.getDevices),
+      enduranceInventory: want('endurance') ? sim.inventory(opt.enduranceDevices) : undefined, community: COMMUNITY,
+    }));
+    const cycleTimeout = (devices) => 60000 + devices * 200;
+
+    if (want('walk')) {
+      phase('walk');
+      const devices = sim.devices.slice(0, opt.walkDevices);
+      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS });
+      log(`bulkwalk: ${devices.length} devices, ifTable + ifXTable, warm-up + ${opt.cycles} cycles per side`);
+      const result = await P.pairedCycles({
+        cycles: opt.cycles,
+        pack: () => P.packCycle(red, 'bench-walk', 'walk', devices.length, cycleTimeout(devices.length)),
+        raw: () => P.measure(() => raw.walkCycle([P.IF_TABLE, P.IF_X_TABLE])),
+        onCycle: (i, side, m) => log(cycleLine(i, side, m, devices.length)),
+      });
+      raw.close();
+      r.walk = compare(result, devices.length);
+      log(`bulkwalk ratio ${r.walk.ratio.toFixed(2)} (CPU ${r.walk.cpuRatio.toFixed(2)})`);
+    }
+
+    if (want('get')) {
+      phase('get');
+      const devices = sim.devices.slice(0, opt.getDevices);
+      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS });
+      log(`get: ${devices.length} devices, sysUpTime.0 + sysName.0, warm-up + ${opt.cycles} cycles per side`);
+      const result = await P.pairedCycles({
+        cycles: opt.cycles,
+        pack: () => P.packCycle(red, 'bench-get', 'get', devices.length, cycleTimeout(devices.length)),
+        raw: () => P.measure(() => raw.getCycle([P.SYS_UPTIME, P.SYS_NAME])),
+        onCycle: (i, side, m) => log(cycleLine(i, side, m, devices.length)),
+      });
+      raw.close();
+      r.get = compare(result, devices.length);
+      log(`get ratio ${r.get.ratio.toFixed(2)} (CPU ${r.get.cpuRatio.toFixed(2)})`);
+    }
+
+    if (want('endurance')) {
+      phase('endurance');
+      const devices = opt.enduranceDevices;
+      // let the raw sessions' sockets finish closing before counting
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      log(`endurance: ${opt.endurance} consecutive bulkwalk cycles of ${devices} devices`);
+      const e = await P.endurance({
+        cycles: opt.endurance,
+        pack: () => P.packCycle(red, 'bench-walk-endurance', 'endurance', devices, cycleTimeout(devices)),
+        onCycle: (i, m) => log(cycleLine(i, 'pack', m, devices)),
+      });
+      r.endurance = {
+        cycles: opt.endurance, devices, before: e.before, after: e.after,
+        heapGrowthMB: e.after.heapMB - e.before.heapMB, rssGrowthMB: e.after.rssMB - e.before.rssMB,
+        heapSeries: e.heapSeries, wallMs: summarize(e.runs.map((x) => x.wallMs)), failed: e.runs.reduce((a, x) => a + x.failed, 0),
+      };
+      log(`heap ${e.before.heapMB.toFixed(1)} -> ${e.after.heapMB.toFixed(1)} MB, RSS ${e.before.rssMB.toFixed(1)} -> ${e.after.rssMB.toFixed(1)} MB, UDP sockets ${e.before.sockets} -> ${e.after.sockets}`);
+    }
+
+    if (want('traps')) {
+      phase('traps');
+      try {
+        const port = await freeUdpPort();
+        await red.deploy(trapFlows(port, COMMUNITY));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // the poll flows' state is garbage now: collect it before, not during, the trap runs
+        P.memory();
+        r.socketsAfterRedeploy = openUdpSockets();
+        log(`trap-in on 127.0.0.1:${port} (UDP sockets now ${r.socketsAfterRedeploy}); bisection with ${opt.quick ? 1 : 3} s probes, then ${opt.trapSeconds} s`);
+        const t = await trapBenchmark({ red, spawnTracked, port, community: COMMUNITY, seconds: opt.trapSeconds, probeSeconds: opt.quick ? 1 : 3, low: 5000, high: 100000, log });
+        const c = t.confirmed;
+        r.traps = {
+          sources: 256,
+          probeSeconds: opt.quick ? 1 : 3,
+          probes: t.probes.map((p) => ({ rate: p.rate, achieved: p.achieved, sent: p.sent, received: p.received, lost: p.lost, kernelDrops: p.kernelDrops, pass: p.pass })),
+          confirmed: c && { seconds: opt.trapSeconds, rate: c.rate, achieved: c.achieved, sent: c.sent, received: c.received, cpuMs: c.cpuMs },
+          attempts: t.attempts.map((a) => ({ seconds: opt.trapSeconds, achieved: a.achieved, sent: a.sent, received: a.received, lost: a.lost, kernelDrops: a.kernelDrops, cpuUsPerTrap: (a.cpuMs * 1000) / Math.max(1, a.received), pass: a.pass })),
+          trapsPerSecond: c ? c.achieved : 0,
+          cpuUsPerTrap: c ? (c.cpuMs * 1000) / c.received : undefined,
+          senderLimited: t.senderLimited,
+          baselines: t.baselines,
+        };
+      } catch (err) {
+        r.trapError = err.message;
+        log(`trap benchmark failed: ${err.message}`);
+      }
+    }
+
+    if (want('mib')) {
+      log('MIB service: load and naming, in a fresh process');
+      r.mib = await runMibChild();
+    }
+
+    if (want('reference')) {
+      log(`reference: snmpbulkwalk on ${opt.sample} devices`);
+      try {
+        r.reference = await snmpbulkwalkReference({ devices: sim.devices.slice(0, opt.sample), tables: [P.IF_TABLE, P.IF_X_TABLE], community: COMMUNITY, maxRepetitions: MAX_REPETITIONS });
+        if (!r.reference) log('snmpbulkwalk is not installed: no reference line');
+      } catch (err) {
+        log(`reference failed: ${err.message}`);
+      }
+    }
+  } finally {
+    r.logged = red.logged.filter((l) => !/Projects disabled|Encrypted credentials not found/.test(l));
+    await red.stop().catch((err) => log(`Node-RED stop: ${err.message}`));
+    await sim.close();
+    await stopAll();
+  }
+
+  r.socketsAtEnd = openUdpSockets();
+  phase('end');
+  r.elapsedS = (Date.now() - started) / 1000;
+  r.targets = targets(r);
+  const text = `${report(r)}\n\ntotal run time ${fmt(r.elapsedS)} s; UDP sockets left open ${r.socketsAtEnd}`;
+  const summary = {
+    ratio: r.walk?.ratio ?? null,
+    cpuRatio: r.walk?.cpuRatio ?? null,
+    getRatio: r.get?.ratio ?? null,
+    getCpuRatio: r.get?.cpuRatio ?? null,
+    devices: r.walk?.devices ?? null,
+    getDevices: r.get?.devices ?? null,
+    varbindsPerDevice: r.walk?.pack.varbindsPerDevice ?? null,
+    walkCycleS: r.walk ? r.walk.pack.wallMs.median / 1000 : null,
+    rawWalkCycleS: r.walk ? r.walk.raw.wallMs.median / 1000 : null,
+    cpuMsPerDevice: r.walk?.pack.cpuMsPerDevice.median ?? null,
+    rawCpuMsPerDevice: r.walk?.raw.cpuMsPerDevice.median ?? null,
+    devicesPerCpuSecond: r.walk?.pack.devicesPerCpuSecond ?? null,
+    heapGrowthMB: r.endurance?.heapGrowthMB ?? null,
+    enduranceDevices: r.endurance?.devices ?? null,
+    enduranceCycles: r.endurance?.cycles ?? null,
+    rssGrowthMB: r.endurance?.rssGrowthMB ?? null,
+    socketsBefore: r.endurance?.before.sockets ?? null,
+    socketsAfter: r.endurance?.after.sockets ?? null,
+    trapsPerSecond: r.traps ? r.traps.trapsPerSecond : null,
+    trapCpuUs: r.traps?.cpuUsPerTrap ?? null,
+    mibLoadMs: r.mib?.loadMs ?? null,
+    namesPerSecond: r.mib?.namesPerSecond ?? null,
+    snmpbulkwalkMsPerDevice: r.reference ? r.reference.wallMs / r.reference.devices : null,
+    targetsMissed: r.targets.filter((t) => t.met === false).map((t) => t.name),
+    machine: r.machine.cpu,
+    load: r.load,
+    date,
+  };
+  const json = JSON.stringify(summary);
+  if (opt.save) {
+    const dir = path.join(ROOT, 'bench', 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const stamp = date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+    fs.writeFileSync(path.join(dir, `${stamp}.json`), `${JSON.stringify({ summary, ...r }, null, 1)}\n`);
+    fs.writeFileSync(path.join(dir, `${stamp}.txt`), `${text}\n${json}\n`);
+    log(`saved bench/results/${stamp}.json and .txt`);
+  }
+  process.stdout.write(`${text}\n${json}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log(`bench failed: ${err.stack || err.message}`);
+    stopAll().finally(() => process.exit(1));
+  },
+);

@@ -1,0 +1,184 @@
+'use strict';
+/**
+ * A real Node-RED runtime embedded in the measuring process (so process.cpuUsage sees
+ * all of its work): a temporary userDir with this pack symlinked into node_modules, as
+ * scripts/demo.js installs it, and a `bench-sink` node in userDir/nodes that counts what
+ * reaches it. No HTTP: the admin API and editor are off, flows are set through
+ * RED.runtime.flows.setFlows and cycles are triggered by sending a message to a node.
+ */
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const { tempDir, removeTempDir } = require('./procs');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_NAME = require(path.join(ROOT, 'package.json')).name;
+
+/** The sink node: one counter per `channel`, kept on a process global the bench reads. */
+const SINK_JS = `'use strict';
+module.exports = function (RED) {
+  function BenchSink(config) {
+    RED.nodes.createNode(this, config);
+    const channel = config.channel;
+    this.on('input', (msg, send, done) => {
+      const hooks = globalThis.__snmpFleetBench;
+      if (hooks) hooks.onMessage(channel, msg);
+      done();
+    });
+  }
+  RED.nodes.registerType('bench-sink', BenchSink);
+};
+`;
+const SINK_HTML = `<script type="text/javascript">
+RED.nodes.registerType('bench-sink', { category: 'common', defaults: { channel: { value: '' } }, inputs: 1, outputs: 0, label: 'bench sink' });
+</script>
+`;
+
+class Counter {
+  constructor() {
+    this.reset();
+  }
+
+  reset() {
+    this.messages = 0;
+    this.ok = 0;
+    this.failed = 0;
+    this.varbinds = 0;
+    this.rated = 0;
+    this.firstError = undefined;
+    this.waiter = undefined;
+  }
+
+  add(msg) {
+    this.messages++;
+    if (msg.payload === null || msg.payload === undefined) {
+      this.failed++;
+      if (!this.firstError && msg.error) this.firstError = `${msg.error.code}: ${msg.error.message}`;
+    } else {
+      this.ok++;
+      if (Array.isArray(msg.varbinds)) this.varbinds += msg.varbinds.length;
+      else this.varbinds++;
+      // proof that counter-rate did its work: a walk row whose octet counter became a rate
+      const row = Array.isArray(msg.payload) ? msg.payload[0] : undefined;
+      if (row && typeof row.ifHCInOctets === 'number') this.rated++;
+    }
+    if (this.waiter && this.messages >= this.waiter.count) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  /** Resolves once `count` messages arrived since the last reset. */
+  waitFor(count, timeoutMs) {
+    if (this.messages >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`only ${this.messages} of ${count} messages within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiter = { count, resolve, timer };
+    });
+  }
+}
+
+class EmbeddedRed {
+  /** `packDir`: the package folder to install (default this repository); another build for before/after runs. */
+  constructor({ packDir = ROOT } = {}) {
+    this.packDir = packDir;
+    this.userDir = tempDir('snmp-fleet-bench-');
+    this.counters = new Map();
+    this.logged = [];
+    this.RED = undefined;
+  }
+
+  counter(channel) {
+    let c = this.counters.get(channel);
+    if (!c) {
+      c = new Counter();
+      this.counters.set(channel, c);
+    }
+    return c;
+  }
+
+  async start() {
+    const scope = path.join(this.userDir, 'node_modules', ...PACKAGE_NAME.split('/').slice(0, -1));
+    fs.mkdirSync(scope, { recursive: true });
+    fs.symlinkSync(this.packDir, path.join(this.userDir, 'node_modules', PACKAGE_NAME), 'dir');
+    fs.writeFileSync(path.join(this.userDir, 'package.json'), JSON.stringify({ name: 'snmp-fleet-bench', private: true, dependencies: { [PACKAGE_NAME]: `file:${this.packDir}` } }));
+    fs.mkdirSync(path.join(this.userDir, 'nodes'));
+    fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.js'), SINK_JS);
+    fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.html'), SINK_HTML);
+    fs.writeFileSync(path.join(this.userDir, 'flows.json'), '[]');
+
+    globalThis.__snmpFleetBench = { onMessage: (channel, msg) => this.counter(channel).add(msg) };
+    const RED = require('node-red');
+    this.RED = RED;
+    const logged = this.logged;
+    RED.init(http.createServer(), {
+      userDir: this.userDir,
+      flowFile: 'flows.json',
+      credentialSecret: 'snmp-fleet-bench-only',
+      httpAdminRoot: false,
+      httpNodeRoot: false,
+      disableEditor: true,
+      uiHost: '127.0.0.1',
+      editorTheme: { projects: { enabled: false } },
+      logging: {
+        bench: {
+          level: 'warn',
+          metrics: false,
+          audit: false,
+          // warnings and errors are kept for the report instead of interleaving with the table
+          handler: () => (m) => { if (logged.length < 1000) logged.push(`[${m.level === 20 ? 'error' : m.level === 30 ? 'warn' : m.level}] ${m.type ? `[${m.type}:${m.name || m.id}] ` : ''}${m.msg}`); },
+        },
+      },
+    });
+    await RED.start();
+    const sets = RED.runtime ? await RED.runtime.nodes.getNodeList({}) : [];
+    const ours = sets.filter((s) => s.module === PACKAGE_NAME);
+    const broken = ours.filter((s) => !s.enabled || s.err);
+    if (ours.length === 0) throw new Error(`Node-RED did not load ${PACKAGE_NAME} from ${this.userDir}/node_modules`);
+    if (broken.length) throw new Error(`Node-RED could not load ${broken.map((s) => `${s.name}: ${s.err}`).join('; ')}`);
+    if (!sets.some((s) => s.types.includes('bench-sink'))) throw new Error('the bench-sink node did not load');
+    return ours.map((s) => s.name);
+  }
+
+  /** Full deployment (credentials inside the nodes, as the editor sends them). */
+  async deploy(flows) {
+    await this.RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+    // setFlows resolves once the flows are saved; the nodes start a little later
+    const ids = flows.filter((n) => n.type !== 'tab').map((n) => n.id);
+    const until = Date.now() + 20000;
+    while (ids.some((id) => !this.RED.nodes.getNode(id))) {
+      if (Date.now() > until) {
+        const missing = ids.filter((id) => !this.RED.nodes.getNode(id));
+        throw new Error(`nodes ${missing.join(', ')} did not start: ${this.logged.slice(-5).join(' | ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  node(id) {
+    const n = this.RED.nodes.getNode(id);
+    if (!n) throw new Error(`node ${id} is not running`);
+    return n;
+  }
+
+  /** Sends `msg` to node `id` as if it came down a wire. */
+  trigger(id, msg = { payload: 'bench' }) {
+    this.node(id).receive(msg);
+  }
+
+  async stop() {
+    try {
+      if (this.RED) await this.RED.stop();
+    } finally {
+      delete globalThis.__snmpFleetBench;
+      removeTempDir(this.userDir);
+    }
+  }
+}
+
+module.exports = { EmbeddedRed };
