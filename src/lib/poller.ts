@@ -205,12 +205,16 @@ async function walkAll(ctx: PollContext, ps: PooledSession, roots: string[], opt
   const nonRepOut: RawVarbind[] = [];
   const v1 = ctx.profile.version === '1';
   let maxRepetitions = Math.max(1, opts.maxRepetitions);
+  // Columns asked per request. A tooBig that fewer repetitions cannot cure (GETNEXT on
+  // v1, or GETBULK already at one repetition) halves it: the columns are then walked in
+  // groups, one after the other, instead of failing the walk.
+  let width = Number.POSITIVE_INFINITY;
   let total = 0;
   let first = true;
 
   while (first || columns.some((col) => !col.done)) {
     if (expired()) throw new PollError('timeout', 'device deadline exceeded');
-    const active = columns.filter((col) => !col.done);
+    const active = columns.filter((col) => !col.done).slice(0, width);
     const nr = first ? nonRepRoots.length : 0;
     const reqOids = [...(first ? nonRepRoots : []), ...active.map((col) => col.cursor)];
     if (reqOids.length === 0) break;
@@ -224,8 +228,12 @@ async function walkAll(ctx: PollContext, ps: PooledSession, roots: string[], opt
       }
     } catch (err) {
       const status = errorStatusOf(err);
-      if (status === ERROR_STATUS_TOO_BIG && maxRepetitions > 1) {
+      if (status === ERROR_STATUS_TOO_BIG && !v1 && maxRepetitions > 1) {
         maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
+        continue;
+      }
+      if (status === ERROR_STATUS_TOO_BIG && active.length > 1) {
+        width = Math.max(1, Math.floor(active.length / 2));
         continue;
       }
       if (v1 && status === ERROR_STATUS_NO_SUCH_NAME) {
