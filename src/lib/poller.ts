@@ -54,7 +54,12 @@ const GET_CHUNK = 60;
 const ERROR_STATUS_TOO_BIG = 1;
 const ERROR_STATUS_NO_SUCH_NAME = 2;
 
-interface Counter { requests: number }
+interface Counter {
+  requests: number;
+  /** When the first answer of the poll arrived (the clock of msg.snmp.time). */
+  firstAnswerAt?: number;
+  now: () => number;
+}
 
 function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
   let called = false;
@@ -68,7 +73,11 @@ function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
 function sessionCall<T>(ps: PooledSession, counter: Counter, call: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
   counter.requests++;
   return new Promise<T>((resolve, reject) => {
-    const cb = once((err: unknown, res: T) => (err ? reject(err) : resolve(res)));
+    const cb = once((err: unknown, res: T) => {
+      if (err) return reject(err);
+      if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
+      resolve(res);
+    });
     try {
       call(cb);
     } catch (err) {
@@ -341,7 +350,7 @@ async function pollDevice(
 ): Promise<PollResult> {
   const now = ctx.now ?? Date.now;
   const started = now();
-  const counter: Counter = { requests: 0 };
+  const counter: Counter = { requests: 0, now };
   let ps: PooledSession | undefined;
   try {
     const result = await withDeadline(ctx.profile.deadline, async (expired) => {
@@ -354,8 +363,12 @@ async function pollDevice(
       return work(session, counter, expired);
     });
     const { varbinds, infos } = decodeAll(result.raws, ctx.mib);
-    const time = now();
-    return { ok: true, device, varbinds, infos, nonRepeaterCount: result.nonRepeaterCount, time, elapsedMs: time - started, requests: counter.requests };
+    const end = now();
+    // Rates divide by the time between two polls, so stamp each poll at the same phase:
+    // the first answer, which holds most of a walk's rows. The end of a walk moves with
+    // the later round trips and the fleet's queueing (1-2 % of a 2-s interval).
+    const time = counter.firstAnswerAt ?? end;
+    return { ok: true, device, varbinds, infos, nonRepeaterCount: result.nonRepeaterCount, time, elapsedMs: end - started, requests: counter.requests };
   } catch (err) {
     let failure = classifyError(err, { timeout: ctx.profile.timeout, retries: ctx.profile.retries });
     if (failure.code === 'timeout') failure = explainTimeout(failure, ctx.profile, ps);
