@@ -132,13 +132,13 @@ async function trapBenchmark({ red, spawnTracked, port, community, seconds, prob
     return p.pass;
   }, { low, high, resolution: 0.1, maxProbes: 6 });
 
-  // Confirm over the full duration. A 10 s run must ride out more stalls (GC, the
-  // neighbours' load) than a short probe, so start a notch below the best probe and
-  // step down while the long run still loses some.
+  // Confirm over the full duration, starting at the best probe. A 10 s run must ride
+  // out more stalls (GC, the neighbours' load) than a short probe: step down while the
+  // long run still loses some.
   let confirmed;
   const attempts = [];
-  let rate = Math.round(search.rate * 0.85);
-  for (let attempt = 0; attempt < 3 && rate > 0; attempt++) {
+  let rate = search.rate;
+  for (let attempt = 0; attempt < 4 && rate > 0; attempt++) {
     const c = await run(rate, seconds);
     log(`  confirm ${Math.round(rate)}/s for ${seconds} s: sent ${c.sent} (${Math.round(c.achieved)}/s), received ${c.received}, lost ${c.lost}, CPU ${(c.cpuMs * 1000 / Math.max(1, c.received)).toFixed(1)} µs/trap`);
     attempts.push(c);
