@@ -4,6 +4,7 @@
  * context store, the no-data timer and the status. src/threshold-alert.ts only wires
  * this to the runtime.
  */
+import { CountedWarnings } from './counted-warnings';
 import { AlertEngine, restoreAlertState, type NodataPolicy, type RestoreReport, type Silence } from './alert-engine';
 import { formatAlert, genericAlert, type AlertFormat } from './alert-format';
 import type { AlertNotification } from './alert-notification';
@@ -145,8 +146,8 @@ export class AlertNode {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly warned = new Set<string>();
-  /** Occurrences of each once-warned oddity (see {@link warnCounted}). */
-  private readonly oddities = new Map<string, { count: number; text: string }>();
+  /** Oddities warned once and counted (bad times, internal errors in timers). */
+  private readonly oddities = new CountedWarnings((text) => this.facade.warn(text));
 
   constructor(private readonly facade: AlertFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
     this.store = new StateStore(facade.context, ALERT_STATE_KEY, opts.store, (err) => {
@@ -176,7 +177,7 @@ export class AlertNode {
 
   /** How often each once-warned oddity happened since the start (`bad-time`, `emit`, `tick`). */
   oddityCounts(): Record<string, number> {
-    return Object.fromEntries([...this.oddities].map(([k, v]) => [k, v.count]));
+    return this.oddities.counts();
   }
 
   /** The Node-RED input handler. */
@@ -198,9 +199,7 @@ export class AlertNode {
     this.status.cancel();
     if (this.timer) clearInterval(this.timer);
     for (const [, , done] of this.queue.splice(0)) done();
-    for (const { count, text } of this.oddities.values()) {
-      if (count > 1) this.facade.warn(this.facade.t('warn.repeated', { count, warning: text }));
-    }
+    this.oddities.report((count, text) => this.facade.t('warn.repeated', { count, warning: text }));
     await this.saver.close(CLOSE_SAVE_MS);
     this.facade.status({});
   }
@@ -224,7 +223,7 @@ export class AlertNode {
         let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
         if (time === undefined || time === null) time = now;
         else if (!isPlausibleTime(time, now)) {
-          this.warnCounted('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+          this.oddities.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
           time = now;
         }
         const failure = failureOf(msg);
@@ -261,7 +260,7 @@ export class AlertNode {
         this.status.request();
       }
     } catch (err) {
-      this.warnCounted('tick', this.facade.t('warn.internal', { error: errorText(err) }));
+      this.oddities.note('tick', this.facade.t('warn.internal', { error: errorText(err) }));
     }
   }
 
@@ -277,34 +276,20 @@ export class AlertNode {
       try {
         msgs.push({ topic: n.alertname, payload: formatAlert(n, this.opts.format, { routingKey }), alert: genericAlert(n) });
       } catch (err) {
-        this.warnCounted('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+        this.oddities.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
       }
     }
     if (msgs.length === 0) return;
     try {
       send(msgs);
     } catch (err) {
-      this.warnCounted('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+      this.oddities.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
     }
   }
 
   private warnOnce(key: string, text: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
-    this.facade.warn(text);
-  }
-
-  /**
-   * Warns the first time an oddity happens and counts the rest: a flow that keeps
-   * sending the same bad input must not flood the log. close() reports the count.
-   */
-  private warnCounted(key: string, text: string): void {
-    const seen = this.oddities.get(key);
-    if (seen) {
-      seen.count++;
-      return;
-    }
-    this.oddities.set(key, { count: 1, text });
     this.facade.warn(text);
   }
 

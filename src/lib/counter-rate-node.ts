@@ -3,6 +3,7 @@
  * validation, state persistence through a context store, expiry timer and status.
  * src/counter-rate.ts only wires this to the runtime.
  */
+import { CountedWarnings } from './counted-warnings';
 import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type CounterRestoreReport } from './counter-rate-engine';
 import { StateSaver, StateStore, isPlausibleTime, type ContextLike } from './state-store';
 import { statusThrottle, type StatusShape, type StatusThrottle } from './status-throttle';
@@ -80,8 +81,8 @@ export class CounterRateNode {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private warnedNoTime = false;
-  /** Occurrences of each once-warned oddity (see {@link warnCounted}). */
-  private readonly oddities = new Map<string, { count: number; text: string }>();
+  /** Oddities warned once and counted (bad times, internal errors in timers). */
+  private readonly oddities = new CountedWarnings((text) => this.facade.warn(text));
 
   /**
    * @param facade the Node-RED node, narrowed
@@ -129,7 +130,7 @@ export class CounterRateNode {
 
   /** How often each once-warned oddity happened since the start (`bad-time`, `sweep`). */
   oddityCounts(): Record<string, number> {
-    return Object.fromEntries([...this.oddities].map(([k, v]) => [k, v.count]));
+    return this.oddities.counts();
   }
 
   /** Stops the timer and writes the state a last time (a file store flushes it on close). */
@@ -138,9 +139,7 @@ export class CounterRateNode {
     this.status.cancel();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const [, , done] of this.queue.splice(0)) done();
-    for (const { count, text } of this.oddities.values()) {
-      if (count > 1) this.facade.warn(this.facade.t('warn.repeated', { count, warning: text }));
-    }
+    this.oddities.report((count, text) => this.facade.t('warn.repeated', { count, warning: text }));
     await this.saver.close(CLOSE_SAVE_MS);
     this.facade.status({});
   }
@@ -175,7 +174,7 @@ export class CounterRateNode {
     } else if (!isPlausibleTime(time, now)) {
       // Kept, such a time would be every series' baseline: later polls would all look
       // older (no rate ever again) and the device would never expire.
-      this.warnCounted('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+      this.oddities.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
       time = now;
     }
     try {
@@ -203,22 +202,8 @@ export class CounterRateNode {
         this.status.request();
       }
     } catch (err) {
-      this.warnCounted('sweep', this.facade.t('warn.internal', { error: (err instanceof Error ? err.message : String(err)).slice(0, 200) }));
+      this.oddities.note('sweep', this.facade.t('warn.internal', { error: (err instanceof Error ? err.message : String(err)).slice(0, 200) }));
     }
-  }
-
-  /**
-   * Warns the first time an oddity happens and counts the rest: a flow that keeps
-   * sending the same bad input must not flood the log. close() reports the count.
-   */
-  private warnCounted(key: string, text: string): void {
-    const seen = this.oddities.get(key);
-    if (seen) {
-      seen.count++;
-      return;
-    }
-    this.oddities.set(key, { count: 1, text });
-    this.facade.warn(text);
   }
 
   private currentStatus(): StatusShape {
