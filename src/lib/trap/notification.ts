@@ -197,22 +197,11 @@ export function parseFilter(text: string, mib: MibLookup | undefined): TrapFilte
   return new TrapFilter(oids);
 }
 
-/** `msg.trap` of DESIGN.md. */
-export interface TrapField {
-  version: SnmpVersion;
-  pdu: NotificationPduName;
-  oid: string;
-  enterprise: string;
-  generic: number;
-  specific: number;
-  uptime?: number;
-  agentAddress?: string;
-  user?: string;
-  engine?: string;
-  context?: string;
+/** `msg.trap` of DESIGN.md: the notification's own fields, plus when it arrived. */
+export type TrapField = Pick<Notification, 'version' | 'pdu' | 'oid' | 'enterprise' | 'generic' | 'specific' | 'uptime' | 'agentAddress' | 'user' | 'engine' | 'context'> & {
   /** ms epoch of receipt. */
   time: number;
-}
+};
 
 /** The fields of an output-1 message, as fresh objects (downstream nodes may change them). */
 export function trapMessage(n: Notification, device: Device): {
