@@ -9,32 +9,9 @@
  * malformed modes), which a correct encoder cannot.
  */
 
-/** ASN.1 / SMI / PDU tags used on the wire. */
-export const Tag = {
-  Integer: 0x02,
-  OctetString: 0x04,
-  Null: 0x05,
-  Oid: 0x06,
-  Sequence: 0x30,
-  IpAddress: 0x40,
-  Counter32: 0x41,
-  Gauge32: 0x42,
-  TimeTicks: 0x43,
-  Opaque: 0x44,
-  Counter64: 0x46,
-  NoSuchObject: 0x80,
-  NoSuchInstance: 0x81,
-  EndOfMibView: 0x82,
-  GetRequest: 0xa0,
-  GetNextRequest: 0xa1,
-  Response: 0xa2,
-  SetRequest: 0xa3,
-  TrapV1: 0xa4,
-  GetBulkRequest: 0xa5,
-  InformRequest: 0xa6,
-  TrapV2: 0xa7,
-  Report: 0xa8,
-} as const;
+/** ASN.1 / SMI / PDU tags used on the wire: the receiver's table, one for the project. */
+import { Tag } from '../lib/trap/ber';
+export { Tag };
 
 /** RFC 3416 §3 error-status values (v1 uses 0..5). */
 export const ErrorStatus = {
