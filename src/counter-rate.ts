@@ -3,8 +3,8 @@
  * exact for Counter64, wrap- and reset-aware, with its series state in a context store.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { CounterRateNode, counterRateOptions, type CounterRateProps } from './lib/counter-rate-node';
-import type { ContextLike } from './lib/state-store';
+import { CounterRateNode, counterRateOptions, type CounterRateProps } from './lib/red/counter-rate-node';
+import type { ContextLike } from './lib/common/state-store';
 
 type CounterRateDef = NodeDef & CounterRateProps;
 

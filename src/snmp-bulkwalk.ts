@@ -3,8 +3,8 @@
  * listed columns in lock-step; one message per device with rows sorted by index.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './poll-entry';
-import { intProperty } from './lib/node-facade';
+import { setupPollNode } from './lib/red/poll-setup';
+import { intProperty } from './lib/red/node-facade';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;

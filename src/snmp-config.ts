@@ -4,11 +4,11 @@
  * use, all closed on redeploy), like the mqtt-broker config node owns its client.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { buildProfile, type RawConfig, type RawCredentials } from './lib/config';
-import { FleetEngine } from './lib/poll-runner';
-import { getMib } from './lib/mib-access';
-import { registerMibApi } from './mib-api';
-import type { MibLookup, SnmpProfile } from './lib/types';
+import { buildProfile, type RawConfig, type RawCredentials } from './lib/snmp/profile';
+import { FleetEngine } from './lib/poll/targets';
+import { getMib } from './lib/red/mib-access';
+import { registerMibApi } from './lib/red/mib-api';
+import type { MibLookup, SnmpProfile } from './lib/common/types';
 
 interface SnmpConfigDef extends NodeDef, RawConfig {}
 

@@ -3,7 +3,7 @@
  * (or msg.targets), one message per device: answers on output 1, failures on output 2.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './poll-entry';
+import { setupPollNode } from './lib/red/poll-setup';
 
 interface SnmpGetDef extends NodeDef {
   snmp: string;

@@ -4,8 +4,8 @@
  * as a generic alert, a Slack Block Kit body or a PagerDuty Events v2 body.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { AlertNode, alertOptions, resolveSecret, type AlertProps } from './lib/alert-node';
-import type { ContextLike } from './lib/state-store';
+import { AlertNode, alertOptions, resolveSecret, type AlertProps } from './lib/red/alert-node';
+import type { ContextLike } from './lib/common/state-store';
 
 type AlertDef = NodeDef & AlertProps;
 interface AlertCredentials {

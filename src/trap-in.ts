@@ -5,9 +5,9 @@
  * The communities and v3 users come from up to four snmp-config nodes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { getMib } from './lib/mib-access';
+import { getMib } from './lib/red/mib-access';
 import { isPersistentStore } from './lib/trap/engine-id';
-import { TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/trap/trap-node';
+import { TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/red/trap-node';
 
 interface TrapInNodeDef extends NodeDef, TrapInDef {}
 

@@ -10,7 +10,7 @@
  */
 
 /** ASN.1 / SMI / PDU tags used on the wire: the receiver's table, one for the project. */
-import { Tag } from '../lib/trap/ber';
+import { Tag } from '../lib/common/ber';
 export { Tag };
 
 /** RFC 3416 §3 error-status values (v1 uses 0..5). */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import type { SecurityLevel, V3User, AuthProtocol, PrivProtocol } from '../lib/types';
+import type { SecurityLevel, V3User, AuthProtocol, PrivProtocol } from '../lib/common/types';
 import { MALFORMED_KINDS, MalformedKind, SimVersion, TRAP_KINDS, TrapKind, startFleet, type Fleet, type DeviceBehaviour } from './fleet';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './agent';
 

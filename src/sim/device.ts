@@ -8,7 +8,7 @@
  * bytes so far into `acc`, so counters never jump backwards except on reboot or reset.
  * Packet, discard and error counters are derived from the byte counts.
  */
-import type { SmiType } from '../lib/types';
+import type { SmiType } from '../lib/common/types';
 import { Tag, writeBytes, writeCounter64, writeUnsigned, encodeOid } from './ber';
 import { Kind, type Tree, type TreeEntry } from './tree';
 

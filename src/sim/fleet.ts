@@ -8,7 +8,7 @@
  *     await fleet.close();
  */
 import * as dgram from 'dgram';
-import type { V3User } from '../lib/types';
+import type { V3User } from '../lib/common/types';
 import { decodeCommunityRequest, parseOid, peekVersion } from './ber';
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_UDP_PAYLOAD, answerCommunity } from './agent';
 import {

@@ -3,9 +3,9 @@
  * (coldStart, warmStart, linkDown, linkUp, authenticationFailure) as SNMPv1 Trap-PDU,
  * SNMPv2-Trap-PDU (RFC 3416 §4.2.6) or, for v3 devices, an SNMPv3 trap built by net-snmp.
  */
-import '../lib/des';
+import '../lib/snmp/des';
 import * as snmp from 'net-snmp';
-import type { V3User } from '../lib/types';
+import type { V3User } from '../lib/common/types';
 import {
   Tag, encodeMessage, encodeOid, lengthSize, requestIdBytes, writeBytes, writeLength, writeUnsigned,
 } from './ber';

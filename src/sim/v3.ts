@@ -6,9 +6,9 @@
  * The Agent never binds a socket: it gets a stand-in dgram module, and the device's own
  * socket hands it datagrams (Agent.onMsg) and carries its answers.
  */
-import '../lib/des'; // DES on Node 20 (OpenSSL 3 has no des-cbc) — before any v3 agent or session
+import '../lib/snmp/des'; // DES on Node 20 (OpenSSL 3 has no des-cbc) — before any v3 agent or session
 import * as snmp from 'net-snmp';
-import type { V3User } from '../lib/types';
+import type { V3User } from '../lib/common/types';
 import { counter64Content, parseOid } from './ber';
 import { MAX_UDP_PAYLOAD, processPdu, resultItems } from './agent';
 import type { DeviceModel } from './device';

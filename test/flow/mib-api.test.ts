@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { NodeAPI } from 'node-red';
 import { helper } from '../support/flow';
-import { registerMibApi, MIB_API_PERMISSION } from '../../src/mib-api';
+import { registerMibApi, MIB_API_PERMISSION } from '../../src/lib/red/mib-api';
 
 const VENDOR = path.join(__dirname, '..', 'fixtures', 'mibs', 'vendor');
 

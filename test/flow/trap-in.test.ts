@@ -11,7 +11,7 @@ import { EventEmitter } from 'events';
 import * as sinon from 'sinon';
 import { helper, collect } from '../support/flow';
 import { openUdpSockets } from '../support/handles';
-import { encodeInteger, encodeOid, Tag, tlv } from '../../src/lib/trap/ber';
+import { encodeInteger, encodeOid, Tag, tlv } from '../../src/lib/common/ber';
 import { findListener, openListenerCount } from '../../src/lib/trap/registry';
 import { encodeV3Message, scopedPdu } from '../../src/lib/trap/respond';
 import { UsmUser, type LocalEngine } from '../../src/lib/trap/usm';

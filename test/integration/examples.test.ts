@@ -6,11 +6,11 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseRules } from '../../src/lib/alert-rules';
-import { alertOptions } from '../../src/lib/alert-node';
-import { buildProfile } from '../../src/lib/config';
-import { counterRateOptions } from '../../src/lib/counter-rate-node';
-import { readTrapSettings } from '../../src/lib/trap/trap-node';
+import { parseRules } from '../../src/lib/alert/rules';
+import { alertOptions } from '../../src/lib/red/alert-node';
+import { buildProfile } from '../../src/lib/snmp/profile';
+import { counterRateOptions } from '../../src/lib/red/counter-rate-node';
+import { readTrapSettings } from '../../src/lib/red/trap-node';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const { loadExamples } = require('../../scripts/lib/examples.js') as {

@@ -1,7 +1,7 @@
 /**
  * The MIB admin endpoints behind a real Node-RED with adminAuth: anonymous requests and
  * users without snmp-fleet.read are refused, a "read" user is served. Node-RED runs as
- * its own process (through tsx, so it loads src/mib-api.ts) from a temporary userDir.
+ * its own process (through tsx, so it loads src/lib/red/mib-api.ts) from a temporary userDir.
  */
 import { strict as assert } from 'assert';
 import { spawn, type ChildProcess } from 'child_process';
@@ -50,7 +50,7 @@ describe('MIB admin endpoints under Node-RED adminAuth', function () {
     fs.mkdirSync(path.join(userDir, 'nodes'));
     // A stand-in for snmp-config's module-scope call to registerMibApi.
     fs.writeFileSync(path.join(userDir, 'nodes', 'mib-api-probe.js'), `module.exports = function (RED) {
-  require(${JSON.stringify(path.join(ROOT, 'src', 'mib-api.ts'))}).registerMibApi(RED);
+  require(${JSON.stringify(path.join(ROOT, 'src', 'lib', 'red', 'mib-api.ts'))}).registerMibApi(RED);
   RED.nodes.registerType('mib-api-probe', function (n) { RED.nodes.createNode(this, n); });
 };\n`);
     fs.writeFileSync(path.join(userDir, 'nodes', 'mib-api-probe.html'), '<script type="text/javascript">RED.nodes.registerType("mib-api-probe",{category:"test",defaults:{},inputs:0,outputs:0});</script>\n');

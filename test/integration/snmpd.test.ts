@@ -5,13 +5,13 @@
  */
 import { strict as assert } from 'assert';
 import { execFileSync } from 'child_process';
-import { buildProfile } from '../../src/lib/config';
-import { buildRows } from '../../src/lib/messages';
-import { FleetEngine, resolveOids } from '../../src/lib/poll-runner';
-import { pollGet, pollWalk, type PollResult } from '../../src/lib/poller';
+import { buildProfile } from '../../src/lib/snmp/profile';
+import { buildRows } from '../../src/lib/poll/messages';
+import { FleetEngine, resolveOids } from '../../src/lib/poll/targets';
+import { pollGet, pollWalk, type PollResult } from '../../src/lib/poll/device-poll';
 import { getMibService } from '../../src/lib/mib';
 import { startSnmpd, type Snmpd, type SnmpdUser } from '../support/snmpd';
-import type { AuthProtocol, PrivProtocol } from '../../src/lib/types';
+import type { AuthProtocol, PrivProtocol } from '../../src/lib/common/types';
 
 const AUTH: Array<[string, AuthProtocol]> = [['MD5', 'md5'], ['SHA', 'sha'], ['SHA-224', 'sha224'], ['SHA-256', 'sha256'], ['SHA-384', 'sha384'], ['SHA-512', 'sha512']];
 // snmpd's AES-256 is the Blumenthal key extension, AES-256-C the Reeder one

@@ -2,7 +2,7 @@
  * MIB-aware rendering of values: DISPLAY-HINT octet and integer formats (RFC 2579
  * §3.1), DateAndTime as ISO 8601, InetAddress by its type (RFC 4001). Pure functions.
  */
-import type { OidInfo } from '../types';
+import type { OidInfo } from '../common/types';
 
 /**
  * Hints of conventions that SMIv1 modules define as plain types (RFC1213-MIB's

@@ -2,7 +2,7 @@
  * Table INDEX decoding (RFC 2578 §7.7): how the instance suffix of a column OID maps
  * to the row's INDEX objects. A plan is compiled once per table, then applied per row.
  */
-import type { OidInfo } from '../types';
+import type { OidInfo } from '../common/types';
 import { formatHex, isPrintable } from './format';
 
 type Mode = 'int' | 'ip' | 'netaddr' | 'fixed' | 'var' | 'implied' | 'oid' | 'oid-implied';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { MibLookup, OidInfo } from '../types';
+import type { MibLookup, OidInfo } from '../common/types';
 import type { IndexPart, OidComponent, ParsedModule, ParsedObject, TypeSpec } from './smi-parser';
 import { BUILTIN_TCS } from './builtin-tcs';
 import { bundledMibDir, listMibFiles, parseMibDirsEnv, ParseCache, SYSTEM_MIB_DIRS } from './sources';

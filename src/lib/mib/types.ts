@@ -2,7 +2,7 @@
  * Types of the MIB service beyond the shared OidInfo/MibLookup contract of
  * src/lib/types.ts.
  */
-import type { OidInfo } from '../types';
+import type { OidInfo } from '../common/types';
 
 /** What a MIB node is, as far as a poller cares. */
 export type MibNodeKind = 'table' | 'row' | 'column' | 'scalar' | 'notification' | 'node';

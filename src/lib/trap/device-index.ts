@@ -7,7 +7,7 @@
  */
 import * as dns from 'dns';
 import * as net from 'net';
-import type { Device, SnmpProfile } from '../types';
+import type { Device, SnmpProfile } from '../common/types';
 
 const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/;
 

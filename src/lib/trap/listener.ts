@@ -14,9 +14,9 @@
  */
 import * as dgram from 'dgram';
 import * as net from 'net';
-import type { SnmpVersion, V3User } from '../types';
+import type { SnmpVersion, V3User } from '../common/types';
 import { AllowList, normalizeAddress } from './allow-list';
-import { MalformedPacket, Tag } from './ber';
+import { MalformedPacket, Tag } from '../common/ber';
 import {
   MsgFlags, readCommunityMessage, readPdu, readScopedPdu, readV3Message, readVersion,
   type NotificationPdu, type ScopedPdu, type V3Message,

@@ -9,8 +9,8 @@
  * invent data (integer sizes, OID arcs, IpAddress length, a notification without
  * snmpTrapOID.0): such a datagram is a MalformedPacket.
  */
-import { BerReader, malformed, Tag } from './ber';
-import type { RawVarbind } from '../codec';
+import { BerReader, malformed, Tag } from '../common/ber';
+import type { RawVarbind } from '../common/codec';
 
 /** snmpTrapOID.0 and sysUpTime.0 (RFC 3416 §4.2.6: the first two varbinds of a notification). */
 export const SNMP_TRAP_OID = '1.3.6.1.6.3.1.1.4.1.0';

@@ -3,10 +3,10 @@
  * per RFC 3584 §3.1, so one filter serves both), varbinds decoded by the same codec as
  * polled values, and the message fields trap-in sends.
  */
-import { BadValueError, decodeVarbind, qualifiedName, shortName } from '../codec';
-import type { Device, MibLookup, OidInfo, SnmpVersion, Varbind } from '../types';
-import { isNumericOid, normalizeOid } from '../oid';
-import { malformed, Tag } from './ber';
+import { BadValueError, decodeVarbind, qualifiedName, shortName } from '../common/codec';
+import type { Device, MibLookup, OidInfo, SnmpVersion, Varbind } from '../common/types';
+import { isNumericOid, normalizeOid } from '../common/oid';
+import { malformed, Tag } from '../common/ber';
 import { findTrapOid, SNMP_TRAP_ENTERPRISE, SYS_UPTIME, type NotificationPdu } from './message';
 
 /** snmpTraps (RFC 3418): coldStart .1 … egpNeighborLoss .6. */

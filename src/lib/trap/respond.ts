@@ -3,7 +3,7 @@
  * (RFC 3416 §4.2.7) and, for SNMPv3, the Report PDUs of RFC 3414 §3.2 (engine
  * discovery via usmStatsUnknownEngineIDs, wrong digest, not in time window...).
  */
-import { encodeInteger, encodeOctets, encodeOid, headerLength, tlv, Tag } from './ber';
+import { encodeInteger, encodeOctets, encodeOid, headerLength, tlv, Tag } from '../common/ber';
 import type { LocalEngine, UsmUser } from './usm';
 import { MsgFlags } from './message';
 

@@ -12,7 +12,7 @@
  * des-cbc in its default provider.
  */
 import * as crypto from 'crypto';
-import type { AuthProtocol, PrivProtocol, SecurityLevel, V3User } from '../types';
+import type { AuthProtocol, PrivProtocol, SecurityLevel, V3User } from '../common/types';
 
 interface AuthAlgorithm {
   hash: string;

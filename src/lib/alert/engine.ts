@@ -1,0 +1,579 @@
+/**
+ * threshold-alert's engine: evaluates the rules on every series of each message, keeps
+ * the alerts that are pending or firing, tracks when devices and series report (for
+ * the no-data policy) and holds silences. Its state is one JSON-serialisable object
+ * that the node keeps in a context store, so a restart resumes firing alerts without
+ * announcing them again.
+ */
+import {
+  NODATA_ALERTNAME,
+  NODATA_SUMMARY,
+  ORPHAN_SUMMARY,
+  isActive,
+  isHeld,
+  type AlertRule,
+} from './rules';
+import { observe, owed, resolve, type AlertState, type Notify, type Step } from './machine';
+import type { AlertNotification } from './notification';
+import { templateNames, valueText } from '../common/templates';
+import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
+
+export type NodataPolicy = 'resolve' | 'keep' | 'alert';
+
+export interface AlertEngineOptions {
+  rules: AlertRule[];
+  /** Re-notify firing alerts this often (ms); 0 = never. */
+  repeatMs: number;
+  nodata: NodataPolicy;
+  /** A series is missing after this many of its usual intervals without a report. */
+  nodataAfter: number;
+}
+
+/** One message, taken apart by the node. */
+export interface AlertInput {
+  topic: string;
+  /** Poll time, ms. */
+  time: number;
+  payload: unknown;
+  /** The whole message, for `msg.<path>` fields. */
+  msg: Record<string, unknown>;
+  /** Set for a failure of snmp-get / snmp-bulkwalk (their output 2). */
+  failure?: { code: string; message: string };
+  labels?: Record<string, string>;
+}
+
+/** A silence: mutes announcements of matching alerts until `until` (ms). Empty matcher = any. */
+export interface Silence {
+  device?: string;
+  alertname?: string;
+  instance?: string;
+  until: number;
+  comment?: string;
+}
+
+/** A stored alert: its machine state plus what its notifications need. */
+export interface AlertRecord extends AlertState {
+  /** alertname (rule name, or NoData). */
+  r: string;
+  /** device (topic). */
+  d: string;
+  /** instance. */
+  i: string;
+  /** Template values captured at the last notification. */
+  vars: Record<string, string>;
+}
+
+/** When a device and its series last reported. */
+export interface DeviceTrack {
+  /** Arrival (engine clock) of the latest message. */
+  arr: number;
+  /** Usual arrival interval, ms (smoothed). */
+  iv?: number;
+  /** Declared silent by the no-data check. */
+  quiet?: boolean;
+  labels?: Record<string, string>;
+  /** Instance → [latest poll time, usual interval or 0]. */
+  inst: Record<string, [number, number]>;
+}
+
+export interface AlertEngineState {
+  v: 1;
+  alerts: Record<string, AlertRecord>;
+  devices: Record<string, DeviceTrack>;
+  silences: Silence[];
+}
+
+export interface ProcessResult {
+  notifications: AlertNotification[];
+  /** Rules whose field held a value they cannot compare (for a one-time warning). */
+  skipped: Array<{ rule: string; value: string }>;
+}
+
+/** Messages closer than this belong to one poll cycle: not an interval sample. */
+const MIN_INTERVAL_MS = 1000;
+/** A gap this many times the usual interval is an outage, not a new cadence. */
+const OUTLIER_FACTOR = 10;
+/** Active silences at most. */
+export const MAX_SILENCES = 1000;
+/**
+ * Devices and series (row indexes, instances) silent this long with no alert are
+ * forgotten, including those seen only once (ad-hoc msg.targets, changing row
+ * indexes), whose usual interval is unknown and which the no-data rule never judges.
+ */
+export const FORGET_MS = 24 * 3600 * 1000;
+const RESERVED = new Set(['alertname', 'severity', 'device', 'instance', 'value', 'threshold', 'op', 'field', 'error', 'status']);
+
+/** An empty state (null prototypes: device names like "__proto__" stay plain keys). */
+export function emptyAlertState(): AlertEngineState {
+  return { v: 1, alerts: Object.create(null), devices: Object.create(null), silences: [] };
+}
+
+/**
+ * The key of one alert: alertname, device, instance. The device's length makes the
+ * join unambiguous whatever characters a device name holds.
+ */
+export function alertKey(alertname: string, device: string, instance: string): string {
+  return `${alertname}|${device.length}|${device}|${instance}`;
+}
+
+export class AlertEngine {
+  readonly state: AlertEngineState;
+  private readonly rulesByName = new Map<string, AlertRule>();
+  private readonly varNames = new Map<string, string[]>();
+
+  /**
+   * @param opts rules and policies
+   * @param clock wall clock (ms) for arrival tracking and silences; poll times come with messages
+   * @param state a restored state (see {@link restoreAlertState})
+   */
+  constructor(private readonly opts: AlertEngineOptions, private readonly clock: () => number = Date.now, state?: AlertEngineState) {
+    this.state = state ?? emptyAlertState();
+    for (const rule of opts.rules) {
+      this.rulesByName.set(rule.name, rule);
+      this.varNames.set(rule.name, templateNames(rule.summary).filter((n) => !RESERVED.has(n) && !n.startsWith('labels.')));
+    }
+    // After a restart the devices get a fresh grace period: Node-RED's own downtime
+    // is not the devices' silence.
+    const now = this.clock();
+    for (const dev of Object.values(this.state.devices)) dev.arr = now;
+  }
+
+  /**
+   * Resolves stored alerts whose rule no longer exists (renamed or deleted on redeploy),
+   * so their receivers are not left with an open incident.
+   */
+  dropOrphans(): AlertNotification[] {
+    const out: AlertNotification[] = [];
+    const now = this.clock();
+    for (const [key, rec] of Object.entries(this.state.alerts)) {
+      if (rec.r === NODATA_ALERTNAME || this.rulesByName.has(rec.r)) continue;
+      const step = resolve(rec);
+      if (step.notify) out.push(this.notification(rec, 'resolved', now));
+      delete this.state.alerts[key];
+    }
+    return out;
+  }
+
+  /** Evaluates every rule on one message. */
+  process(input: AlertInput): ProcessResult {
+    const out: AlertNotification[] = [];
+    const skipped: ProcessResult['skipped'] = [];
+    const { topic, time } = input;
+    // The node checks message times against its clock; this keeps any other caller from
+    // storing a time no Date can format (it would throw at every later notification).
+    if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
+    const dev = this.track(input);
+    if (dev.quiet) {
+      dev.quiet = false;
+      this.resolveNodata(topic, '', time, out);
+    }
+    const seen = new Set<string>();
+    for (const rule of this.opts.rules) {
+      if (rule.kind === 'device-down') {
+        const failing = input.failure !== undefined;
+        const key = alertKey(rule.name, topic, '');
+        if (!failing && !this.state.alerts[key]) continue;
+        // the resolution keeps the error it fired with: "RESOLVED: ... does not answer: timeout"
+        const vars = (): Record<string, string> => (input.failure ? { error: valueText(input.failure.message || input.failure.code) } : {});
+        this.apply(rule, topic, '', { time, active: failing, held: failing, value: input.failure?.code ?? null }, vars, out);
+        continue;
+      }
+      if (input.failure) continue;
+      for (const [instance, raw, source] of extract(rule.field, input)) {
+        const value = comparable(raw, rule.threshold);
+        if (value === undefined) {
+          if (raw !== null && raw !== undefined) skipped.push({ rule: rule.name, value: valueText(raw).slice(0, 64) });
+          continue;
+        }
+        seen.add(instance);
+        const active = isActive(rule, value);
+        const held = active || isHeld(rule, value);
+        this.apply(rule, topic, instance, { time, active, held, value }, () => this.varsOf(rule, source), out);
+      }
+    }
+    if (!input.failure) this.sightings(dev, topic, time, seen, out);
+    return { notifications: out, skipped };
+  }
+
+  /**
+   * Periodic work on the engine clock: silences that ended (their owed firings are
+   * announced now), devices that went quiet (the no-data policy), forgotten devices.
+   */
+  tick(): AlertNotification[] {
+    const now = this.clock();
+    const out: AlertNotification[] = [];
+    const before = this.state.silences.length;
+    this.state.silences = this.state.silences.filter((s) => s.until > now);
+    if (this.state.silences.length !== before) this.announceOwed(now, out);
+    for (const [topic, dev] of Object.entries(this.state.devices)) {
+      // A device with a usual interval is judged by the no-data rule first (it goes quiet
+      // long before a day passes); one seen once has no interval and is only forgotten.
+      if (dev.quiet || dev.iv === undefined) {
+        if (now - dev.arr > FORGET_MS && !this.hasAlerts(topic)) delete this.state.devices[topic];
+        continue;
+      }
+      if (now - dev.arr > this.opts.nodataAfter * Math.max(dev.iv, MIN_INTERVAL_MS)) {
+        dev.quiet = true;
+        dev.inst = Object.create(null);
+        this.missing(topic, undefined, now, out);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds a silence, or with `until` in the past removes the silences with the same
+   * matchers. Returns the notifications owed when a silence is lifted. Throws past
+   * {@link MAX_SILENCES} active silences.
+   */
+  silence(s: Silence): AlertNotification[] {
+    const now = this.clock();
+    const same = (x: Silence): boolean => (x.device ?? '') === (s.device ?? '') && (x.alertname ?? '') === (s.alertname ?? '') && (x.instance ?? '') === (s.instance ?? '');
+    this.state.silences = this.state.silences.filter((x) => !same(x) && x.until > now);
+    const out: AlertNotification[] = [];
+    if (s.until > now) {
+      // Silences come from messages: bound what a runaway flow can pile up in the state.
+      if (this.state.silences.length >= MAX_SILENCES) throw new Error(`more than ${MAX_SILENCES} silences`);
+      this.state.silences.push(s);
+    } else this.announceOwed(now, out);
+    return out;
+  }
+
+  /** Alerts by phase, for the status. */
+  counts(): { firing: number; pending: number } {
+    let firing = 0;
+    let pending = 0;
+    for (const rec of Object.values(this.state.alerts)) {
+      if (rec.phase === 'firing') firing++;
+      else pending++;
+    }
+    return { firing, pending };
+  }
+
+  private track(input: AlertInput): DeviceTrack {
+    const now = this.clock();
+    let dev = this.state.devices[input.topic];
+    if (!dev) {
+      dev = { arr: now, inst: Object.create(null) };
+      this.state.devices[input.topic] = dev;
+    } else {
+      const gap = now - dev.arr;
+      if (gap >= MIN_INTERVAL_MS) {
+        if (dev.iv === undefined) dev.iv = gap;
+        else if (gap < dev.iv * OUTLIER_FACTOR) dev.iv = dev.iv * 0.7 + gap * 0.3;
+      }
+      dev.arr = now;
+    }
+    if (input.labels) dev.labels = input.labels;
+    return dev;
+  }
+
+  /** Records which instances reported and applies the no-data policy to those that stopped. */
+  private sightings(dev: DeviceTrack, topic: string, time: number, seen: Set<string>, out: AlertNotification[]): void {
+    for (const instance of seen) {
+      const t = dev.inst[instance];
+      if (!t) {
+        dev.inst[instance] = [time, 0];
+        this.resolveNodata(topic, instance, time, out);
+        continue;
+      }
+      const gap = time - t[0];
+      if (gap >= MIN_INTERVAL_MS && (t[1] === 0 || gap < t[1] * OUTLIER_FACTOR)) t[1] = t[1] === 0 ? gap : t[1] * 0.7 + gap * 0.3;
+      if (time > t[0]) t[0] = time;
+    }
+    let alerted: Set<string> | undefined;
+    for (const [instance, t] of Object.entries(dev.inst)) {
+      if (seen.has(instance)) continue;
+      if (t[1] === 0) {
+        // Seen once: no interval to judge it by, so it is only forgotten (quietly).
+        if (time - t[0] <= FORGET_MS) continue;
+        alerted ??= this.alertedInstances(topic);
+        if (!alerted.has(instance)) delete dev.inst[instance];
+        continue;
+      }
+      if (time - t[0] > this.opts.nodataAfter * Math.max(t[1], MIN_INTERVAL_MS)) {
+        delete dev.inst[instance];
+        this.missing(topic, instance, time, out);
+      }
+    }
+  }
+
+  /** Instances of a device that hold an alert. */
+  private alertedInstances(topic: string): Set<string> {
+    const out = new Set<string>();
+    for (const rec of Object.values(this.state.alerts)) if (rec.d === topic) out.add(rec.i);
+    return out;
+  }
+
+  /** The no-data policy for a device (instance undefined) or one of its series. */
+  private missing(topic: string, instance: string | undefined, time: number, out: AlertNotification[]): void {
+    if (this.opts.nodata === 'keep') return;
+    if (this.opts.nodata === 'resolve') {
+      for (const [key, rec] of Object.entries(this.state.alerts)) {
+        if (rec.d !== topic || rec.r === NODATA_ALERTNAME || (instance !== undefined && rec.i !== instance)) continue;
+        // A device-down alert is about the device answering, not about its data.
+        if (this.rulesByName.get(rec.r)?.kind === 'device-down' && instance !== undefined) continue;
+        if (resolve(rec).notify) out.push(this.notification(rec, 'resolved', time));
+        delete this.state.alerts[key];
+      }
+      return;
+    }
+    const inst = instance ?? '';
+    const key = alertKey(NODATA_ALERTNAME, topic, inst);
+    if (this.state.alerts[key]) return;
+    const muted = this.muted(NODATA_ALERTNAME, topic, inst);
+    const rec: AlertRecord = { phase: 'firing', activeAt: time, firedAt: time, seen: time, value: null, r: NODATA_ALERTNAME, d: topic, i: inst, vars: {} };
+    if (!muted) rec.notifiedAt = time;
+    this.state.alerts[key] = rec;
+    if (!muted) out.push(this.notification(rec, 'firing', time));
+  }
+
+  private resolveNodata(topic: string, instance: string, time: number, out: AlertNotification[]): void {
+    const key = alertKey(NODATA_ALERTNAME, topic, instance);
+    const rec = this.state.alerts[key];
+    if (!rec) return;
+    if (resolve(rec).notify) out.push(this.notification(rec, 'resolved', time));
+    delete this.state.alerts[key];
+  }
+
+  private apply(rule: AlertRule, topic: string, instance: string, obs: Parameters<typeof observe>[1], vars: () => Record<string, string>, out: AlertNotification[]): void {
+    const key = alertKey(rule.name, topic, instance);
+    const prev = this.state.alerts[key];
+    if (!prev && !obs.active) return;
+    const muted = this.state.silences.length > 0 && this.muted(rule.name, topic, instance);
+    const step: Step = observe(prev, obs, { forMs: rule.forMs, keepFiringForMs: rule.keepFiringForMs, repeatMs: this.opts.repeatMs }, muted);
+    if (step.stale) return;
+    if (!step.next) {
+      delete this.state.alerts[key];
+      // new values merge over the fired ones, so a resolution without new values (a
+      // device answering again) still carries what the alert fired with
+      if (step.notify && prev) out.push(this.notification({ ...prev, seen: obs.time, value: obs.value, vars: { ...prev.vars, ...vars() } }, step.notify, obs.time));
+      return;
+    }
+    const rec: AlertRecord = { ...step.next, r: rule.name, d: topic, i: instance, vars: prev?.vars ?? {} };
+    if (step.notify) rec.vars = { ...rec.vars, ...vars() };
+    this.state.alerts[key] = rec;
+    if (step.notify) out.push(this.notification(rec, step.notify, obs.time));
+  }
+
+  private announceOwed(now: number, out: AlertNotification[]): void {
+    for (const [key, rec] of Object.entries(this.state.alerts)) {
+      const step = owed(rec, now, this.muted(rec.r, rec.d, rec.i));
+      if (!step.notify) continue;
+      const next: AlertRecord = { ...rec, ...step.next! };
+      this.state.alerts[key] = next;
+      out.push(this.notification(next, step.notify, now));
+    }
+  }
+
+  private muted(alertname: string, device: string, instance: string): boolean {
+    const now = this.clock();
+    return this.state.silences.some((s) => s.until > now
+      && (s.alertname === undefined || s.alertname === '' || s.alertname === alertname)
+      && (s.device === undefined || s.device === '' || s.device === device)
+      && (s.instance === undefined || s.instance === '' || s.instance === instance));
+  }
+
+  private hasAlerts(topic: string): boolean {
+    for (const rec of Object.values(this.state.alerts)) if (rec.d === topic) return true;
+    return false;
+  }
+
+  private varsOf(rule: AlertRule, source: unknown): Record<string, string> {
+    const vars: Record<string, string> = {};
+    if (typeof source !== 'object' || source === null) return vars;
+    for (const name of this.varNames.get(rule.name) ?? []) {
+      if (Object.prototype.hasOwnProperty.call(source, name)) vars[name] = valueText((source as Record<string, unknown>)[name]);
+    }
+    return vars;
+  }
+
+  private notification(rec: AlertRecord, notify: Notify, time: number): AlertNotification {
+    const rule = this.rulesByName.get(rec.r);
+    const labels = this.state.devices[rec.d]?.labels ?? {};
+    const status = notify === 'resolved' ? 'resolved' : 'firing';
+    const threshold = rule && rule.kind === 'threshold' ? rule.threshold : null;
+    const n: AlertNotification = {
+      status,
+      repeat: notify === 'repeat',
+      alertname: rec.r,
+      severity: rule?.severity ?? 'warning',
+      device: rec.d,
+      instance: rec.i,
+      value: rec.value,
+      threshold,
+      startsAt: rec.firedAt ?? rec.activeAt,
+      template: rule?.summary ?? (rec.r === NODATA_ALERTNAME ? NODATA_SUMMARY : ORPHAN_SUMMARY),
+      vars: {},
+      labels: { ...labels },
+    };
+    if (rule?.kind === 'threshold') {
+      n.op = rule.op;
+      n.field = rule.field;
+    }
+    if (status === 'resolved') n.endsAt = time;
+    n.vars = {
+      ...rec.vars,
+      alertname: rec.r,
+      severity: n.severity,
+      device: valueText(rec.d),
+      instance: valueText(rec.i),
+      value: valueText(rec.value),
+      threshold: valueText(threshold),
+      op: n.op ?? '',
+      field: n.field ?? '',
+      status,
+      error: rec.vars.error ?? '',
+    };
+    for (const [k, v] of Object.entries(labels)) n.vars[`labels.${k}`] = valueText(v);
+    return n;
+  }
+}
+
+/**
+ * Values of a rule's field in one message: [instance, value, template source].
+ * - `msg.<path>`: a message property, instance ''.
+ * - rows: the column of every row, instance = row.index.
+ * - object payload: the key itself (instance ''), or every `field.<instance>` key.
+ * - `payload`: a scalar payload, instance ''.
+ */
+export function extract(field: string, input: AlertInput): Array<[string, unknown, unknown]> {
+  const { payload } = input;
+  if (field.startsWith('msg.')) return [['', getPath(input.msg, field.slice(4)), payload]];
+  if (field === 'payload' && (typeof payload !== 'object' || payload === null)) return [['', payload, undefined]];
+  if (Array.isArray(payload)) {
+    const out: Array<[string, unknown, unknown]> = [];
+    payload.forEach((row, position) => {
+      if (typeof row !== 'object' || row === null || !Object.prototype.hasOwnProperty.call(row, field)) return;
+      const index = (row as Record<string, unknown>).index;
+      out.push([index === undefined || index === null ? String(position) : String(index), (row as Record<string, unknown>)[field], row]);
+    });
+    return out;
+  }
+  if (typeof payload === 'object' && payload !== null) {
+    const obj = payload as Record<string, unknown>;
+    if (Object.prototype.hasOwnProperty.call(obj, field)) return [['', obj[field], obj]];
+    const prefix = field + '.';
+    const out: Array<[string, unknown, unknown]> = [];
+    for (const key of Object.keys(obj)) if (key.startsWith(prefix)) out.push([key.slice(prefix.length), obj[key], obj]);
+    return out;
+  }
+  return [];
+}
+
+/** `a.b[2].c` on an object; undefined when absent. */
+function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split(/\.|\[(\d+)\]/).filter((p) => p !== undefined && p !== '')) {
+    if (typeof cur !== 'object' || cur === null || !Object.prototype.hasOwnProperty.call(cur, part)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/**
+ * The value in a form the rule can compare: a finite number for numeric thresholds
+ * (numeric strings accepted), text or number for textual ones; undefined = not comparable.
+ */
+function comparable(v: unknown, threshold: number | string): number | string | undefined {
+  if (typeof threshold === 'number') {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+    if (typeof v === 'string' && v.trim() !== '') {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : undefined;
+    }
+    return undefined;
+  }
+  if (typeof v === 'number' || typeof v === 'string') return v;
+  if (typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** What {@link restoreAlertState} had to repair. */
+export interface RestoreReport {
+  /** Times that were not plausible: set to now (alerts) or dropped with their entry. */
+  repaired: number;
+}
+
+/**
+ * A state read back from a context store, checked and copied into null-prototype
+ * objects; anything malformed is dropped. Times after `now` + a day (a bad message time
+ * saved by an older version, a clock that was far ahead) are set to `now` on alerts, so
+ * a firing alert still resolves under its fingerprint, and dropped elsewhere: they
+ * would freeze the alert or make every later notification throw.
+ * @param raw what the store held
+ * @param now the node's clock, ms
+ * @param report counts the repairs, for a warning
+ */
+export function restoreAlertState(raw: unknown, now: number = Date.now(), report?: RestoreReport): AlertEngineState {
+  const state = emptyAlertState();
+  if (!isObject(raw) || raw.v !== 1) return state;
+  const repair = (): number => {
+    if (report) report.repaired++;
+    return now;
+  };
+  if (isObject(raw.alerts)) {
+    for (const [key, rec] of Object.entries(raw.alerts)) {
+      if (!isObject(rec) || (rec.phase !== 'pending' && rec.phase !== 'firing')) continue;
+      if (typeof rec.r !== 'string' || typeof rec.d !== 'string' || typeof rec.i !== 'string') continue;
+      if (!Number.isFinite(rec.activeAt) || !Number.isFinite(rec.seen)) continue;
+      if (key !== alertKey(rec.r, rec.d, rec.i)) continue;
+      const out: AlertRecord = {
+        phase: rec.phase,
+        activeAt: isRestorableTime(rec.activeAt, now) ? rec.activeAt : repair(),
+        seen: isRestorableTime(rec.seen, now) ? rec.seen : repair(),
+        r: rec.r, d: rec.d, i: rec.i,
+        value: typeof rec.value === 'number' || typeof rec.value === 'string' ? rec.value : null,
+        vars: {},
+      };
+      for (const k of ['firedAt', 'clearSince', 'notifiedAt'] as const) {
+        if (Number.isFinite(rec[k])) out[k] = isRestorableTime(rec[k], now) ? rec[k] : repair();
+      }
+      if (isObject(rec.vars)) for (const [k, v] of Object.entries(rec.vars)) if (typeof v === 'string') out.vars[k] = v;
+      state.alerts[key] = out;
+    }
+  }
+  if (isObject(raw.devices)) {
+    for (const [topic, dev] of Object.entries(raw.devices)) {
+      if (!isObject(dev) || !Number.isFinite(dev.arr)) continue;
+      // arr is restarted by the engine anyway (a grace period after the restart).
+      const d: DeviceTrack = { arr: isRestorableTime(dev.arr, now) ? dev.arr : repair(), inst: Object.create(null) };
+      if (validInterval(dev.iv) && dev.iv > 0) d.iv = dev.iv;
+      if (dev.quiet === true) d.quiet = true;
+      if (isObject(dev.labels)) {
+        d.labels = {};
+        for (const [k, v] of Object.entries(dev.labels)) if (typeof v === 'string') d.labels[k] = v;
+      }
+      if (isObject(dev.inst)) {
+        for (const [k, v] of Object.entries(dev.inst)) {
+          if (!Array.isArray(v) || v.length !== 2 || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) continue;
+          if (isRestorableTime(v[0], now) && validInterval(v[1])) d.inst[k] = [v[0], v[1]];
+          else repair();
+        }
+      }
+      state.devices[topic] = d;
+    }
+  }
+  if (Array.isArray(raw.silences)) {
+    for (const s of raw.silences) {
+      if (!isObject(s) || !Number.isFinite(s.until)) continue;
+      if (Math.abs(s.until) > MAX_DATE_MS) {
+        repair();
+        continue;
+      }
+      const out: Silence = { until: s.until };
+      for (const k of ['device', 'alertname', 'instance', 'comment'] as const) if (typeof s[k] === 'string') out[k] = s[k];
+      state.silences.push(out);
+    }
+  }
+  return state;
+}
+
+/** A usual interval worth keeping: 0 (unknown) up to {@link FORGET_MS}. */
+function validInterval(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= FORGET_MS;
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,528 @@
+/**
+ * counter-rate's engine: turns the counters of a poll message into per-second rates
+ * (or deltas) in place, keeping the payload's shape, with per-series state that is
+ * JSON-serialisable so a Node-RED context store can hold (and persist) it as is.
+ *
+ * A series is topic + row index + field. The message's own type information decides
+ * what is a counter: `msg.types` and `msg.varbinds` (with Counter64 `exact` strings);
+ * only a message without any is read as "every numeric field is a counter of the
+ * configured width".
+ *
+ * Hot path: a fleet cycle runs every counter of every device through here, so values
+ * below 2^53 (nearly all) take plain-number arithmetic (exact there) and BigInt is used
+ * only beyond; varbinds are indexed only when the payload cannot answer by itself.
+ */
+import {
+  counterStep,
+  counterStepSafe,
+  discontinuityChanged,
+  interfaceMaxRate,
+  parseCounter,
+  rateOf,
+  uptimeRestarted,
+  type CounterStepOptions,
+  type CounterWidth,
+  type ResetReason,
+} from './counter-math';
+import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
+
+export interface CounterRateOptions {
+  /** Width of counters in payloads without type information ('auto' = 64: a decrease is a reset). */
+  width: 'auto' | CounterWidth;
+  mode: 'rate' | 'delta';
+  /** Multiplier of every output (8 turns octets into bits). */
+  scale: number;
+  /** Highest believable rate in output units per second (after `scale`); undefined = from ifSpeed. */
+  maxRate?: number;
+  /** Series (and devices) not seen for this long are forgotten. */
+  expireMs: number;
+}
+
+/** One visible counter event, as listed in `msg.counterEvents`. */
+export interface CounterEvent {
+  kind: 'reset' | 'wrap' | 'time-backwards' | 'same-time' | 'bad-value';
+  reason?: ResetReason;
+  topic: string;
+  /** Row index (rows) or instance; absent for device-wide events. */
+  index?: string;
+  field?: string;
+  previous?: string;
+  current?: string;
+  /** Series concerned by a device-wide event. */
+  count?: number;
+}
+
+/** What a message contributes, taken apart by the node entry. */
+export interface CounterInput {
+  topic: string;
+  /** Object or array of rows; rewritten in place. */
+  payload: Record<string, unknown> | Array<Record<string, unknown>>;
+  varbinds?: unknown;
+  types?: unknown;
+  /** Poll time in ms (msg.snmp.time). */
+  time: number;
+}
+
+export interface CounterResult {
+  events: CounterEvent[];
+  /** Fields given a rate (or delta). */
+  rated: number;
+}
+
+/** A series' last sample: [value, poll time]; the value is a number below 2^53, else its exact decimal text. */
+export type Sample = [number | string, number];
+
+/** Per-device state, in plain JSON shapes (no BigInt) for the context store. */
+export interface DeviceState {
+  /** Latest poll time seen. */
+  t: number;
+  /** sysUpTime: [ticks, poll time]. */
+  u?: [number, number];
+  /** ifCounterDiscontinuityTime by row index / instance. */
+  d?: Record<string, number>;
+  /** Series by row index ('' for object payloads), then field. */
+  r: Record<string, Record<string, Sample>>;
+}
+
+export interface CounterRateState {
+  v: 2;
+  devices: Record<string, DeviceState>;
+}
+
+const SYS_UPTIME_OID = '1.3.6.1.2.1.1.3.0';
+const DISCONTINUITY = 'ifCounterDiscontinuityTime';
+/** Fields that signal resets or limits: never rated even in untyped payloads. */
+const SIGNAL_FIELDS = new Set(['index', 'sysUpTime', DISCONTINUITY, 'ifSpeed', 'ifHighSpeed']);
+/** Joins column and index in the varbind index. */
+const SEP = '\t';
+const DECIMAL = /^\d{1,20}$/;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An empty state, with null prototypes so device names like "__proto__" stay plain keys. */
+export function emptyCounterState(): CounterRateState {
+  return { v: 2, devices: Object.create(null) };
+}
+
+/** What {@link restoreCounterState} had to repair. */
+export interface CounterRestoreReport {
+  /** Times that were not plausible: their samples dropped, a device's latest time set to now. */
+  repaired: number;
+}
+
+/**
+ * A state read back from a context store, checked and copied into null-prototype
+ * objects. Anything malformed is dropped (a corrupt store must not crash the node).
+ * Times after `now` + a day (a bad msg.snmp.time saved by an older version, a clock
+ * that was far ahead) would make every later poll look older than its baseline, so
+ * those samples are dropped (the series starts again) and a device's time becomes `now`.
+ * @param raw what the store held
+ * @param now the node's clock, ms
+ * @param report counts the repairs, for a warning
+ */
+export function restoreCounterState(raw: unknown, now: number = Date.now(), report?: CounterRestoreReport): CounterRateState {
+  const state = emptyCounterState();
+  if (!isObject(raw) || raw.v !== 2 || !isObject(raw.devices)) return state;
+  const repaired = (): void => {
+    if (report) report.repaired++;
+  };
+  for (const [topic, dev] of Object.entries(raw.devices)) {
+    if (!isObject(dev) || !Number.isFinite(dev.t) || !isObject(dev.r)) continue;
+    const d: DeviceState = { t: dev.t as number, r: Object.create(null) };
+    if (!isRestorableTime(d.t, now)) {
+      d.t = now;
+      repaired();
+    }
+    if (Array.isArray(dev.u) && dev.u.length === 2 && dev.u.every(Number.isFinite)) {
+      if (isRestorableTime(dev.u[1], now)) d.u = [dev.u[0], dev.u[1]];
+      else repaired();
+    }
+    if (isObject(dev.d)) {
+      d.d = Object.create(null);
+      for (const [k, v] of Object.entries(dev.d)) if (Number.isFinite(v)) d.d![k] = v as number;
+    }
+    for (const [index, fields] of Object.entries(dev.r)) {
+      if (!isObject(fields)) continue;
+      const row: Record<string, Sample> = Object.create(null);
+      let n = 0;
+      for (const [field, sample] of Object.entries(fields)) {
+        if (!Array.isArray(sample) || sample.length !== 2 || !Number.isFinite(sample[1])) continue;
+        if (!isRestorableTime(sample[1], now)) {
+          repaired();
+          continue;
+        }
+        const v = sample[0];
+        const ok = typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && DECIMAL.test(v) && parseCounter(undefined, v) !== undefined;
+        if (!ok) continue;
+        row[field] = [v, sample[1]];
+        n++;
+      }
+      if (n > 0) d.r[index] = row;
+    }
+    state.devices[topic] = d;
+  }
+  return state;
+}
+
+/** Counter width of an SMI type name; 0 for anything else. */
+function widthOf(type: unknown): 0 | CounterWidth {
+  return type === 'Counter64' ? 64 : type === 'Counter32' ? 32 : 0;
+}
+
+/**
+ * Holds the series state of one counter-rate node and rates messages against it.
+ * The state object is live: the node stores this very object in its context store.
+ */
+export class CounterRateEngine {
+  readonly state: CounterRateState;
+  /** Reset events since the engine started (for the status). */
+  resets = 0;
+  private seriesCount = 0;
+  /** Poll time of each device's last series sweep (not persisted: only an optimisation). */
+  private readonly lastExpiry = new Map<string, number>();
+
+  constructor(private readonly opts: CounterRateOptions, state?: CounterRateState) {
+    this.state = state ?? emptyCounterState();
+    for (const dev of Object.values(this.state.devices)) this.seriesCount += countSeries(dev);
+  }
+
+  /** Number of series held. */
+  get series(): number {
+    return this.seriesCount;
+  }
+
+  /**
+   * Rates the counters of one message in place: counter fields become rates (or
+   * deltas); a counter without a rate this time (first sample, reset, bad value) is
+   * removed from the payload. Non-counter fields stay, for tags.
+   */
+  process(input: CounterInput): CounterResult {
+    const { topic, time } = input;
+    // The node checks message times against its clock; this keeps any other caller from
+    // storing a time that would outlive every later poll.
+    if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
+    let dev = this.state.devices[topic];
+    if (!dev) {
+      dev = { t: time, r: Object.create(null) };
+      this.state.devices[topic] = dev;
+    }
+    const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
+    const deviceReset = this.checkUptime(run, findUptime(input));
+    const rows = Array.isArray(input.payload);
+    const types = isObject(input.types) ? input.types : undefined;
+    const hasVarbinds = Array.isArray(input.varbinds) && input.varbinds.length > 0;
+    const untypedWidth: CounterWidth = this.opts.width === 'auto' ? 64 : this.opts.width;
+    const fixedMax = this.opts.maxRate === undefined ? undefined : this.opts.maxRate / this.opts.scale;
+    let varbindIndex: Map<string, Counter> | undefined;
+    const fromVarbinds = (location: string): Counter | undefined => {
+      if (!hasVarbinds) return undefined;
+      if (!varbindIndex) varbindIndex = counterIndex(input.varbinds, rows);
+      return varbindIndex.get(location);
+    };
+
+    if (Array.isArray(input.payload)) {
+      input.payload.forEach((row, position) => {
+        if (!isObject(row)) return;
+        const index = row.index === undefined || row.index === null ? String(position) : String(row.index);
+        // Recorded even across a reboot, so the new baseline is not taken for a change later.
+        const rowReset = this.rowDiscontinuity(run, index, row[DISCONTINUITY], !deviceReset);
+        const stepOpts: CounterStepOptions = {
+          width: 64,
+          maxRate: fixedMax ?? interfaceMaxRate(row.ifSpeed, row.ifHighSpeed),
+          discontinuity: deviceReset ? 'uptime' : rowReset,
+        };
+        for (const field of Object.keys(row)) {
+          if (field === 'index') continue;
+          const value = row[field];
+          let width: 0 | CounterWidth;
+          let exact: string | undefined;
+          if (types) {
+            width = widthOf(types[field]);
+            if (width === 64 && !isSafeCount(value)) exact = fromVarbinds(field + SEP + index)?.exact;
+          } else if (hasVarbinds) {
+            const c = fromVarbinds(field + SEP + index);
+            width = c ? c.width : 0;
+            exact = c?.exact;
+          } else {
+            width = typeof value === 'number' && !SIGNAL_FIELDS.has(field) ? untypedWidth : 0;
+          }
+          if (width === 0) continue;
+          stepOpts.width = width;
+          this.rateField(run, row, field, index, exact, stepOpts);
+        }
+      });
+    } else {
+      const payload = input.payload;
+      const resetInstances = this.keyedDiscontinuities(run, payload, !deviceReset);
+      const stepOpts: CounterStepOptions = { width: 64 };
+      for (const key of Object.keys(payload)) {
+        const value = payload[key];
+        let width: 0 | CounterWidth;
+        let exact: string | undefined;
+        if (types || hasVarbinds) {
+          const c = fromVarbinds(key);
+          width = c ? c.width : widthOf(types?.[key]);
+          exact = c?.exact;
+        } else {
+          width = typeof value === 'number' && !SIGNAL_FIELDS.has(columnOf(key)) ? untypedWidth : 0;
+        }
+        if (width === 0) continue;
+        const instance = instanceOf(key);
+        stepOpts.width = width;
+        stepOpts.discontinuity = deviceReset ? 'uptime' : resetInstances.has(instance) ? 'discontinuity' : undefined;
+        stepOpts.maxRate = fixedMax ?? (instance ? interfaceMaxRate(payload['ifSpeed.' + instance], payload['ifHighSpeed.' + instance]) : undefined);
+        this.rateField(run, payload, key, undefined, exact, stepOpts);
+      }
+    }
+
+    if (run.backwards) run.events.push({ kind: 'time-backwards', topic, count: run.backwards });
+    if (run.same) run.events.push({ kind: 'same-time', topic, count: run.same });
+    if (time > dev.t) dev.t = time;
+    this.expireSeries(topic, dev, time);
+    for (const e of run.events) if (e.kind === 'reset') this.resets++;
+    return { events: run.events, rated: run.rated };
+  }
+
+  /**
+   * Forgets devices whose latest poll is older than `expireMs` before `now` (ms).
+   * Series of devices that still report are expired as their messages arrive.
+   */
+  sweep(now: number): number {
+    let removed = 0;
+    for (const [topic, dev] of Object.entries(this.state.devices)) {
+      if (dev.t < now - this.opts.expireMs) {
+        removed += countSeries(dev);
+        delete this.state.devices[topic];
+        this.lastExpiry.delete(topic);
+      }
+    }
+    this.seriesCount -= removed;
+    return removed;
+  }
+
+  /**
+   * Rates one field in place; removes it when this sample yields no rate.
+   * `rowIndex` is the row's index; undefined for object payloads, whose keys carry the
+   * instance (their series live under the row key '').
+   */
+  private rateField(run: Run, holder: Record<string, unknown>, field: string, rowIndex: string | undefined, exact: string | undefined, stepOpts: CounterStepOptions): void {
+    const value = holder[field];
+    const index = rowIndex ?? '';
+    let curNum: number | undefined;
+    let curBig: bigint | undefined;
+    if (exact === undefined && isSafeCount(value)) {
+      curNum = value as number;
+    } else {
+      curBig = parseCounter(value, exact);
+      if (curBig === undefined) {
+        run.events.push(withIndex({ kind: 'bad-value', topic: run.topic, field, current: describe(value) }, rowIndex));
+        delete holder[field];
+        return;
+      }
+      if (curBig <= MAX_SAFE) {
+        curNum = Number(curBig);
+        curBig = undefined;
+      }
+    }
+    let series = run.dev.r[index];
+    if (!series) {
+      series = Object.create(null) as Record<string, Sample>;
+      run.dev.r[index] = series;
+    }
+    const stored = series[field];
+    if (!stored) {
+      series[field] = [curNum ?? curBig!.toString(), run.time];
+      this.seriesCount++;
+      delete holder[field];
+      return;
+    }
+    const prev = stored[0];
+    const step = curNum !== undefined && typeof prev === 'number'
+      ? counterStepSafe(prev, stored[1], curNum, run.time, stepOpts)
+      : counterStep({ value: BigInt(prev), time: stored[1] }, { value: curBig ?? BigInt(curNum!), time: run.time }, stepOpts);
+    if (step.kind === 'same-time') {
+      // A duplicate poll: the earlier sample stays the baseline.
+      run.same++;
+      delete holder[field];
+      return;
+    }
+    stored[0] = curNum ?? curBig!.toString();
+    stored[1] = run.time;
+    if (step.kind !== 'delta') {
+      if (step.kind === 'time-backwards') run.backwards++;
+      // Device- and row-wide resets are reported once (checkUptime, rowDiscontinuity).
+      else if (step.kind === 'reset' && step.reason !== 'uptime' && step.reason !== 'discontinuity') {
+        run.events.push(withIndex({ kind: 'reset', reason: step.reason, topic: run.topic, field, previous: String(prev), current: String(stored[0]) }, rowIndex));
+      }
+      delete holder[field];
+      return;
+    }
+    if (step.wrapped) run.events.push(withIndex({ kind: 'wrap', topic: run.topic, field, previous: String(prev), current: String(stored[0]) }, rowIndex));
+    holder[field] = this.opts.mode === 'delta' ? Number(step.delta) * this.opts.scale : rateOf(step.delta, step.seconds, this.opts.scale);
+    run.rated++;
+  }
+
+  /** Records sysUpTime; true when the device restarted since its previous reading. */
+  private checkUptime(run: Run, ticks: number | undefined): boolean {
+    if (ticks === undefined) return false;
+    const dev = run.dev;
+    const prev = dev.u ? { ticks: dev.u[0], time: dev.u[1] } : undefined;
+    // Older or duplicate readings neither judge nor move the baseline.
+    if (prev && run.time <= prev.time) return false;
+    dev.u = [ticks, run.time];
+    if (!uptimeRestarted(prev, { ticks, time: run.time })) return false;
+    run.events.push({ kind: 'reset', reason: 'uptime', topic: run.topic, previous: String(prev!.ticks), current: String(ticks), count: countSeries(dev) });
+    return true;
+  }
+
+  /** Records a row's ifCounterDiscontinuityTime; 'discontinuity' when it changed (reported when `report`). */
+  private rowDiscontinuity(run: Run, index: string, cur: unknown, report: boolean): ResetReason | undefined {
+    if (typeof cur !== 'number' || !Number.isFinite(cur)) return undefined;
+    const dev = run.dev;
+    if (!dev.d) dev.d = Object.create(null);
+    const prev = dev.d![index];
+    dev.d![index] = cur;
+    if (!discontinuityChanged(prev, cur) || !report) return undefined;
+    run.events.push({ kind: 'reset', reason: 'discontinuity', topic: run.topic, index, previous: String(prev), current: String(cur) });
+    return 'discontinuity';
+  }
+
+  /** Object payloads (`ifCounterDiscontinuityTime.3`): the instances whose counters restarted. */
+  private keyedDiscontinuities(run: Run, payload: Record<string, unknown>, report: boolean): Set<string> {
+    const changed = new Set<string>();
+    const prefix = DISCONTINUITY + '.';
+    for (const key of Object.keys(payload)) {
+      if (key.startsWith(prefix) && this.rowDiscontinuity(run, key.slice(prefix.length), payload[key], report)) {
+        changed.add(key.slice(prefix.length));
+      }
+    }
+    return changed;
+  }
+
+  /** Drops a reporting device's vanished series; runs a few times per expiry period. */
+  private expireSeries(topic: string, dev: DeviceState, time: number): void {
+    const last = this.lastExpiry.get(topic);
+    if (last === undefined) {
+      this.lastExpiry.set(topic, time);
+      return;
+    }
+    if (time - last < this.opts.expireMs / 4) return;
+    this.lastExpiry.set(topic, time);
+    const oldest = time - this.opts.expireMs;
+    for (const index in dev.r) {
+      const row = dev.r[index];
+      let left = 0;
+      for (const field in row) {
+        if (row[field][1] < oldest) {
+          delete row[field];
+          this.seriesCount--;
+        } else left++;
+      }
+      if (left === 0) delete dev.r[index];
+    }
+  }
+}
+
+/** The working set of one process() call. */
+interface Run {
+  dev: DeviceState;
+  topic: string;
+  time: number;
+  events: CounterEvent[];
+  backwards: number;
+  same: number;
+  rated: number;
+}
+
+interface Counter {
+  width: CounterWidth;
+  exact?: string;
+}
+
+function countSeries(dev: DeviceState): number {
+  let n = 0;
+  for (const index in dev.r) n += Object.keys(dev.r[index]).length;
+  return n;
+}
+
+function isSafeCount(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Column of an object payload key: `ifHCInOctets.3` → `ifHCInOctets`. */
+function columnOf(key: string): string {
+  const dot = key.indexOf('.');
+  return dot < 0 ? key : key.slice(0, dot);
+}
+
+/** Instance of a named object payload key: `ifHCInOctets.3` → `3`; numeric OIDs have none. */
+function instanceOf(key: string): string {
+  if (/^\d/.test(key)) return '';
+  const dot = key.indexOf('.');
+  return dot < 0 ? '' : key.slice(dot + 1);
+}
+
+function withIndex(e: CounterEvent, index: string | undefined): CounterEvent {
+  if (index !== undefined) e.index = index;
+  return e;
+}
+
+function describe(v: unknown): string {
+  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return s.length > 64 ? s.slice(0, 64) + '…' : s;
+}
+
+/**
+ * Counter varbinds by payload location: `column\tindex` for rows (split as
+ * snmp-bulkwalk does: at the first dot of a MIB name, at the last arc of a numeric
+ * OID), the short name (`ifHCInOctets.3`) for object payloads.
+ */
+function counterIndex(varbinds: unknown, rows: boolean): Map<string, Counter> {
+  const map = new Map<string, Counter>();
+  if (!Array.isArray(varbinds)) return map;
+  for (const vb of varbinds) {
+    if (!isObject(vb)) continue;
+    const width = widthOf(vb.type);
+    if (width === 0 || typeof vb.name !== 'string') continue;
+    const counter: Counter = { width };
+    if (typeof vb.exact === 'string') counter.exact = vb.exact;
+    const short = stripModule(vb.name);
+    if (!rows) {
+      map.set(short, counter);
+      continue;
+    }
+    const numeric = /^\d/.test(short);
+    const dot = numeric ? short.lastIndexOf('.') : short.indexOf('.');
+    if (dot < 0) continue;
+    map.set(short.slice(0, dot) + SEP + short.slice(dot + 1), counter);
+  }
+  return map;
+}
+
+function stripModule(name: string): string {
+  const i = name.indexOf('::');
+  return i < 0 ? name : name.slice(i + 2);
+}
+
+/** sysUpTime.0 from the varbinds or an object payload, in TimeTicks. */
+function findUptime(input: CounterInput): number | undefined {
+  if (Array.isArray(input.varbinds)) {
+    for (const vb of input.varbinds) {
+      if (vb === null || typeof vb !== 'object') continue;
+      // By OID only: every varbind carries one, and a string compare is all a
+      // 500-varbind walk can afford per message.
+      if (vb.oid === SYS_UPTIME_OID) return validTicks(vb.value);
+    }
+  }
+  if (!Array.isArray(input.payload)) {
+    return validTicks(input.payload['sysUpTime.0'] ?? input.payload.sysUpTime);
+  }
+  return undefined;
+}
+
+function validTicks(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 32 ? v : undefined;
+}

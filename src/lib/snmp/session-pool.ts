@@ -1,0 +1,313 @@
+/**
+ * Long-lived net-snmp sessions, one per device of a profile, reused across polls.
+ *
+ * All sessions of a pool send through one shared UDP socket (udp-mux.ts). The pool is
+ * bounded: past `maxSessions` the least recently used idle session is closed, and a
+ * sweep closes sessions idle for `idleMs`. `close()` ends everything (redeploy).
+ * This is the only module that maps our flat profile onto net-snmp's options and
+ * user object, and the only one that reads secrets out of the profile.
+ */
+import * as dns from 'dns';
+import * as net from 'net';
+import * as snmp from 'net-snmp';
+import './des';
+import { PollError } from '../common/errors';
+import { UdpMux, routeKey } from './udp-mux';
+import type { Device, SnmpProfile, V3User } from '../common/types';
+
+export interface PoolOptions {
+  maxSessions?: number;
+  idleMs?: number;
+  now?: () => number;
+}
+
+export interface PoolStats {
+  created: number;
+  closed: number;
+  /** Datagrams from a polled agent that net-snmp could not parse (dropped, counted). */
+  malformed: number;
+  /** Datagrams from a polled agent that matched no pending request (dropped, counted). */
+  stray: number;
+}
+
+/** A session handed out by the pool; `release()` it when the poll ends. */
+export class PooledSession {
+  /** net-snmp Session (untyped); set once by the pool right after construction. */
+  session: any;
+  lastUsed: number;
+  busy = 0;
+  /** Every host|port spelling that resolved to this agent (e.g. "localhost" and "127.0.0.1"). */
+  readonly aliases = new Set<string>();
+  /** Datagrams from this agent since it was taken that net-snmp could not parse. */
+  malformedSinceTake = 0;
+  /** Datagrams from this agent since it was taken that answered no pending request. */
+  straySinceTake = 0;
+  closed = false;
+
+  constructor(readonly key: string, readonly address: string, readonly device: Device, now: number) {
+    this.lastUsed = now;
+  }
+
+  get routeKey(): string {
+    return routeKey(this.address, this.device.port);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.session.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+const LEVELS: Record<string, number> = {
+  noAuthNoPriv: snmp.SecurityLevel.noAuthNoPriv,
+  authNoPriv: snmp.SecurityLevel.authNoPriv,
+  authPriv: snmp.SecurityLevel.authPriv,
+};
+
+/** Our flat V3User to net-snmp's user object. */
+export function toNetSnmpUser(user: V3User): Record<string, unknown> {
+  const u: Record<string, unknown> = { name: user.name, level: LEVELS[user.level] };
+  if (user.level !== 'noAuthNoPriv') {
+    u.authProtocol = snmp.AuthProtocols[user.authProtocol ?? 'sha'];
+    u.authKey = user.authKey;
+  }
+  if (user.level === 'authPriv') {
+    u.privProtocol = snmp.PrivProtocols[user.privProtocol ?? 'aes'];
+    u.privKey = user.privKey;
+  }
+  return u;
+}
+
+/** net-snmp's version constant for ours. */
+export function netSnmpVersion(version: SnmpProfile['version']): number {
+  return version === '1' ? snmp.Version1 : version === '2c' ? snmp.Version2c : snmp.Version3;
+}
+
+/**
+ * The form rinfo.address takes for a reply from `address`: compressed lower-case IPv6
+ * ("0:0::1" → "::1"), keeping a link-local zone ("fe80::1%eth0"), which
+ * net.SocketAddress would drop.
+ */
+export function canonicalAddress(address: string): string {
+  const zoneAt = address.indexOf('%');
+  const base = zoneAt >= 0 ? address.slice(0, zoneAt) : address;
+  if (net.isIPv6(base)) {
+    const canonical = new net.SocketAddress({ address: base, family: 'ipv6' }).address;
+    return zoneAt >= 0 ? `${canonical}${address.slice(zoneAt)}` : canonical;
+  }
+  return address;
+}
+
+export class SessionPool {
+  readonly mux: UdpMux;
+  private readonly sessions = new Map<string, PooledSession>();
+  /** The same sessions by the address|port their replies come from. */
+  private readonly byRoute = new Map<string, PooledSession>();
+  private readonly resolving = new Map<string, Promise<string>>();
+  private readonly maxSessions: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly stats: PoolStats = { created: 0, closed: 0, malformed: 0, stray: 0 };
+
+  constructor(private readonly profile: SnmpProfile, options: PoolOptions = {}) {
+    this.maxSessions = options.maxSessions ?? 10000;
+    this.idleMs = options.idleMs ?? 10 * 60 * 1000;
+    this.now = options.now ?? Date.now;
+    this.mux = new UdpMux({ transport: profile.transport, sourceAddress: profile.sourceAddress });
+    this.mux.onMalformed = (key) => {
+      this.stats.malformed++;
+      const s = this.byRoute.get(key);
+      if (s) s.malformedSinceTake++;
+    };
+    this.sweepTimer = setInterval(() => this.sweep(), Math.min(60000, Math.max(1000, this.idleMs / 2)));
+    this.sweepTimer.unref();
+  }
+
+  /** Open sessions (an agent reached under two spellings counts once). */
+  get size(): number {
+    return this.byRoute.size;
+  }
+
+  /** The device's IP address: literal as is, a host name looked up once per session. */
+  private resolve(host: string): Promise<string> {
+    if (net.isIP(host)) return Promise.resolve(canonicalAddress(host));
+    const cached = this.resolving.get(host);
+    if (cached) return cached;
+    const family = this.profile.transport === 'udp6' ? 6 : 4;
+    const p = new Promise<string>((resolve, reject) => {
+      dns.lookup(host, { family }, (err, address) => {
+        this.resolving.delete(host);
+        if (err) reject(new PollError('unreachable', `host name ${host} does not resolve (${err.code ?? 'lookup failed'})`));
+        else resolve(canonicalAddress(address));
+      });
+    });
+    this.resolving.set(host, p);
+    return p;
+  }
+
+  /**
+   * The device's open session, taken as acquire() takes it, or undefined when there is
+   * none yet (then call acquire). Synchronous: a fleet cycle takes every device's
+   * session, and all but the first cycle find it open, so this spares each poll a
+   * promise and a turn of the microtask queue.
+   */
+  acquireExisting(device: Device): PooledSession | undefined {
+    if (this.closed) return undefined;
+    const s = this.sessions.get(`${device.host}|${device.port}`);
+    if (!s || s.closed) return undefined;
+    s.busy++;
+    s.lastUsed = this.now();
+    s.malformedSinceTake = 0;
+    s.straySinceTake = 0;
+    return s;
+  }
+
+  /** A session for the device, created on first use. Rejects with PollError('unreachable'). */
+  async acquire(device: Device): Promise<PooledSession> {
+    if (this.closed) throw new PollError('unreachable', 'the configuration is being closed');
+    const existing = this.acquireExisting(device);
+    if (existing) return existing;
+    const key = `${device.host}|${device.port}`;
+    let s: PooledSession | undefined;
+    if (!net.isIP(device.host) && net.isIP(device.host.replace(/^\[|\]$/g, ''))) {
+      device = { ...device, host: device.host.replace(/^\[|\]$/g, '') };
+    }
+    const family = net.isIP(device.host);
+    if (family && (family === 6) !== (this.profile.transport === 'udp6')) {
+      throw new PollError('unreachable', `${device.host} is an IPv${family} address but the transport is ${this.profile.transport}`);
+    }
+    const address = await this.resolve(device.host);
+    if (this.closed) throw new PollError('unreachable', 'the configuration is being closed');
+    s = this.sessions.get(key);
+    if (s && !s.closed) {
+      s.busy++;
+      s.lastUsed = this.now();
+      return s;
+    }
+    // Two spellings of one agent (a name and its address, two DNS aliases) must share a
+    // session: replies are routed by source address, so two sessions would steal each
+    // other's answers.
+    const same = this.byRoute.get(routeKey(address, device.port));
+    if (same && !same.closed) {
+      same.aliases.add(key);
+      this.sessions.set(key, same);
+      same.busy++;
+      same.lastUsed = this.now();
+      return same;
+    }
+    s = new PooledSession(key, address, device, this.now());
+    s.aliases.add(key);
+    s.session = this.createSession(s);
+    this.sessions.set(key, s);
+    this.byRoute.set(s.routeKey, s);
+    this.stats.created++;
+    s.busy++;
+    this.evictOverflow();
+    return s;
+  }
+
+  release(s: PooledSession): void {
+    s.busy = Math.max(0, s.busy - 1);
+    s.lastUsed = this.now();
+  }
+
+  private createSession(ps: PooledSession): any {
+    const p = this.profile;
+    const address = ps.address;
+    const port = ps.device.port;
+    const options: Record<string, unknown> = {
+      port,
+      retries: p.retries,
+      timeout: p.timeout,
+      backoff: p.backoff,
+      transport: p.transport,
+      version: netSnmpVersion(p.version),
+      idBitsSize: 32,
+      dgramModule: this.mux.dgramModule,
+    };
+    let session: any;
+    if (p.version === '3') {
+      if (!p.user) throw new PollError('auth', 'SNMPv3 profile without a user');
+      options.context = p.context;
+      session = snmp.createV3Session(address, toNetSnmpUser(p.user), options);
+      if (p.contextEngineId) {
+        const engine = Buffer.from(p.contextEngineId, 'hex');
+        const sendV3Req = session.sendV3Req;
+        // net-snmp has no option for contextEngineID (RFC 3412 §6.1): set it on every PDU it sends
+        session.sendV3Req = function (pdu: any, ...rest: unknown[]) {
+          pdu.contextEngineID = engine;
+          return sendV3Req.call(this, pdu, ...rest);
+        };
+      }
+    } else {
+      session = snmp.createSession(address, p.community, options);
+    }
+    // net-snmp emits 'error' for datagrams it cannot parse; without a listener that throws
+    session.on('error', () => {
+      this.stats.malformed++;
+      ps.malformedSinceTake++;
+    });
+    // A reply that parses but answers no pending request (wrong request-id, a late
+    // answer) is dropped by net-snmp without a trace: count it, so a poll that only
+    // ever gets such replies reports bad-response rather than a bare timeout.
+    const socket = session.dgram;
+    const deliver = socket.listeners('message');
+    socket.removeAllListeners('message');
+    socket.on('message', (buf: Buffer, rinfo: unknown) => {
+      const pending = session.reqCount;
+      const malformed = ps.malformedSinceTake;
+      for (const fn of deliver) fn.call(socket, buf, rinfo);
+      if (session.reqCount === pending && ps.malformedSinceTake === malformed) {
+        this.stats.stray++;
+        ps.straySinceTake++;
+      }
+    });
+    return session;
+  }
+
+  private evictOverflow(): void {
+    if (this.byRoute.size <= this.maxSessions) return;
+    const idle = [...this.byRoute.values()].filter((s) => s.busy === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const s of idle) {
+      if (this.byRoute.size <= this.maxSessions) break;
+      this.remove(s);
+    }
+  }
+
+  private remove(s: PooledSession): void {
+    for (const alias of s.aliases) if (this.sessions.get(alias) === s) this.sessions.delete(alias);
+    if (this.byRoute.get(s.routeKey) === s) this.byRoute.delete(s.routeKey);
+    s.close();
+    this.stats.closed++;
+  }
+
+  /** Closes sessions idle for longer than idleMs; returns how many. */
+  sweep(): number {
+    const cutoff = this.now() - this.idleMs;
+    let n = 0;
+    for (const s of [...this.byRoute.values()]) {
+      if (s.busy === 0 && s.lastUsed < cutoff) {
+        this.remove(s);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Closes every session and the shared socket. Polls in flight fail as unreachable. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const s of [...this.byRoute.values()]) this.remove(s);
+    this.mux.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { strict as assert } from 'assert';
+import fc from 'fast-check';
+import { compare, isActive, isHeld, parseDuration, parseRules, OPS, type AlertRule } from '../../../src/lib/alert/rules';
+import { alertOptions, parseSilences, resolveSecret } from '../../../src/lib/red/alert-node';
+
+describe('alert rules', () => {
+  it('parses durations in seconds', () => {
+    assert.equal(parseDuration(90), 90);
+    assert.equal(parseDuration('90'), 90);
+    assert.equal(parseDuration('90s'), 90);
+    assert.equal(parseDuration('5m'), 300);
+    assert.equal(parseDuration('1.5h'), 5400);
+    assert.equal(parseDuration('2d'), 172800);
+    assert.equal(parseDuration('500ms'), 0.5);
+    assert.equal(parseDuration('', 7), 7);
+    assert.equal(parseDuration(undefined, 3), 3);
+    for (const bad of ['-1', 'soon', '5 minutes', -4, NaN, Infinity, '1e3', {}]) {
+      assert.throws(() => parseDuration(bad), /duration/, String(bad));
+    }
+  });
+
+  it('parses a full rule set with defaults', () => {
+    const [t, d] = parseRules([
+      { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '8e8', clear: '5e8', for: '5m', keepFiringFor: 60, severity: 'critical', summary: '{{device}}' },
+      { kind: 'device-down', name: 'DeviceDown' },
+    ]);
+    assert.deepEqual(t, { kind: 'threshold', name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: 8e8, clear: 5e8, forMs: 300000, keepFiringForMs: 60000, severity: 'critical', summary: '{{device}}' });
+    assert.equal(d.kind, 'device-down');
+    assert.equal(d.severity, 'critical');
+    assert.match(d.summary, /does not answer/);
+    const [plain] = parseRules([{ name: 'x', field: 'f', threshold: 1 }]);
+    assert.deepEqual([plain.op, plain.clear, plain.forMs, plain.severity], ['>', 1, 0, 'warning']);
+  });
+
+  it('rejects bad rules with a message naming the rule', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      ['nope', /array/],
+      [[null], /rule 1 is not an object/],
+      [[{ name: '', field: 'f', threshold: 1 }], /rule 1: name/],
+      [[{ name: '1abc', field: 'f', threshold: 1 }], /name/],
+      [[{ name: 'a', field: 'f', threshold: 1 }, { name: 'a', field: 'g', threshold: 1 }], /rule 2: the name a is used twice/],
+      [[{ name: 'NoData', field: 'f', threshold: 1 }], /reserved/],
+      [[{ name: 'a', field: '', threshold: 1 }], /rule 1 \(a\): field is empty/],
+      [[{ name: 'a', field: 'f', op: '=>', threshold: 1 }], /operator/],
+      [[{ name: 'a', field: 'f', op: '>', threshold: '' }], /threshold is empty/],
+      [[{ name: 'a', field: 'f', op: '>', threshold: 'high' }], /must be a number/],
+      [[{ name: 'a', field: 'f', op: '>', threshold: 10, clear: 20 }], /clear must not be above/],
+      [[{ name: 'a', field: 'f', op: '<', threshold: 10, clear: 5 }], /clear must not be below/],
+      [[{ name: 'a', field: 'f', op: '==', threshold: 1, clear: 2 }], /clear threshold needs/],
+      [[{ name: 'a', field: 'f', threshold: 1, for: 'later' }], /rule 1 \(a\).*duration/],
+      [[{ name: 'a', kind: 'sometimes', field: 'f', threshold: 1 }], /kind/],
+    ];
+    for (const [raw, re] of cases) assert.throws(() => parseRules(raw), re, JSON.stringify(raw));
+  });
+
+  it('compares with every operator, text only for == and !=', () => {
+    const table: Array<[string, number, number, boolean]> = [
+      ['>', 2, 1, true], ['>', 1, 1, false], ['>=', 1, 1, true], ['<', 0, 1, true], ['<', 1, 1, false],
+      ['<=', 1, 1, true], ['==', 1, 1, true], ['!=', 1, 2, true], ['!=', 2, 2, false],
+    ];
+    for (const [op, v, t, want] of table) assert.equal(compare(op as AlertRule['op'], v, t), want, `${v} ${op} ${t}`);
+    assert.equal(compare('==', 'up', 'up'), true);
+    assert.equal(compare('!=', 'down', 'up'), true);
+    assert.equal(compare('>', 'b', 'a'), false, 'no ordering of text');
+  });
+
+  it('hysteresis: held is looser than active, for both directions', () => {
+    const [hi] = parseRules([{ name: 'hi', field: 'f', op: '>', threshold: 90, clear: 80 }]);
+    assert.deepEqual([95, 85, 75].map((v) => [isActive(hi, v), isHeld(hi, v)]), [[true, true], [false, true], [false, false]]);
+    const [lo] = parseRules([{ name: 'lo', field: 'f', op: '<', threshold: 10, clear: 20 }]);
+    assert.deepEqual([5, 15, 25].map((v) => [isActive(lo, v), isHeld(lo, v)]), [[true, true], [false, true], [false, false]]);
+  });
+
+  it('property: active implies held for every valid rule', () => {
+    fc.assert(fc.property(fc.constantFrom(...OPS), fc.integer({ min: -100, max: 100 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: -200, max: 200 }), (op, threshold, gap, value) => {
+      const withClear = op === '==' || op === '!=' ? {} : { clear: op.startsWith('>') ? threshold - gap : threshold + gap };
+      const [rule] = parseRules([{ name: 'r', field: 'f', op, threshold, ...withClear }]);
+      if (isActive(rule, value)) assert.ok(isHeld(rule, value));
+    }));
+  });
+
+  describe('node options', () => {
+    it('checks the node properties', () => {
+      const o = alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], repeat: '1h', nodata: 'alert', nodataAfter: '5', format: 'slack', store: ' file ' });
+      assert.deepEqual({ ...o, rules: o.rules.length }, { rules: 1, repeatMs: 3600000, nodata: 'alert', nodataAfter: 5, format: 'slack', store: 'file', routingKey: undefined, routingKeyInBody: true });
+      assert.throws(() => alertOptions({ rules: [] }), /no rules/);
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], nodata: 'ignore' }), /nodata/);
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], format: 'email' }), /format/);
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], nodataAfter: 0 }), /nodataAfter/);
+    });
+
+    it('reads the routing key from the credential or the environment variable it names', () => {
+      assert.equal(resolveSecret('abc'), 'abc');
+      assert.equal(resolveSecret('${PD_KEY}', { PD_KEY: 'from-env' }), 'from-env');
+      assert.equal(resolveSecret('${PD_KEY}', {}), undefined);
+      assert.equal(resolveSecret(''), undefined);
+      assert.equal(resolveSecret(undefined), undefined);
+    });
+
+    it('parses silences', () => {
+      const now = Date.UTC(2025, 0, 1);
+      assert.deepEqual(parseSilences({ device: 'core-1', duration: '2h', comment: 'maintenance' }, now), [{ device: 'core-1', comment: 'maintenance', until: now + 7200000 }]);
+      assert.deepEqual(parseSilences([{ alertname: 'X', until: '2025-01-01T01:00:00Z' }, { instance: 3, duration: 0 }], now), [{ alertname: 'X', until: now + 3600000 }, { instance: '3', until: 0 }]);
+      assert.throws(() => parseSilences({ device: 'x' }, now), /until or duration/);
+      assert.throws(() => parseSilences({ until: 'someday' }, now), /until must be a time/);
+      assert.throws(() => parseSilences({ device: { $gt: '' }, duration: 5 }, now), /device must be text/);
+      assert.throws(() => parseSilences([], now), /array of 1 to 100/);
+      assert.throws(() => parseSilences('mute', now), /must be an object/);
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { strict as assert } from 'assert';
+import fc from 'fast-check';
+import { bytesToBigInt, decodeVarbind, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
+import type { OidInfo } from '../../../src/lib/common/types';
+
+function u64Buffer(n: bigint): Buffer {
+  // net-snmp hands Counter64 over as the raw BER content octets (maybe with a leading 0)
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  const buf = Buffer.from(hex, 'hex');
+  return buf[0] & 0x80 ? Buffer.concat([Buffer.from([0]), buf]) : buf;
+}
+
+describe('codec', () => {
+  it('keeps every Counter64 exact in `exact` and approximately in `value` (property)', () => {
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (n) => {
+      const vb = decodeVarbind({ oid: '1.3.6.1.2.1.31.1.1.1.6.1', type: TypeTag.Counter64, value: u64Buffer(n) }, undefined);
+      assert.equal(vb.type, 'Counter64');
+      assert.equal(vb.exact, n.toString());
+      assert.equal(vb.value, Number(n));
+      JSON.stringify(vb); // never a BigInt or Buffer
+    }), { numRuns: 3000 });
+  });
+
+  it('rejects a Counter64 wider than 64 bits as a bad value', () => {
+    const nine = Buffer.from('01ffffffffffffffff', 'hex');
+    assert.throws(() => decodeVarbind({ oid: '1.3', type: TypeTag.Counter64, value: nine }, undefined), BadValueError);
+  });
+
+  it('renders printable octets as text and anything else as colon hex (property)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      const buf = Buffer.from(bytes);
+      const vb = decodeVarbind({ oid: '1.3.6.1.2.1.2.2.1.6.1', type: TypeTag.OctetString, value: buf }, undefined);
+      assert.equal(typeof vb.value, 'string');
+      const text = printableText(buf);
+      if (text === undefined) {
+        assert.equal(vb.value, toHex(buf));
+        // hex round-trips to the exact bytes
+        const back = (vb.value as string) === '' ? Buffer.alloc(0) : Buffer.from((vb.value as string).split(':').join(''), 'hex');
+        assert.deepEqual(back, buf);
+      } else {
+        assert.equal(vb.value, text);
+        assert.ok(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text));
+      }
+    }), { numRuns: 3000 });
+  });
+
+  it('shows a MAC address as hex and a name as text', () => {
+    const mac = decodeVarbind({ oid: '1.3.6.1.2.1.2.2.1.6.1', type: TypeTag.OctetString, value: Buffer.from('001a2b3c4d5e', 'hex') }, undefined);
+    assert.equal(mac.value, '00:1a:2b:3c:4d:5e');
+    const name = decodeVarbind({ oid: '1.3.6.1.2.1.1.5.0', type: TypeTag.OctetString, value: Buffer.from('core-1\0') }, undefined);
+    assert.equal(name.value, 'core-1');
+    const utf8 = decodeVarbind({ oid: '1.3.6.1.2.1.1.6.0', type: TypeTag.OctetString, value: Buffer.from('Zürich') }, undefined);
+    assert.equal(utf8.value, 'Zürich');
+  });
+
+  it('treats DisplayString as text even when it holds odd bytes', () => {
+    const info: OidInfo = { oid: '1.3.6.1.2.1.2.2.1.2', module: 'IF-MIB', name: 'ifDescr', instance: '1', syntax: 'DisplayString' };
+    const vb = decodeVarbind({ oid: '1.3.6.1.2.1.2.2.1.2.1', type: TypeTag.OctetString, value: Buffer.from([0x65, 0x74, 0x68, 0x01]) }, info);
+    assert.equal(vb.value, 'eth\u0001');
+    assert.equal(vb.name, 'IF-MIB::ifDescr.1');
+  });
+
+  it('keeps enumerations numeric with an enum label', () => {
+    const info: OidInfo = { oid: '1.3.6.1.2.1.2.2.1.8', module: 'IF-MIB', name: 'ifOperStatus', instance: '3', enums: { 1: 'up', 2: 'down' } };
+    const vb = decodeVarbind({ oid: '1.3.6.1.2.1.2.2.1.8.3', type: TypeTag.Integer, value: 2 }, info);
+    assert.deepEqual({ value: vb.value, enum: vb.enum, type: vb.type }, { value: 2, enum: 'down', type: 'Integer' });
+  });
+
+  it('gives exceptions as null with their type', () => {
+    for (const [tag, name] of [[TypeTag.NoSuchObject, 'NoSuchObject'], [TypeTag.NoSuchInstance, 'NoSuchInstance'], [TypeTag.EndOfMibView, 'EndOfMibView']] as const) {
+      const vb = decodeVarbind({ oid: '1.3.6.1.2.1.1.99.0', type: tag, value: null }, undefined);
+      assert.deepEqual({ type: vb.type, value: vb.value }, { type: name, value: null });
+    }
+  });
+
+  it('checks 32-bit unsigned types and passes IpAddress and OIDs through', () => {
+    assert.throws(() => decodeVarbind({ oid: '1.3', type: TypeTag.Counter32, value: -1 }, undefined), BadValueError);
+    assert.throws(() => decodeVarbind({ oid: '1.3', type: TypeTag.Gauge32, value: 2 ** 32 }, undefined), BadValueError);
+    assert.throws(() => decodeVarbind({ oid: '1.3', type: 99, value: 1 }, undefined), /unknown SMI type/);
+    assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.TimeTicks, value: 4294967295 }, undefined).value, 4294967295);
+    assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.IpAddress, value: '192.0.2.1' }, undefined).value, '192.0.2.1');
+    assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.OID, value: '1.3.6.1.4.1.8072' }, undefined).value, '1.3.6.1.4.1.8072');
+  });
+
+  it('converts big-endian bytes to BigInt', () => {
+    assert.equal(bytesToBigInt(Buffer.from('00ffffffffffffffff', 'hex')), (1n << 64n) - 1n);
+    assert.equal(bytesToBigInt(Buffer.alloc(0)), 0n);
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * threshold-alert's node logic (src/lib/alert-node.ts) with a fake facade and fake
+ * timers: message times far from the clock, state repaired on restore, exceptions kept
+ * out of timers and away from done(), coalesced writes to the context store, and
+ * where the PagerDuty routing key goes.
+ */
+import { strict as assert } from 'assert';
+import * as sinon from 'sinon';
+import { ALERT_STATE_KEY, AlertNode, alertOptions, type AlertProps } from '../../../src/lib/red/alert-node';
+import { alertKey } from '../../../src/lib/alert/engine';
+import type { ContextLike } from '../../../src/lib/common/state-store';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
+const CPU_RULE = { name: 'CpuHigh', field: 'cpu', op: '>', threshold: '90', for: '0', severity: 'critical', summary: '{{device}} cpu {{value}}' };
+
+type Msg = Record<string, any>;
+
+/** A context answering on the next turn, recording each write as JSON (like a file store without cache). */
+function context(initial?: unknown): ContextLike & { writes: string[]; data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  const writes: string[] = [];
+  if (initial !== undefined) data.set(ALERT_STATE_KEY, initial);
+  return {
+    data,
+    writes,
+    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
+    set: (key, value, _store, cb) => {
+      data.set(key, value);
+      writes.push(JSON.stringify(value));
+      setImmediate(() => cb(undefined));
+    },
+  };
+}
+
+function facade(ctx: ContextLike) {
+  const warnings: string[] = [];
+  const sent: Msg[] = [];
+  return {
+    warnings,
+    sent,
+    t: (key: string, vars?: Record<string, unknown>) => `${key}${vars ? ' ' + JSON.stringify(vars) : ''}`,
+    status: () => undefined,
+    warn: (w: string) => warnings.push(w),
+    send: (msgs: Msg[]) => sent.push(...msgs),
+    context: ctx,
+  };
+}
+
+/** One message through the node: what it sent and how done was called. */
+function input(node: AlertNode, msg: Msg): { sent: Msg[]; done: Array<Error | undefined> } {
+  const result = { sent: [] as Msg[], done: [] as Array<Error | undefined> };
+  node.input(msg, (m) => result.sent.push(...(m as Msg[]).flat()), (err) => result.done.push(err));
+  return result;
+}
+
+describe('threshold-alert node logic', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers({ now: T0, toFake: [...FAKE_TIMERS] });
+  });
+  afterEach(() => sinon.restore());
+
+  async function start(props: AlertProps, ctx = context(), routingKey?: string) {
+    const f = facade(ctx);
+    const node = new AlertNode(f, alertOptions(props, routingKey));
+    await clock.tickAsync(0); // the state loads
+    return { f, node, ctx };
+  }
+
+  async function close(node: AlertNode): Promise<void> {
+    const closing = node.close();
+    await clock.tickAsync(10);
+    await closing;
+  }
+
+  describe('msg.snmp.time far from the clock', () => {
+    it('1e300 twice, 2 s apart, then the no-data tick: no throw, done called, one warning', async () => {
+      const { f, node } = await start({ rules: [CPU_RULE], nodataAfter: '1' });
+      const msg = () => ({ topic: 'core-1', payload: { cpu: 95 }, snmp: { time: 1e300 } });
+      const first = input(node, msg());
+      await clock.tickAsync(2000);
+      const second = input(node, msg());
+      assert.deepEqual([first.done, second.done], [[undefined], [undefined]], 'done once each, without error');
+      assert.equal(first.sent.length, 1);
+      assert.equal(first.sent[0].payload.status, 'firing');
+      assert.equal(first.sent[0].payload.startsAt, new Date(T0).toISOString(), 'the clock stood in for the bad time');
+      // nodataAfter 1 × the 2 s interval: the device is missing after the next ticks.
+      await clock.tickAsync(10_000);
+      assert.deepEqual(f.sent.map((m) => m.payload.status), ['resolved']);
+      assert.equal(f.sent[0].payload.startsAt, new Date(T0).toISOString());
+      assert.equal(f.warnings.length, 1, f.warnings.join('\n'));
+      assert.match(f.warnings[0], /^warn\.bad-time \{"time":"1e\+300"\}$/);
+      assert.deepEqual(node.oddityCounts(), { 'bad-time': 2 });
+      await close(node);
+    });
+
+    for (const [what, bad] of [['ns since 1970', 1.7e18], ['µs since 1970', 1.7e15], ['s since 1970', 1.7e9], ['NaN', NaN], ['text', '2026-01-01']] as const) {
+      it(`${what}: the clock is used`, async () => {
+        const { f, node } = await start({ rules: [CPU_RULE] });
+        const r = input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: bad } });
+        assert.deepEqual(r.done, [undefined]);
+        assert.equal(r.sent[0].payload.startsAt, new Date(T0).toISOString());
+        assert.equal(f.warnings.length, 1);
+        await close(node);
+      });
+    }
+
+    it('a time a minute old is the poll time, not replaced', async () => {
+      const { f, node } = await start({ rules: [CPU_RULE] });
+      const r = input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 - 60_000 } });
+      assert.equal(r.sent[0].payload.startsAt, new Date(T0 - 60_000).toISOString());
+      assert.deepEqual(f.warnings, []);
+      await close(node);
+    });
+
+    it('repairs a stored state with such times (saved by an older version) instead of crash-looping', async () => {
+      const stored = {
+        v: 1,
+        alerts: {
+          [alertKey('CpuHigh', 'core-1', '')]: { phase: 'firing', activeAt: 1e300, firedAt: 1e300, notifiedAt: 1e300, seen: 1e300, value: 95, r: 'CpuHigh', d: 'core-1', i: '', vars: {} },
+        },
+        devices: { 'core-1': { arr: 1e300, iv: 2000, inst: { '': [1e300, 0] } } },
+        silences: [{ until: 1e300, device: 'other' }],
+      };
+      const { f, node } = await start({ rules: [CPU_RULE], nodataAfter: '1' }, context(stored));
+      assert.deepEqual(f.warnings, ['warn.bad-stored-time {"count":7}']);
+      await clock.tickAsync(10_000);
+      assert.deepEqual(f.sent.map((m) => [m.payload.status, m.payload.startsAt]), [['resolved', new Date(T0).toISOString()]], 'the quiet device resolves its alert');
+      assert.equal(f.warnings.length, 1);
+      await close(node);
+    });
+  });
+
+  describe('exceptions stay inside the node', () => {
+    it('a notification that cannot be formatted is dropped with a warning; done is still called', async () => {
+      const { f, node } = await start({ rules: [CPU_RULE] });
+      input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } });
+      input(node, { topic: 'core-2', payload: { cpu: 95 }, snmp: { time: T0 } });
+      // A poison that got into the state by some other way.
+      const engine = (node as any).engine;
+      for (const rec of Object.values<any>(engine.state.alerts)) if (rec.d === 'core-1') rec.firedAt = 1e300;
+      const r = input(node, { topic: 'core-1', payload: { cpu: 10 }, snmp: { time: T0 + 1000 } });
+      assert.deepEqual(r.done, [undefined]);
+      assert.deepEqual(r.sent, []);
+      assert.equal(f.warnings.length, 1);
+      assert.match(f.warnings[0], /^warn\.internal .*Invalid time value/);
+      const ok = input(node, { topic: 'core-2', payload: { cpu: 10 }, snmp: { time: T0 + 1000 } });
+      assert.equal(ok.sent[0].payload.status, 'resolved', 'the node carries on');
+      await close(node);
+    });
+
+    it('an exception in tick() is warned once and never escapes the timer', async () => {
+      const { f, node } = await start({ rules: [CPU_RULE] });
+      sinon.stub((node as any).engine, 'tick').throws(new RangeError('Invalid time value'));
+      await clock.tickAsync(5000); // five ticks; a throw here would fail the test
+      assert.deepEqual(f.warnings, ['warn.internal {"error":"Invalid time value"}']);
+      assert.equal(node.oddityCounts().tick, 5);
+      await close(node);
+      assert.deepEqual(f.warnings.at(-1), 'warn.repeated {"count":5,"warning":"warn.internal {\\"error\\":\\"Invalid time value\\"}"}');
+    });
+  });
+
+  describe('writes to the context store', () => {
+    it('a burst of 500 messages makes at most 2 writes; close writes the final state', async () => {
+      const { node, ctx } = await start({ rules: [CPU_RULE] });
+      await clock.tickAsync(2000);
+      const before = ctx.writes.length;
+      for (let i = 0; i < 500; i++) {
+        input(node, { topic: `d${i % 100}`, payload: { cpu: i % 7 === 0 ? 95 : 20 }, snmp: { time: T0 + i } });
+        if (i % 100 === 99) await clock.tickAsync(100);
+      }
+      await clock.tickAsync(3000);
+      const burst = ctx.writes.length - before;
+      assert.ok(burst >= 1 && burst <= 2, `${burst} writes`);
+      assert.ok(JSON.parse(ctx.writes.at(-1)!).devices.d99, 'the write has the whole burst');
+      input(node, { topic: 'last', payload: { cpu: 99 }, snmp: { time: T0 + 4000 } });
+      await close(node);
+      assert.equal(ctx.writes.length, before + burst + 1, 'close writes at once');
+      const saved = JSON.parse(ctx.writes.at(-1)!);
+      assert.ok(saved.devices.last && Object.values<any>(saved.alerts).some((a) => a.d === 'last'), 'with the last message in it');
+    });
+
+    it('ticks that change nothing write nothing', async () => {
+      const { node, ctx } = await start({ rules: [CPU_RULE] });
+      input(node, { topic: 'core-1', payload: { cpu: 20 }, snmp: { time: T0 } });
+      await clock.tickAsync(2000);
+      const before = ctx.writes.length;
+      await clock.tickAsync(60_000);
+      assert.equal(ctx.writes.length, before);
+      await close(node);
+    });
+  });
+
+  describe('PagerDuty routing key', () => {
+    const pd = (routingKeyInBody?: unknown): AlertProps => ({ rules: [CPU_RULE], format: 'pagerduty', routingKeyInBody });
+
+    it('routingKeyInBody true (and unset, as in older flows): routing_key in msg.payload', async () => {
+      for (const setting of [true, 'true', undefined]) {
+        const { f, node } = await start(pd(setting), context(), 'R0UTING-KEY');
+        const r = input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } });
+        assert.equal(r.sent[0].payload.routing_key, 'R0UTING-KEY', String(setting));
+        assert.deepEqual(f.warnings, []);
+        await close(node);
+      }
+    });
+
+    it('routingKeyInBody false: no routing_key anywhere in the message, and no warning about a missing key', async () => {
+      for (const key of ['R0UTING-KEY', undefined]) {
+        const { f, node } = await start(pd(false), context(), key);
+        const r = input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } });
+        const resolved = input(node, { topic: 'core-1', payload: { cpu: 5 }, snmp: { time: T0 + 1000 } });
+        for (const m of [...r.sent, ...resolved.sent]) {
+          assert.equal('routing_key' in m.payload, false);
+          assert.ok(!JSON.stringify(m).includes('R0UTING'));
+        }
+        assert.deepEqual([r.sent[0].payload.event_action, resolved.sent[0].payload.event_action], ['trigger', 'resolve']);
+        assert.deepEqual(f.warnings, []);
+        await close(node);
+      }
+    });
+
+    it('without a key and with the key in the body, warns at start', async () => {
+      const { f, node } = await start(pd(true));
+      assert.deepEqual(f.warnings, ['warn.no-routing-key']);
+      await close(node);
+    });
+
+    it('the option is a boolean', () => {
+      assert.equal(alertOptions(pd('false')).routingKeyInBody, false);
+      assert.equal(alertOptions(pd('')).routingKeyInBody, true);
+      assert.throws(() => alertOptions(pd('sometimes')), /routingKeyInBody must be true or false/);
+    });
+  });
+});

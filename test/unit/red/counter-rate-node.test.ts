@@ -1,0 +1,217 @@
+import { strict as assert } from 'assert';
+import * as sinon from 'sinon';
+import { CounterRateNode, counterRateOptions, COUNTER_STATE_KEY } from '../../../src/lib/red/counter-rate-node';
+import { CounterRateEngine } from '../../../src/lib/counter-rate/engine';
+import type { ContextLike } from '../../../src/lib/common/state-store';
+
+// Message times must be near the clock (a day at most): an hour ago, on a whole second.
+const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
+const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
+
+/**
+ * A context that answers asynchronously, as a file store without cache does, and keeps
+ * what each set wrote as JSON (as such a store does: a full rewrite per set).
+ */
+function asyncContext(initial?: unknown): ContextLike & { data: Map<string, unknown>; writes: string[] } {
+  const data = new Map<string, unknown>();
+  const writes: string[] = [];
+  if (initial !== undefined) data.set(COUNTER_STATE_KEY, initial);
+  return {
+    data,
+    writes,
+    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
+    set: (key, value, _store, cb) => {
+      data.set(key, value);
+      writes.push(JSON.stringify(value));
+      setImmediate(() => cb(undefined));
+    },
+  };
+}
+
+function facade(context: ContextLike) {
+  const statuses: any[] = [];
+  const warnings: string[] = [];
+  return {
+    statuses,
+    warnings,
+    t: (key: string, vars?: Record<string, unknown>) => `${key}${vars ? ' ' + JSON.stringify(vars) : ''}`,
+    status: (s: any) => statuses.push(s),
+    warn: (w: string) => warnings.push(w),
+    context,
+  };
+}
+
+function counterMsg(octets: number, pollTime: number, topic = 'r1') {
+  return { topic, payload: { 'ifHCInOctets.1': octets }, varbinds: [{ oid: '1.3.6.1.2.1.31.1.1.1.6.1', name: 'IF-MIB::ifHCInOctets.1', type: 'Counter64', value: octets, exact: String(octets) }], snmp: { time: pollTime } };
+}
+
+async function run(node: CounterRateNode, msg: any): Promise<{ sent: any[]; err?: Error }> {
+  return new Promise((resolve) => {
+    const sent: any[] = [];
+    node.input(msg, (m) => sent.push(m), (err) => resolve({ sent, err }));
+  });
+}
+
+describe('counter-rate node logic', () => {
+  afterEach(() => sinon.restore());
+
+  it('checks its properties', () => {
+    assert.deepEqual(counterRateOptions({}), { width: 'auto', mode: 'rate', scale: 1, maxRate: undefined, expireMs: 3600000, store: '' });
+    assert.deepEqual(counterRateOptions({ width: '32', mode: 'delta', scale: '8', maxRate: '1e9', expire: '60', store: ' file ' }), { width: 32, mode: 'delta', scale: 8, maxRate: 1e9, expireMs: 60000, store: 'file' });
+    for (const bad of [{ width: '16' }, { mode: 'avg' }, { scale: '0' }, { scale: 'x' }, { maxRate: '-5' }, { expire: '0' }]) {
+      assert.throws(() => counterRateOptions(bad), /must be/, JSON.stringify(bad));
+    }
+  });
+
+  it('rates a message that arrives 60 s after its poll by the poll times', async () => {
+    const clock = sinon.useFakeTimers({ now: T0 + 120_000, toFake: ['Date'] });
+    const f = facade(asyncContext());
+    const node = new CounterRateNode(f, counterRateOptions({}));
+    await run(node, counterMsg(1000, T0));
+    clock.tick(60_000); // the second message arrives a minute after its poll
+    const { sent } = await run(node, counterMsg(6000, T0 + 10_000));
+    assert.equal(sent[0].payload['ifHCInOctets.1'], 500, '5000 octets over the 10 s between the polls');
+    await node.close();
+  });
+
+  it('queues messages until the state has loaded, and resumes a stored state', async () => {
+    const ctx = asyncContext({ v: 2, devices: { r1: { t: T0, r: { '': { 'ifHCInOctets.1': [1000, T0] } } } } });
+    const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+    const { sent } = await run(node, counterMsg(3000, T0 + 2000)); // sent before the get answered
+    assert.equal(sent[0].payload['ifHCInOctets.1'], 1000);
+    await node.close();
+    assert.deepEqual({ ...(ctx.data.get(COUNTER_STATE_KEY) as any).devices.r1.r[''] }, { 'ifHCInOctets.1': [3000, T0 + 2000] }, 'written back on close');
+  });
+
+  it('survives a failing context store with one warning', async () => {
+    const broken: ContextLike = {
+      get: (_k, _s, cb) => cb(new Error('disk on fire'), undefined),
+      set: () => { throw new Error('disk on fire'); },
+    };
+    const f = facade(broken);
+    const node = new CounterRateNode(f, counterRateOptions({}));
+    await run(node, counterMsg(1, T0));
+    const { sent, err } = await run(node, counterMsg(11, T0 + 1000));
+    assert.equal(err, undefined);
+    assert.equal(sent[0].payload['ifHCInOctets.1'], 10);
+    assert.deepEqual(f.warnings, ['errors.store {"error":"disk on fire"}']);
+    await node.close();
+  });
+
+  describe('msg.snmp.time far from the clock', () => {
+    for (const [what, bad] of [['1e300', 1e300], ['ns since 1970', 1.7e18], ['s since 1970', 1.7e9], ['negative', -5], ['text', 'now']] as const) {
+      it(`${what}: rated by the clock with one warning, and the state is not poisoned`, async () => {
+        let now = T0;
+        const f = facade(asyncContext());
+        const node = new CounterRateNode(f, counterRateOptions({}), () => now);
+        const first = await run(node, counterMsg(1000, bad as number));
+        assert.equal(first.err, undefined);
+        now += 10_000;
+        const second = await run(node, counterMsg(6000, bad as number));
+        assert.equal(second.sent[0].payload['ifHCInOctets.1'], 500, '5000 octets over the 10 s of the clock');
+        now += 10_000;
+        const third = await run(node, counterMsg(11_000, now));
+        assert.equal(third.sent[0].payload['ifHCInOctets.1'], 500, 'a good time after bad ones still rates');
+        assert.equal(f.warnings.length, 1, f.warnings.join('\n'));
+        assert.match(f.warnings[0], /^warn\.bad-time /);
+        assert.deepEqual(node.oddityCounts(), { 'bad-time': 2 });
+        const dev = (node as any).engine.state.devices.r1;
+        assert.ok(dev.t <= now, `device time ${dev.t}`);
+        await node.close();
+        assert.ok(f.warnings.some((w) => w.startsWith('warn.repeated {"count":2')), 'the count is reported on close');
+      });
+    }
+
+    it('repairs a stored state that holds such times (saved by an older version)', async () => {
+      const now = T0;
+      const ctx = asyncContext({ v: 2, devices: {
+        r1: { t: 1e300, u: [100, 1e300], r: { '': { 'ifHCInOctets.1': [1000, 1e300] } } },
+        r2: { t: now - 10_000, r: { '': { 'ifHCInOctets.1': [1000, now - 10_000] } } },
+      } });
+      const f = facade(ctx);
+      const node = new CounterRateNode(f, counterRateOptions({}), () => now);
+      const bad = await run(node, counterMsg(6000, now, 'r1'));
+      assert.equal(bad.sent[0].payload['ifHCInOctets.1'], undefined, 'the poisoned sample is gone: a new baseline');
+      const good = await run(node, counterMsg(6000, now, 'r2'));
+      assert.equal(good.sent[0].payload['ifHCInOctets.1'], 500, 'good samples are kept');
+      const later = await run(node, counterMsg(11_000, now + 10_000, 'r1'));
+      assert.equal(later.sent[0].payload['ifHCInOctets.1'], 500, 'and r1 rates again');
+      assert.deepEqual(f.warnings, ['warn.bad-stored-time {"count":3}']);
+      await node.close();
+    });
+
+    it('the engine refuses a time no Date can hold', () => {
+      const engine = new CounterRateEngine({ width: 'auto', mode: 'rate', scale: 1, expireMs: 3600_000 });
+      assert.throws(() => engine.process({ topic: 'r1', payload: { x: 1 }, time: 1e300 }), RangeError);
+      assert.equal(Object.keys(engine.state.devices).length, 0);
+    });
+  });
+
+  it('an exception in the expiry sweep is warned once, never thrown from the timer', async () => {
+    const clock = sinon.useFakeTimers({ now: T0, toFake: [...FAKE_TIMERS] });
+    const f = facade(asyncContext());
+    const node = new CounterRateNode(f, counterRateOptions({ expire: '10' }));
+    await clock.tickAsync(1);
+    const engine = (node as any).engine as CounterRateEngine;
+    sinon.stub(engine, 'sweep').throws(new Error('sweep broke'));
+    await clock.tickAsync(35_000);
+    assert.deepEqual(f.warnings, ['warn.internal {"error":"sweep broke"}']);
+    assert.equal(node.oddityCounts().sweep, 3);
+    const closing = node.close();
+    await clock.tickAsync(10);
+    await closing;
+  });
+
+  describe('writes to the context store', () => {
+    it('a burst of 500 messages makes at most 2 writes; close writes the final state', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      const ctx = asyncContext();
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (let i = 0; i < 500; i++) {
+        node.input(counterMsg(1000 * i, T0 + i * 10, `d${i % 50}`), () => undefined, () => undefined);
+        if (i % 100 === 99) await clock.tickAsync(100); // a fleet cycle spread over 0.5 s
+      }
+      await clock.tickAsync(2000);
+      assert.ok(ctx.writes.length >= 1 && ctx.writes.length <= 2, `${ctx.writes.length} writes`);
+      assert.ok(JSON.parse(ctx.writes.at(-1)!).devices.d49, 'the write has the whole burst');
+      const before = ctx.writes.length;
+      node.input(counterMsg(9_999_999, T0 + 6000, 'last'), () => undefined, () => undefined);
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+      assert.equal(ctx.writes.length, before + 1, 'close writes at once');
+      assert.deepEqual(JSON.parse(ctx.writes.at(-1)!).devices.last.r[''], { 'ifHCInOctets.1': [9_999_999, T0 + 6000] });
+    });
+
+    it('a steady stream is still written once a second, and a slow store has one write in flight', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      let inFlight = 0;
+      let most = 0;
+      let writes = 0;
+      // A remote store that takes 2.5 s per write.
+      const slow: ContextLike = {
+        get: (_k, _s, cb) => setImmediate(() => cb(undefined, undefined)),
+        set: (_k, _v, _s, cb) => {
+          writes++;
+          most = Math.max(most, ++inFlight);
+          setTimeout(() => {
+            inFlight--;
+            cb(undefined);
+          }, 2500);
+        },
+      };
+      const node = new CounterRateNode(facade(slow), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (let i = 0; i < 100; i++) {
+        node.input(counterMsg(1000 * i, T0 + i * 100), () => undefined, () => undefined);
+        await clock.tickAsync(100); // 10 s of one message every 100 ms
+      }
+      assert.equal(most, 1, 'never two writes at once');
+      assert.ok(writes >= 2 && writes <= 4, `${writes} writes in 10 s`);
+      const closing = node.close();
+      await clock.tickAsync(5000);
+      await closing;
+    });
+  });
+});
