@@ -3,8 +3,8 @@
  * listed columns in lock-step; one message per device with rows sorted by index.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './lib/red/poll-setup';
-import { intProperty } from './lib/red/node-facade';
+import { setupPollNode } from './lib/red/poll-node';
+import { integer, oneOf } from './lib/red/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;
@@ -18,14 +18,14 @@ interface SnmpBulkwalkDef extends NodeDef {
 export = function (RED: NodeAPI) {
   function SnmpBulkwalk(this: Node, def: SnmpBulkwalkDef) {
     RED.nodes.createNode(this, def);
-    setupPollNode(RED, this, 'snmp-bulkwalk', def.snmp, (config) => ({
+    setupPollNode(RED, this, def.snmp, (config) => ({
       kind: 'walk',
       oidText: def.oids ?? '',
       walk: {
-        maxRepetitions: intProperty('maxRepetitions', def.maxRepetitions, config?.profile?.maxRepetitions ?? 25, 1, 1000),
-        nonRepeaters: intProperty('nonRepeaters', def.nonRepeaters, 0, 0, 100),
-        maxVarbinds: intProperty('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
-        output: def.output === 'varbinds' ? 'varbinds' : 'rows',
+        maxRepetitions: integer('maxRepetitions', def.maxRepetitions, config?.profile?.maxRepetitions ?? 25, 1, 1000),
+        nonRepeaters: integer('nonRepeaters', def.nonRepeaters, 0, 0, 100),
+        maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
+        output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
       },
     }));
   }

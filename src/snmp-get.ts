@@ -3,7 +3,7 @@
  * (or msg.targets), one message per device: answers on output 1, failures on output 2.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './lib/red/poll-setup';
+import { setupPollNode } from './lib/red/poll-node';
 
 interface SnmpGetDef extends NodeDef {
   snmp: string;
@@ -13,7 +13,7 @@ interface SnmpGetDef extends NodeDef {
 export = function (RED: NodeAPI) {
   function SnmpGet(this: Node, def: SnmpGetDef) {
     RED.nodes.createNode(this, def);
-    setupPollNode(RED, this, 'snmp-get', def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '' }));
+    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '' }));
   }
 
   RED.nodes.registerType('snmp-get', SnmpGet);

@@ -6,47 +6,36 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { getMib } from './lib/red/mib-access';
+import { startNode } from './lib/red/start-node';
+import { readTrapSettings, TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/red/trap-node';
 import { isPersistentStore } from './lib/trap/engine-id';
-import { TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/red/trap-node';
 
-interface TrapInNodeDef extends NodeDef, TrapInDef {}
+type TrapInNodeDef = NodeDef & TrapInDef;
 
 /** The parts of snmp-config that trap-in calls. */
-interface SnmpConfigNode extends Node, TrapConfigLike {
+interface SnmpConfigNode extends TrapConfigLike {
   register?(node: Node): void;
-  deregister?(node: Node, done?: () => void): void;
+  deregister?(node: Node): void;
 }
 
 export = function (RED: NodeAPI) {
   function TrapIn(this: Node, def: TrapInNodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
     const configs = [def.snmp, def.snmp2, def.snmp3, def.snmp4]
       .filter((id): id is string => typeof id === 'string' && id !== '')
-      .map((id) => RED.nodes.getNode(id) as SnmpConfigNode | null);
-    const engine = new TrapInNode({
-      id: node.id,
-      status: (s) => node.status(s),
-      error: (text) => node.error(text),
-      warn: (text) => node.warn(text),
-      t: (key, vars) => RED._(`trap-in.${key}`, vars as Record<string, string | number> | undefined),
-      send: (msgs) => node.send(msgs),
-      contextGet: (key, cb) => node.context().get(key, cb as never),
-      contextSet: (key, value, cb) => node.context().set(key, value, cb),
-      fallbackMib: () => getMib([], (text) => node.warn(text)),
+      .map((id) => RED.nodes.getNode(id) as unknown as SnmpConfigNode | null);
+    const trapIn = startNode(RED, this, (facade) => new TrapInNode(facade, readTrapSettings(def), configs, {
+      fallbackMib: () => getMib([], (text) => facade.warn(text)),
       contextPersistent: isPersistentStore((RED.settings as unknown as { contextStorage?: unknown }).contextStorage),
-    }, def, configs);
-    for (const c of configs) c?.register?.(node);
-    engine.start();
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      engine.close().catch(() => undefined).finally(() => {
+    }), {
+      started: () => { for (const c of configs) c?.register?.(this); },
+      closed: () => {
         for (const c of configs) {
-          try { c?.deregister?.(node); } catch { /* the config node is closing too */ }
+          try { c?.deregister?.(this); } catch { /* the config node is closing too */ }
         }
-        done();
-      });
+      },
     });
+    trapIn?.start();
   }
 
   RED.nodes.registerType('trap-in', TrapIn);

@@ -11,7 +11,7 @@ import {
 } from './ber';
 import { DeviceModel, SYS_OBJECT_ID } from './device';
 import { IF_ENTRY, findExact } from './tree';
-import { toNetSnmpUser } from './v3';
+import { toNetSnmpUser } from '../lib/snmp/v3-user';
 
 export type TrapKind = 'coldStart' | 'warmStart' | 'linkDown' | 'linkUp' | 'authenticationFailure';
 

@@ -9,6 +9,7 @@
 import '../lib/snmp/des'; // DES on Node 20 (OpenSSL 3 has no des-cbc) — before any v3 agent or session
 import * as snmp from 'net-snmp';
 import type { V3User } from '../lib/common/types';
+import { toNetSnmpUser } from '../lib/snmp/v3-user';
 import { counter64Content, parseOid } from './ber';
 import { MAX_UDP_PAYLOAD, processPdu, resultItems } from './agent';
 import type { DeviceModel } from './device';
@@ -33,20 +34,6 @@ function standInSocket(send: SendFn) {
       if (cb) cb(null, length);
     },
   };
-}
-
-/** net-snmp's user object from the shared V3User contract. */
-export function toNetSnmpUser(u: V3User): Record<string, unknown> {
-  const user: Record<string, unknown> = { name: u.name, level: snmp.SecurityLevel[u.level] };
-  if (u.level !== 'noAuthNoPriv') {
-    user.authProtocol = snmp.AuthProtocols[u.authProtocol ?? 'sha'];
-    user.authKey = u.authKey;
-  }
-  if (u.level === 'authPriv') {
-    user.privProtocol = snmp.PrivProtocols[u.privProtocol ?? 'aes'];
-    user.privKey = u.privKey;
-  }
-  return user;
 }
 
 /** An engine ID for a device (RFC 3411 SnmpEngineID, enterprise 8072, octets format). */

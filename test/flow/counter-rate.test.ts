@@ -296,15 +296,19 @@ describe('counter-rate node', function () {
     assert.deepEqual(statuses[0], { fill: 'green', shape: 'dot', text: 'counter-rate.status.series-resets' });
   });
 
-  it('reports a bad configuration once with a red ring and drops input', async () => {
+  it('reports a bad configuration once with a red ring naming the property, and hands every input to Catch', async () => {
     await helper.load([counterRateNode, catchNode], rateFlow({ scale: '-8' }));
     const node = helper.getNode('cr');
     const errors = helper.log().args.filter((a: any[]) => a[0]?.level === 20 && a[0]?.msg === 'counter-rate.errors.bad-property');
     assert.equal(errors.length, 1);
     const caught = collect('caught');
+    const out = collect('out');
     node.receive(walkMsg(1n, T0));
-    await sleep(100);
-    assert.equal(caught.msgs.length, 0);
+    node.receive(walkMsg(2n, T0 + 1000));
+    const msgs = await caught.wait(2);
+    assert.match(msgs[0].error.message, /scale must be a number above 0/);
+    assert.equal(msgs[0].error.source.id, 'cr');
+    assert.equal(out.msgs.length, 0, 'nothing goes on');
   });
 
   it('leaks no timer across 50 redeploys', async () => {

@@ -355,7 +355,12 @@ describe('threshold-alert node', function () {
     await helper.load([alertNode, catchNode], alertFlow({ rules: [{ ...UTIL_RULE, op: '=>' }] }));
     const errors = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.errors.bad-property');
     assert.equal(errors.length, 1);
-    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'red', shape: 'ring', text: 'threshold-alert.status.bad-config' });
+    assert.deepEqual(statusesOf('ta').at(-1), { fill: 'red', shape: 'ring', text: 'threshold-alert.status.bad-property' });
+    const caught = collect('caught');
+    helper.getNode('ta').receive(rowsMsg(900e6, T0));
+    const [c] = await caught.wait(1);
+    assert.match(c.error.message, /op/, 'the message names the problem');
+    assert.equal(c.error.source.id, 'ta');
   });
 
   it('leaks no timer across 50 redeploys', async () => {

@@ -138,4 +138,9 @@ export interface MibLookup {
   formatOctets?(info: OidInfo, raw: Buffer): string | undefined;
   /** Decodes a column instance suffix into the table's INDEX objects, by name. */
   decodeIndex?(columnOid: string, instance: string): Record<string, string | number> | undefined;
+  /**
+   * The readable columns of a table (or row) OID, in OID order; the OID itself for
+   * anything else or an OID the MIB does not know.
+   */
+  tableColumns?(oid: string): string[];
 }

@@ -1,14 +1,20 @@
 /**
- * One device, one poll: GET of exact OIDs, or a lock-step GETBULK walk of several
- * columns/subtrees, with the guards of DESIGN.md (non-increasing OID, varbind cap,
- * deadline, tooBig back-off). Results are decoded by the codec; failures classified.
+ * One device, one poll: a GET of exact OIDs or a lock-step walk (walker.ts), within
+ * the device's deadline, on a pooled session. Results are decoded by the codec;
+ * failures classified, and a bare timeout explained by what was seen on the wire.
  */
 import { classifyError, PollError } from '../common/errors';
-import { decodeVarbind, isException, TypeTag, type RawVarbind } from '../common/codec';
-import { compareOids } from '../common/oid';
-import { withDeadline } from './scheduler';
-import type { PooledSession, SessionPool } from '../snmp/session-pool';
+import { decodeVarbind, TypeTag, type RawVarbind } from '../common/codec';
 import type { Device, MibLookup, OidInfo, PollFailure, SnmpProfile, Varbind } from '../common/types';
+import type { PooledSession, SessionPool } from '../snmp/session-pool';
+import { ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, type Counter } from './requests';
+import { withDeadline } from './scheduler';
+import { walkAll, type WalkOptions } from './walker';
+
+export type { WalkOptions } from './walker';
+
+/** Most OIDs in one GET request; a tooBig answer halves it. */
+const GET_CHUNK = 60;
 
 /** A device's successful poll. */
 export interface PollSuccess {
@@ -42,77 +48,6 @@ export interface PollContext {
   now?: () => number;
 }
 
-export interface WalkOptions {
-  nonRepeaters: number;
-  maxRepetitions: number;
-  /** Stop with an error past this many varbinds. */
-  maxVarbinds: number;
-}
-
-/** Most OIDs in one GET request; a tooBig answer halves it. */
-const GET_CHUNK = 60;
-const ERROR_STATUS_TOO_BIG = 1;
-const ERROR_STATUS_NO_SUCH_NAME = 2;
-
-interface Counter {
-  requests: number;
-  /** When the first answer of the poll arrived (the clock of msg.snmp.time). */
-  firstAnswerAt?: number;
-  now: () => number;
-}
-
-function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
-  let called = false;
-  return (...a: T) => {
-    if (called) return;
-    called = true;
-    fn(...a);
-  };
-}
-
-function sessionCall<T>(ps: PooledSession, counter: Counter, call: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
-  counter.requests++;
-  return new Promise<T>((resolve, reject) => {
-    const cb = once((err: unknown, res: T) => {
-      if (err) return reject(err);
-      if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
-      resolve(res);
-    });
-    try {
-      call(cb);
-    } catch (err) {
-      cb(err, undefined as unknown as T);
-    }
-  });
-}
-
-function snmpGet(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
-  return sessionCall(ps, c, (cb) => ps.session.get(oids, cb));
-}
-
-function snmpGetNext(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
-  return sessionCall(ps, c, (cb) => ps.session.getNext(oids, cb));
-}
-
-/** net-snmp groups a GETBULK answer: non-repeaters as varbinds, then one array per repeater. */
-function snmpGetBulk(ps: PooledSession, c: Counter, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Array<RawVarbind | RawVarbind[]>> {
-  return sessionCall(ps, c, (cb) => ps.session.getBulk(oids, nonRepeaters, maxRepetitions, cb));
-}
-
-function errorStatusOf(err: unknown): number | undefined {
-  const e = err as { name?: string; status?: unknown };
-  return e && e.name === 'RequestFailedError' && typeof e.status === 'number' ? e.status : undefined;
-}
-
-function oidOfStatusError(err: unknown): string | undefined {
-  const m = (err as Error)?.message ?? '';
-  const at = m.indexOf(': ');
-  return at >= 0 ? m.slice(at + 2).trim() : undefined;
-}
-
-function isRaw(v: unknown): v is RawVarbind {
-  return !!v && typeof v === 'object' && typeof (v as RawVarbind).oid === 'string' && typeof (v as RawVarbind).type === 'number';
-}
 
 /** GET of exact-instance OIDs, chunked; v1's noSuchName marks that OID and retries the rest. */
 async function getAll(ctx: PollContext, ps: PooledSession, oids: string[], c: Counter, expired: () => boolean): Promise<RawVarbind[]> {
@@ -149,160 +84,6 @@ async function getAll(ctx: PollContext, ps: PooledSession, oids: string[], c: Co
     }
   }
   return oids.map((o) => out.get(o)!);
-}
-
-interface Column {
-  root: string;
-  cursor: string;
-  done: boolean;
-  /** What this column returned so far, in walk order. */
-  out: RawVarbind[];
-}
-
-/** Where a walked OID lies relative to its column (see `placeInColumn`). */
-const OUTSIDE = 0;
-const NOT_INCREASING = 1;
-const NEXT = 2;
-
-/**
- * Whether `oid` is the next OID of the column walked from `root` whose last OID was
- * `cursor` (the root itself, or an OID under it): OUTSIDE the subtree, NOT_INCREASING
- * (`oid` <= `cursor`, RFC 3416 ordering) or NEXT. One pass over the characters both
- * share instead of a prefix test plus a full arc-by-arc comparison: this runs once per
- * walked varbind, 2,000 times per device for ifTable + ifXTable, and consecutive OIDs of
- * a column differ only in their last arcs.
- */
-function placeInColumn(oid: string, cursor: string, rootLength: number): number {
-  const lo = oid.length;
-  const lc = cursor.length;
-  const n = lo < lc ? lo : lc;
-  let i = 0;
-  while (i < n && oid.charCodeAt(i) === cursor.charCodeAt(i)) i++;
-  // cursor starts with the root: sharing fewer characters means another subtree
-  if (i < rootLength || lo <= rootLength || oid.charCodeAt(rootLength) !== 46) return OUTSIDE;
-  // one is a character prefix of the other ("1.3.6.1.2" and "1.3.6.1.23" or "1.3.6.1.2.5"):
-  // the longer one sorts after, whatever its extra characters are
-  if (i === lo) return NOT_INCREASING;
-  if (i === lc) return NEXT;
-  let start = i;
-  while (start > 0 && oid.charCodeAt(start - 1) !== 46) start--;
-  let arcOid = 0;
-  for (let k = start; k < lo; k++) {
-    const c = oid.charCodeAt(k);
-    if (c === 46) break;
-    arcOid = arcOid * 10 + (c - 48);
-  }
-  let arcCursor = 0;
-  for (let k = start; k < lc; k++) {
-    const c = cursor.charCodeAt(k);
-    if (c === 46) break;
-    arcCursor = arcCursor * 10 + (c - 48);
-  }
-  // equal arcs spelled differently ("01"): let the general comparison decide
-  const after = arcOid !== arcCursor ? arcOid > arcCursor : compareOids(oid, cursor) > 0;
-  return after ? NEXT : NOT_INCREASING;
-}
-
-/**
- * Walks several subtrees in lock-step: each GETBULK asks for every unfinished column,
- * so a table of k columns and n rows takes about n / maxRepetitions round trips instead
- * of k × n / maxRepetitions. SNMPv1 uses GETNEXT the same way.
- */
-async function walkAll(ctx: PollContext, ps: PooledSession, roots: string[], opts: WalkOptions, c: Counter, expired: () => boolean): Promise<{ raws: RawVarbind[]; nonRepeaterCount: number }> {
-  const nonRepRoots = roots.slice(0, opts.nonRepeaters);
-  const columns: Column[] = roots.slice(opts.nonRepeaters).map((root) => ({ root, cursor: root, done: false, out: [] }));
-  const nonRepOut: RawVarbind[] = [];
-  const v1 = ctx.profile.version === '1';
-  let maxRepetitions = Math.max(1, opts.maxRepetitions);
-  // Columns asked per request. A tooBig that fewer repetitions cannot cure (GETNEXT on
-  // v1, or GETBULK already at one repetition) halves it: the columns are then walked in
-  // groups, one after the other, instead of failing the walk.
-  let width = Number.POSITIVE_INFINITY;
-  let total = 0;
-  let first = true;
-
-  while (first || columns.some((col) => !col.done)) {
-    if (expired()) throw new PollError('timeout', 'device deadline exceeded');
-    const active = columns.filter((col) => !col.done).slice(0, width);
-    const nr = first ? nonRepRoots.length : 0;
-    const reqOids = [...(first ? nonRepRoots : []), ...active.map((col) => col.cursor)];
-    if (reqOids.length === 0) break;
-    let res: Array<RawVarbind | RawVarbind[]>;
-    try {
-      if (v1) {
-        const flat = await snmpGetNext(ps, c, reqOids);
-        res = flat.map((vb, i) => (i < nr ? vb : [vb]));
-      } else {
-        res = await snmpGetBulk(ps, c, reqOids, nr, maxRepetitions);
-      }
-    } catch (err) {
-      const status = errorStatusOf(err);
-      if (status === ERROR_STATUS_TOO_BIG && !v1 && maxRepetitions > 1) {
-        maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
-        continue;
-      }
-      if (status === ERROR_STATUS_TOO_BIG && active.length > 1) {
-        width = Math.max(1, Math.floor(active.length / 2));
-        continue;
-      }
-      if (v1 && status === ERROR_STATUS_NO_SUCH_NAME) {
-        // SNMPv1 end of MIB view for one of the OIDs: that column (or scalar) is finished
-        const oid = oidOfStatusError(err);
-        const at = oid ? reqOids.indexOf(oid) : -1;
-        if (at < 0) throw err;
-        if (at < nr) {
-          nonRepRoots.splice(at, 1);
-          opts = { ...opts, nonRepeaters: opts.nonRepeaters - 1 };
-        } else {
-          active[at - nr].done = true;
-        }
-        continue;
-      }
-      throw err;
-    }
-    if (!Array.isArray(res)) throw new PollError('bad-response', 'response has no varbind list');
-    for (let i = 0; i < nr && i < res.length; i++) {
-      const vb = res[i];
-      if (isRaw(vb)) nonRepOut.push(vb);
-    }
-    let got = 0;
-    for (let j = 0; j < active.length; j++) {
-      const col = active[j];
-      const list = res[nr + j];
-      if (!Array.isArray(list)) continue;
-      for (const vb of list) {
-        if (!isRaw(vb)) throw new PollError('bad-response', 'malformed varbind in response');
-        got++;
-        const place = isException(vb.type) ? OUTSIDE : placeInColumn(vb.oid, col.cursor, col.root.length);
-        if (place === OUTSIDE) {
-          col.done = true;
-          break;
-        }
-        if (place === NOT_INCREASING) {
-          throw new PollError('bad-response', `agent returned a non-increasing OID (${vb.oid} after ${col.cursor}): walk stopped to avoid a loop`);
-        }
-        col.out.push(vb);
-        col.cursor = vb.oid;
-        if (++total > opts.maxVarbinds) {
-          throw new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
-        }
-      }
-    }
-    if (got === 0 && active.length > 0) {
-      // an agent that cannot fit even one repetition answers with an empty list
-      if (maxRepetitions > 1 && !v1) {
-        maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
-        first = false;
-        continue;
-      }
-      throw new PollError('bad-response', 'agent returned no varbinds for the walked columns');
-    }
-    first = false;
-  }
-  const nonRepeaterCount = nonRepOut.length;
-  const raws = nonRepOut;
-  for (const col of columns) for (const vb of col.out) raws.push(vb);
-  return { raws, nonRepeaterCount };
 }
 
 function decodeAll(raws: RawVarbind[], mib: MibLookup | undefined): { varbinds: Varbind[]; infos: Array<OidInfo | undefined> } {

@@ -1,32 +1,11 @@
 /**
- * What snmp-get and snmp-bulkwalk do on each trigger, free of Node-RED: choose the
- * devices (inventory wins over the message), resolve OID names, run the cycle through
- * the shared scheduler, turn results into messages, and keep each device's up/down
- * state so a dead device is logged when it falls and when it recovers, not every cycle.
+ * What a trigger asks for: the devices (a configured inventory wins over the
+ * message) and the OIDs (the node's list wins over msg.oids), names resolved through
+ * the MIB, tables expanded into their columns so a walk asks for all in lock-step.
  */
-import { ConfigError, parseTarget } from '../snmp/profile';
-import { payloadObject, buildRows, deviceField, errorField, snmpMeta, type ErrorSource } from './messages';
 import { isNumericOid, normalizeOid } from '../common/oid';
-import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';
-import { FleetScheduler, InFlightGuard, runCycle, type CycleSummary } from './scheduler';
-import { SessionPool } from '../snmp/session-pool';
-import type { Device, MibLookup, SnmpProfile } from '../common/types';
-
-/** Pool and scheduler of one snmp-config: shared by every node that uses it. */
-export class FleetEngine {
-  readonly pool: SessionPool;
-  readonly scheduler: FleetScheduler;
-
-  constructor(readonly profile: SnmpProfile) {
-    this.pool = new SessionPool(profile);
-    this.scheduler = new FleetScheduler(profile.concurrency);
-  }
-
-  close(): void {
-    this.scheduler.close();
-    this.pool.close();
-  }
-}
+import type { Device, MibLookup } from '../common/types';
+import { ConfigError, parseTarget } from '../snmp/profile';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
 export function splitOidList(text: unknown): string[] {
@@ -88,89 +67,17 @@ export function chooseTargets(inventory: Device[], msg: { targets?: unknown; tar
   throw new ConfigError('no target: configure an inventory in snmp-config or send msg.targets / msg.target');
 }
 
-export type DeviceTransition = { device: Device; state: 'down'; reason: string } | { device: Device; state: 'up' };
-
-/** Remembers which devices are down, to report only changes. Bounded by the devices polled. */
-export class DeviceHealth {
-  private readonly down = new Map<string, string>();
-
-  /** Returns the transition this result causes, if any. */
-  update(result: PollResult): DeviceTransition | undefined {
-    const key = `${result.device.host}|${result.device.port}`;
-    if (result.ok) {
-      if (this.down.delete(key)) return { device: result.device, state: 'up' };
-      return undefined;
-    }
-    const reason = result.failure.code;
-    const before = this.down.get(key);
-    this.down.set(key, reason);
-    return before === undefined ? { device: result.device, state: 'down', reason: `${reason}: ${result.failure.message}` } : undefined;
-  }
-
-  get downCount(): number {
-    return this.down.size;
-  }
-
-  clear(): void {
-    this.down.clear();
-  }
-}
-
-export interface PollRequest {
-  kind: 'get' | 'walk';
-  devices: Device[];
-  oids: string[];
-  walk?: WalkOptions & { output: 'rows' | 'varbinds' };
-}
-
-/** Fields a result sets on its (cloned) message. */
-export type ResultFields = Record<string, unknown> & { topic: string; payload: unknown };
-
-/** One snmp-get / snmp-bulkwalk node's polling: its guard against stacking and its health map. */
-export class PollRunner {
-  readonly guard = new InFlightGuard();
-  readonly health = new DeviceHealth();
-  /** Triggers skipped per device because the previous poll was still running. */
-  skippedTotal = 0;
-
-  constructor(private readonly engine: FleetEngine, private readonly mib: MibLookup | undefined, private readonly source: ErrorSource) {}
-
-  /**
-   * Polls the devices; `emit(port, fields, result)` is called once per device as its
-   * result comes in (port 0 = answers, 1 = failures). Resolves with the cycle summary.
-   */
-  async run(req: PollRequest, emit: (port: 0 | 1, fields: ResultFields, result: PollResult) => void): Promise<CycleSummary> {
-    const ctx: PollContext = { pool: this.engine.pool, profile: this.engine.profile, mib: this.mib };
-    const version = this.engine.profile.version;
-    const summary = await runCycle<Device, PollResult>({
-      devices: req.devices,
-      keyOf: (d) => `${d.host}|${d.port}`,
-      guard: this.guard,
-      scheduler: this.engine.scheduler,
-      poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
-      isOk: (r) => r.ok,
-      onResult: (d, r) => {
-        const base = { topic: d.name, device: deviceField(d), snmp: snmpMeta(r, version) };
-        if (!r.ok) {
-          emit(1, { ...base, payload: null, error: errorField(r.failure, this.source) }, r);
-          return;
-        }
-        if (req.kind === 'walk' && req.walk!.output === 'rows') {
-          const { rows, types } = buildRows(r, this.mib);
-          emit(0, { ...base, payload: rows, types, varbinds: r.varbinds }, r);
-        } else {
-          emit(0, { ...base, payload: payloadObject(r.varbinds, r.infos), varbinds: r.varbinds }, r);
-        }
-      },
-    });
-    this.skippedTotal += summary.skipped;
-    return summary;
-  }
-}
-
-/** Status text parts of a finished cycle, e.g. `198/200 ok · 1.4 s`. */
-export function formatSeconds(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.round(ms / 1000)} s`;
+/**
+ * The OIDs a walk asks for: the first `nonRepeaters` are fetched once with GETNEXT
+ * semantics, so `sysUpTime.0` is asked as `sysUpTime` (the user gets the instance they
+ * wrote, not the next object); the rest are walked, a table becoming its readable
+ * columns in lock-step (a GETBULK on the table root would walk column after column).
+ */
+export function expandWalkOids(oids: string[], nonRepeaters: number, mib: MibLookup | undefined): string[] {
+  const scalars = oids.slice(0, nonRepeaters).map((oid) => {
+    const info = mib?.describe(oid);
+    return info && info.instance === '0' ? info.oid : oid;
+  });
+  const walked = oids.slice(nonRepeaters).flatMap((oid) => mib?.tableColumns?.(oid) ?? [oid]);
+  return [...scalars, ...new Set(walked)];
 }

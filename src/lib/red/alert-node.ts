@@ -1,26 +1,19 @@
 /**
- * threshold-alert's node behaviour, free of Node-RED: configuration checking, message
- * handling (data, failures, silences), the output format, persistence through a
- * context store, the no-data timer and the status. src/threshold-alert.ts only wires
- * this to the runtime.
+ * threshold-alert's node: its properties checked once, message handling (data,
+ * failures, silences), the output format, the engine's state kept through the
+ * stateful-node skeleton, the no-data timer and the status. src/threshold-alert.ts
+ * only creates it.
  */
-import { CountedWarnings } from './counted-warnings';
-import { AlertEngine, restoreAlertState, type NodataPolicy, type RestoreReport, type Silence } from '../alert/engine';
+import { AlertEngine, restoreAlertState, type NodataPolicy, type RestoreReport } from '../alert/engine';
 import { formatAlert, genericAlert, type AlertFormat } from '../alert/format';
 import type { AlertNotification } from '../alert/notification';
-import { parseDuration, parseRules, type AlertRule } from '../alert/rules';
-import { MAX_DATE_MS, StateSaver, StateStore, isPlausibleTime, type ContextLike } from '../common/state-store';
-import { statusThrottle, type StatusShape, type StatusThrottle } from './status';
-
-export interface AlertFacade {
-  /** Locale text of `threshold-alert.<key>`. */
-  t(key: string, vars?: Record<string, unknown>): string;
-  status(s: StatusShape): void;
-  warn(text: string): void;
-  /** Sends messages outside an input handler (timer-driven notifications). */
-  send(msgs: Msg[]): void;
-  context: ContextLike;
-}
+import { parseRules, type AlertRule } from '../alert/rules';
+import { parseSilences } from '../alert/silences';
+import { isPlausibleTime } from '../common/state-store';
+import type { Msg, NodeFacade } from './node-facade';
+import { bool, decimal, duration, oneOf, PropertyError, text } from './properties';
+import { StatefulNode, type Done, type Send } from './stateful-node';
+import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them. */
 export interface AlertProps {
@@ -50,42 +43,28 @@ export interface AlertNodeOptions {
   routingKeyInBody: boolean;
 }
 
-type Msg = Record<string, any>;
-type Send = (msgs: Msg[] | Msg[][]) => void;
-type Done = (err?: Error) => void;
-
 export const ALERT_STATE_KEY = 'thresholdAlert';
-const MAX_QUEUED = 10000;
 const TICK_MS = 1000;
-const MAX_SILENCE_TEXT = 256;
-/** A close waits this long for the last write of the state. */
-const CLOSE_SAVE_MS = 2000;
 
-/** Converts and checks the editor's properties once; throws an Error naming the problem. */
+/** Converts and checks the editor's properties once; throws a PropertyError naming the property. */
 export function alertOptions(p: AlertProps, routingKey?: string): AlertNodeOptions {
-  const rules = parseRules(p.rules ?? []);
-  if (rules.length === 0) throw new Error('no rules');
-  const repeat = parseDuration(p.repeat, 0);
-  const nodata = p.nodata === undefined || p.nodata === '' ? 'resolve' : String(p.nodata);
-  if (nodata !== 'resolve' && nodata !== 'keep' && nodata !== 'alert') throw new Error(`nodata must be resolve, keep or alert (got "${nodata}")`);
-  const after = p.nodataAfter === undefined || p.nodataAfter === '' ? 3 : Number(p.nodataAfter);
-  if (!Number.isFinite(after) || after < 1 || after > 1000) throw new Error('nodataAfter must be a number of intervals from 1 to 1000');
-  const format = p.format === undefined || p.format === '' ? 'alert' : String(p.format);
-  if (format !== 'alert' && format !== 'slack' && format !== 'pagerduty') throw new Error(`format must be alert, slack or pagerduty (got "${format}")`);
-  // Flows saved before the option existed have no property: they keep the key in the body.
-  const inBody = p.routingKeyInBody;
-  if (inBody !== undefined && inBody !== '' && typeof inBody !== 'boolean' && inBody !== 'true' && inBody !== 'false') {
-    throw new Error(`routingKeyInBody must be true or false (got "${String(inBody)}")`);
+  let rules: AlertRule[];
+  try {
+    rules = parseRules(p.rules ?? []);
+  } catch (err) {
+    throw new PropertyError('rules', (err as Error).message);
   }
+  if (rules.length === 0) throw new PropertyError('rules', 'no rules');
   return {
     rules,
-    repeatMs: repeat * 1000,
-    nodata,
-    nodataAfter: after,
-    format,
-    store: typeof p.store === 'string' ? p.store.trim() : '',
+    repeatMs: duration('repeat', p.repeat, 0) * 1000,
+    nodata: oneOf('nodata', p.nodata, ['resolve', 'keep', 'alert'] as const, 'resolve'),
+    nodataAfter: decimal('nodataAfter', p.nodataAfter, 3, 1, 1000),
+    format: oneOf('format', p.format, ['alert', 'slack', 'pagerduty'] as const, 'alert'),
+    store: text(p.store),
     routingKey: routingKey || undefined,
-    routingKeyInBody: inBody !== false && inBody !== 'false',
+    // Flows saved before the option existed have no property: they keep the key in the body.
+    routingKeyInBody: bool('routingKeyInBody', p.routingKeyInBody, true),
   };
 }
 
@@ -100,167 +79,109 @@ export function resolveSecret(value: unknown, env: Record<string, string | undef
   return value.trim();
 }
 
-/**
- * `msg.silence`: one silence or an array. Each is `{device?, alertname?, instance?,
- * until? (ms epoch or ISO text), duration? (s or "2h"), comment?}`; an `until` in the
- * past or a `duration` of 0 lifts the silences with the same matchers.
- */
-export function parseSilences(v: unknown, now: number): Silence[] {
-  const list = Array.isArray(v) ? v : [v];
-  if (list.length === 0 || list.length > 100) throw new Error('msg.silence must be a silence object or an array of 1 to 100');
-  return list.map((s, i) => {
-    const where = list.length > 1 ? `silence ${i + 1}` : 'msg.silence';
-    if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new Error(`${where} must be an object`);
-    const o = s as Record<string, unknown>;
-    const out: Silence = { until: 0 };
-    for (const k of ['device', 'alertname', 'instance', 'comment'] as const) {
-      if (o[k] === undefined || o[k] === null || o[k] === '') continue;
-      if (typeof o[k] !== 'string' && typeof o[k] !== 'number') throw new Error(`${where}.${k} must be text`);
-      out[k] = String(o[k]).slice(0, MAX_SILENCE_TEXT);
-    }
-    if (o.until !== undefined && o.until !== null && o.until !== '') {
-      const until = typeof o.until === 'number' ? o.until : Date.parse(String(o.until));
-      if (!Number.isFinite(until) || Math.abs(until) > MAX_DATE_MS) throw new Error(`${where}.until must be a time (ms since 1970 or ISO 8601)`);
-      out.until = until;
-    } else if (o.duration !== undefined && o.duration !== null && o.duration !== '') {
-      let seconds: number;
-      try {
-        seconds = parseDuration(o.duration);
-      } catch (err) {
-        throw new Error(`${where}.duration: ${(err as Error).message}`);
-      }
-      out.until = seconds > 0 ? now + seconds * 1000 : 0;
-    } else {
-      throw new Error(`${where} needs until or duration`);
-    }
-    return out;
-  });
-}
-
 export class AlertNode {
-  private engine: AlertEngine | undefined;
-  private readonly store: StateStore;
-  private readonly saver: StateSaver;
-  private readonly queue: Array<[Msg, Send, Done]> = [];
-  private readonly status: StatusThrottle;
+  private readonly stateful: StatefulNode<AlertEngine>;
   private timer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private readonly warned = new Set<string>();
-  /** Oddities warned once and counted (bad times, internal errors in timers). */
-  private readonly oddities = new CountedWarnings((text) => this.facade.warn(text));
 
-  constructor(private readonly facade: AlertFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
-    this.store = new StateStore(facade.context, ALERT_STATE_KEY, opts.store, (err) => {
-      facade.warn(facade.t('errors.store', { error: err.message }));
-    });
-    this.saver = new StateSaver(this.store, () => this.engine?.state);
-    this.status = statusThrottle(() => this.currentStatus(), (s) => facade.status(s));
-    facade.status({ fill: 'grey', shape: 'ring', text: 'threshold-alert.status.loading' });
+  constructor(private readonly facade: NodeFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
     if (opts.format === 'pagerduty' && opts.routingKeyInBody && !opts.routingKey) facade.warn(facade.t('warn.no-routing-key'));
-    void this.store.load().then((raw) => {
-      if (this.closed) return;
-      const report: RestoreReport = { repaired: 0 };
-      const engine = new AlertEngine(
-        { rules: opts.rules, repeatMs: opts.repeatMs, nodata: opts.nodata, nodataAfter: opts.nodataAfter },
-        clock,
-        restoreAlertState(raw, clock(), report),
-      );
-      if (report.repaired > 0) facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
-      this.engine = engine;
-      this.emit(engine.dropOrphans(), (m) => facade.send(m));
-      this.saver.markDirty();
-      this.status.flush();
-      this.timer = setInterval(() => this.tick(), TICK_MS);
-      for (const [msg, send, done] of this.queue.splice(0)) this.handle(msg, send, done);
+    this.stateful = new StatefulNode<AlertEngine>(facade, {
+      key: ALERT_STATE_KEY,
+      store: opts.store,
+      restore: (raw) => {
+        const report: RestoreReport = { repaired: 0 };
+        const engine = new AlertEngine(
+          { rules: opts.rules, repeatMs: opts.repeatMs, nodata: opts.nodata, nodataAfter: opts.nodataAfter },
+          clock,
+          restoreAlertState(raw, clock(), report),
+        );
+        if (report.repaired > 0) facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
+        return engine;
+      },
+      state: (engine) => engine.state,
+      ready: (engine) => {
+        this.emit(engine.dropOrphans(), (m) => facade.send([m]));
+        this.stateful.changed();
+        this.timer = setInterval(() => this.tick(), TICK_MS);
+      },
+      handle: (engine, msg, send, done) => this.handle(engine, msg, send, done),
+      status: (engine) => this.currentStatus(engine),
     });
+  }
+
+  /** The engine; undefined while the stored state loads. */
+  get engine(): AlertEngine | undefined {
+    return this.stateful.engine;
+  }
+
+  /** Settles once the stored state is loaded. */
+  get loaded(): Promise<void> {
+    return this.stateful.loaded;
   }
 
   /** How often each once-warned oddity happened since the start (`bad-time`, `emit`, `tick`). */
   oddityCounts(): Record<string, number> {
-    return this.oddities.counts();
+    return this.stateful.warnings.counts();
   }
 
   /** The Node-RED input handler. */
   input(msg: Msg, send: Send, done: Done): void {
-    if (!this.engine) {
-      if (this.queue.length >= MAX_QUEUED) {
-        done(new Error(this.facade.t('errors.loading')));
-        return;
-      }
-      this.queue.push([msg, send, done]);
-      return;
-    }
-    this.handle(msg, send, done);
+    this.stateful.input(msg, send, done);
   }
 
   /** Stops the timer and writes the state a last time. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.status.cancel();
     if (this.timer) clearInterval(this.timer);
-    for (const [, , done] of this.queue.splice(0)) done();
-    this.oddities.report((count, text) => this.facade.t('warn.repeated', { count, warning: text }));
-    await this.saver.close(CLOSE_SAVE_MS);
-    this.facade.status({});
+    await this.stateful.close();
   }
 
-  private handle(msg: Msg, send: Send, done: Done): void {
-    const engine = this.engine!;
+  private handle(engine: AlertEngine, msg: Msg, send: Send, done: Done): void {
     let notifications: AlertNotification[];
-    try {
-      if (msg.silence !== undefined) {
-        notifications = [];
-        for (const s of parseSilences(msg.silence, this.clock())) notifications.push(...engine.silence(s));
-      } else {
-        const topic = typeof msg.topic === 'string' && msg.topic !== '' ? msg.topic
-          : typeof msg.topic === 'number' ? String(msg.topic)
-            : typeof msg.device?.name === 'string' && msg.device.name !== '' ? msg.device.name : undefined;
-        if (!topic) {
-          done(new Error(this.facade.t('errors.no-topic')));
-          return;
-        }
-        const now = this.clock();
-        let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
-        if (time === undefined || time === null) time = now;
-        else if (!isPlausibleTime(time, now)) {
-          this.oddities.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
-          time = now;
-        }
-        const failure = failureOf(msg);
-        const labels = msg.device && typeof msg.device === 'object' && isStringRecord(msg.device.labels) ? msg.device.labels : undefined;
-        const result = engine.process({ topic, time, payload: msg.payload, msg, failure, labels });
-        for (const s of result.skipped) this.warnOnce(`skip:${s.rule}`, this.facade.t('warn.not-comparable', { rule: s.rule, value: s.value }));
-        notifications = result.notifications;
+    if (msg.silence !== undefined) {
+      notifications = [];
+      for (const s of parseSilences(msg.silence, this.clock())) notifications.push(...engine.silence(s));
+    } else {
+      const topic = typeof msg.topic === 'string' && msg.topic !== '' ? msg.topic
+        : typeof msg.topic === 'number' ? String(msg.topic)
+          : typeof msg.device?.name === 'string' && msg.device.name !== '' ? msg.device.name : undefined;
+      if (!topic) {
+        done(new Error(this.facade.t('errors.no-topic')));
+        return;
       }
-    } catch (err) {
-      done(err as Error);
-      return;
+      const now = this.clock();
+      let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
+      if (time === undefined || time === null) time = now;
+      else if (!isPlausibleTime(time, now)) {
+        this.stateful.warnings.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+        time = now;
+      }
+      const failure = failureOf(msg);
+      const labels = msg.device && typeof msg.device === 'object' && isStringRecord(msg.device.labels) ? msg.device.labels : undefined;
+      const result = engine.process({ topic, time, payload: msg.payload, msg, failure, labels });
+      for (const s of result.skipped) this.stateful.warnings.note(`skip:${s.rule}`, this.facade.t('warn.not-comparable', { rule: s.rule, value: s.value }));
+      notifications = result.notifications;
     }
     try {
       this.emit(notifications, (m) => send([m]));
     } finally {
       done();
     }
-    this.saver.markDirty();
-    this.status.request();
+    this.stateful.changed();
   }
 
   /** Runs from setInterval: an exception here would be uncaught and end the process. */
   private tick(): void {
-    if (!this.engine || this.closed) return;
+    const engine = this.stateful.engine;
+    if (!engine || this.stateful.closed) return;
     try {
-      const engine = this.engine;
       // Forgotten devices change the state without changing the counts.
       const shape = (): string => `${JSON.stringify(engine.counts())}|${engine.state.silences.length}|${Object.keys(engine.state.devices).length}`;
       const before = shape();
       const out = engine.tick();
-      this.emit(out, (m) => this.facade.send(m));
-      if (out.length > 0 || before !== shape()) {
-        this.saver.markDirty();
-        this.status.request();
-      }
+      this.emit(out, (m) => this.facade.send([m]));
+      if (out.length > 0 || before !== shape()) this.stateful.changed();
     } catch (err) {
-      this.oddities.note('tick', this.facade.t('warn.internal', { error: errorText(err) }));
+      this.stateful.warnings.note('tick', this.facade.t('warn.internal', { error: errorText(err) }));
     }
   }
 
@@ -276,26 +197,20 @@ export class AlertNode {
       try {
         msgs.push({ topic: n.alertname, payload: formatAlert(n, this.opts.format, { routingKey }), alert: genericAlert(n) });
       } catch (err) {
-        this.oddities.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+        this.stateful.warnings.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
       }
     }
     if (msgs.length === 0) return;
     try {
       send(msgs);
     } catch (err) {
-      this.oddities.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
+      this.stateful.warnings.note('emit', this.facade.t('warn.internal', { error: errorText(err) }));
     }
   }
 
-  private warnOnce(key: string, text: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.facade.warn(text);
-  }
-
-  private currentStatus(): StatusShape {
-    if (!this.engine) return { fill: 'grey', shape: 'ring', text: 'threshold-alert.status.loading' };
-    const { firing, pending } = this.engine.counts();
+  private currentStatus(engine: AlertEngine | undefined): StatusObject {
+    if (!engine) return { fill: 'grey', shape: 'ring', text: 'threshold-alert.status.loading' };
+    const { firing, pending } = engine.counts();
     if (firing > 0) return { fill: 'red', shape: 'ring', text: this.facade.t('status.counts', { firing, pending }) };
     if (pending > 0) return { fill: 'yellow', shape: 'ring', text: this.facade.t('status.pending', { pending }) };
     return { fill: 'green', shape: 'dot', text: 'threshold-alert.status.clear' };

@@ -1,21 +1,14 @@
 /**
- * counter-rate's node behaviour, free of Node-RED: configuration checking, message
- * validation, state persistence through a context store, expiry timer and status.
- * src/counter-rate.ts only wires this to the runtime.
+ * counter-rate's node: its properties checked once, message validation, the engine's
+ * state kept through the stateful-node skeleton, the expiry timer and the status.
+ * src/counter-rate.ts only creates it.
  */
-import { CountedWarnings } from './counted-warnings';
 import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type CounterRestoreReport } from '../counter-rate/engine';
-import { StateSaver, StateStore, isPlausibleTime, type ContextLike } from '../common/state-store';
-import { statusThrottle, type StatusShape, type StatusThrottle } from './status';
-
-/** What the node needs of its Node-RED node. */
-export interface CounterRateFacade {
-  /** Locale text of `counter-rate.<key>`. */
-  t(key: string, vars?: Record<string, unknown>): string;
-  status(s: StatusShape): void;
-  warn(text: string): void;
-  context: ContextLike;
-}
+import { isPlausibleTime } from '../common/state-store';
+import type { Msg, NodeFacade } from './node-facade';
+import { isBlank, oneOf, positive, text } from './properties';
+import { StatefulNode, type Done, type Send } from './stateful-node';
+import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them (strings, maybe blank). */
 export interface CounterRateProps {
@@ -27,62 +20,29 @@ export interface CounterRateProps {
   store?: unknown;
 }
 
-type Msg = Record<string, any>;
-type Send = (msg: Msg) => void;
-type Done = (err?: Error) => void;
-
 /** Context key of the state. */
 export const COUNTER_STATE_KEY = 'counterRate';
-/** Messages held while the state loads from a slow store; more are refused. */
-const MAX_QUEUED = 10000;
 const DEFAULT_EXPIRE_S = 3600;
-/** A close waits this long for the last write of the state. */
-const CLOSE_SAVE_MS = 2000;
 
 /**
- * Converts and checks the editor's properties once. Throws an Error whose message
- * names the property.
+ * Converts and checks the editor's properties once. Throws a PropertyError naming the
+ * property.
  */
 export function counterRateOptions(p: CounterRateProps): CounterRateOptions & { store: string } {
-  const width = p.width === undefined || p.width === '' ? 'auto' : String(p.width);
-  if (width !== 'auto' && width !== '32' && width !== '64') throw new Error(`width must be auto, 32 or 64 (got "${width}")`);
-  const mode = p.mode === undefined || p.mode === '' ? 'rate' : String(p.mode);
-  if (mode !== 'rate' && mode !== 'delta') throw new Error(`mode must be rate or delta (got "${mode}")`);
-  const scale = positiveNumber('scale', p.scale, 1);
-  const maxRate = blank(p.maxRate) ? undefined : positiveNumber('maxRate', p.maxRate, 0);
-  const expire = positiveNumber('expire', p.expire, DEFAULT_EXPIRE_S);
+  const width = oneOf('width', p.width, ['auto', '32', '64'] as const, 'auto');
   return {
     width: width === 'auto' ? 'auto' : (Number(width) as 32 | 64),
-    mode,
-    scale,
-    maxRate,
-    expireMs: expire * 1000,
-    store: typeof p.store === 'string' ? p.store.trim() : '',
+    mode: oneOf('mode', p.mode, ['rate', 'delta'] as const, 'rate'),
+    scale: positive('scale', p.scale, 1),
+    maxRate: isBlank(p.maxRate) ? undefined : positive('maxRate', p.maxRate, 0),
+    expireMs: positive('expire', p.expire, DEFAULT_EXPIRE_S) * 1000,
+    store: text(p.store),
   };
 }
 
-function blank(v: unknown): boolean {
-  return v === undefined || v === null || String(v).trim() === '';
-}
-
-function positiveNumber(name: string, v: unknown, def: number): number {
-  if (blank(v)) return def;
-  const n = Number(String(v).trim());
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number above 0 (got "${String(v)}")`);
-  return n;
-}
-
 export class CounterRateNode {
-  private engine: CounterRateEngine | undefined;
-  private readonly store: StateStore;
-  private readonly saver: StateSaver;
-  private readonly queue: Array<[Msg, Send, Done]> = [];
-  private readonly status: StatusThrottle;
+  private readonly stateful: StatefulNode<CounterRateEngine>;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private closed = false;
-  private warnedNoTime = false;
-  /** Oddities warned once and counted (bad times, internal errors in timers). */
-  private readonly oddities = new CountedWarnings((text) => this.facade.warn(text));
 
   /**
    * @param facade the Node-RED node, narrowed
@@ -90,62 +50,55 @@ export class CounterRateNode {
    * @param clock this machine's clock (ms): arrival time, expiry, and the check of msg.snmp.time
    */
   constructor(
-    private readonly facade: CounterRateFacade,
+    private readonly facade: NodeFacade,
     private readonly opts: CounterRateOptions & { store: string },
     private readonly clock: () => number = Date.now,
   ) {
-    this.store = new StateStore(facade.context, COUNTER_STATE_KEY, opts.store, (err) => {
-      facade.warn(facade.t('errors.store', { error: err.message }));
+    this.stateful = new StatefulNode<CounterRateEngine>(facade, {
+      key: COUNTER_STATE_KEY,
+      store: opts.store,
+      restore: (raw) => {
+        const report: CounterRestoreReport = { repaired: 0 };
+        const engine = new CounterRateEngine(opts, restoreCounterState(raw, clock(), report));
+        if (report.repaired > 0) facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
+        return engine;
+      },
+      state: (engine) => engine.state,
+      ready: () => {
+        this.sweepTimer = setInterval(() => this.sweep(), Math.min(opts.expireMs, 60000));
+      },
+      handle: (engine, msg, send, done) => this.handle(engine, msg, send, done),
+      status: (engine) => this.currentStatus(engine),
     });
-    this.saver = new StateSaver(this.store, () => this.engine?.state);
-    this.status = statusThrottle(() => this.currentStatus(), (s) => facade.status(s));
-    facade.status({ fill: 'grey', shape: 'ring', text: 'counter-rate.status.loading' });
-    void this.store.load().then((raw) => {
-      if (this.closed) return;
-      const report: CounterRestoreReport = { repaired: 0 };
-      this.engine = new CounterRateEngine(opts, restoreCounterState(raw, clock(), report));
-      if (report.repaired > 0) {
-        facade.warn(facade.t('warn.bad-stored-time', { count: report.repaired }));
-        this.saver.markDirty();
-      }
-      this.status.flush();
-      const interval = Math.min(opts.expireMs, 60000);
-      this.sweepTimer = setInterval(() => this.sweep(), interval);
-      for (const [msg, send, done] of this.queue.splice(0)) this.handle(msg, send, done);
-    });
+  }
+
+  /** The engine; undefined while the stored state loads. */
+  get engine(): CounterRateEngine | undefined {
+    return this.stateful.engine;
+  }
+
+  /** Settles once the stored state is loaded. */
+  get loaded(): Promise<void> {
+    return this.stateful.loaded;
   }
 
   /** The Node-RED input handler. */
   input(msg: Msg, send: Send, done: Done): void {
-    if (!this.engine) {
-      if (this.queue.length >= MAX_QUEUED) {
-        done(new Error(this.facade.t('errors.loading')));
-        return;
-      }
-      this.queue.push([msg, send, done]);
-      return;
-    }
-    this.handle(msg, send, done);
+    this.stateful.input(msg, send, done);
   }
 
   /** How often each once-warned oddity happened since the start (`bad-time`, `sweep`). */
   oddityCounts(): Record<string, number> {
-    return this.oddities.counts();
+    return this.stateful.warnings.counts();
   }
 
   /** Stops the timer and writes the state a last time (a file store flushes it on close). */
   async close(): Promise<void> {
-    this.closed = true;
-    this.status.cancel();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    for (const [, , done] of this.queue.splice(0)) done();
-    this.oddities.report((count, text) => this.facade.t('warn.repeated', { count, warning: text }));
-    await this.saver.close(CLOSE_SAVE_MS);
-    this.facade.status({});
+    await this.stateful.close();
   }
 
-  private handle(msg: Msg, send: Send, done: Done): void {
-    const engine = this.engine!;
+  private handle(engine: CounterRateEngine, msg: Msg, send: Send, done: Done): void {
     // Failures of snmp-get / snmp-bulkwalk (output 2) pass through untouched, so one
     // wire can carry both outputs on to threshold-alert's device-down rule.
     if ((msg.payload === null || msg.payload === undefined) && msg.error && typeof msg.error === 'object') {
@@ -166,50 +119,39 @@ export class CounterRateNode {
     const now = this.clock();
     let time = msg.snmp && typeof msg.snmp === 'object' ? msg.snmp.time : undefined;
     if (time === undefined || time === null) {
-      if (!this.warnedNoTime) {
-        this.warnedNoTime = true;
-        this.facade.warn(this.facade.t('warn.no-time'));
-      }
+      this.stateful.warnings.note('no-time', this.facade.t('warn.no-time'));
       time = now;
     } else if (!isPlausibleTime(time, now)) {
       // Kept, such a time would be every series' baseline: later polls would all look
       // older (no rate ever again) and the device would never expire.
-      this.oddities.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
+      this.stateful.warnings.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
       time = now;
     }
-    try {
-      const result = engine.process({ topic, payload, varbinds: msg.varbinds, types: msg.types, time });
-      if (result.events.length > 0) msg.counterEvents = result.events;
-    } catch (err) {
-      done(err as Error);
-      return;
-    }
+    const result = engine.process({ topic, payload, varbinds: msg.varbinds, types: msg.types, time });
+    if (result.events.length > 0) msg.counterEvents = result.events;
     try {
       send(msg);
     } finally {
       done();
     }
-    this.saver.markDirty();
-    this.status.request();
+    this.stateful.changed();
   }
 
   /** Runs from setInterval: an exception here would be uncaught and end the process. */
   private sweep(): void {
-    if (!this.engine || this.closed) return;
+    const engine = this.stateful.engine;
+    if (!engine || this.stateful.closed) return;
     try {
-      if (this.engine.sweep(this.clock()) > 0) {
-        this.saver.markDirty();
-        this.status.request();
-      }
+      if (engine.sweep(this.clock()) > 0) this.stateful.changed();
     } catch (err) {
-      this.oddities.note('sweep', this.facade.t('warn.internal', { error: (err instanceof Error ? err.message : String(err)).slice(0, 200) }));
+      this.stateful.warnings.note('sweep', this.facade.t('warn.internal', { error: (err instanceof Error ? err.message : String(err)).slice(0, 200) }));
     }
   }
 
-  private currentStatus(): StatusShape {
-    if (!this.engine) return { fill: 'grey', shape: 'ring', text: 'counter-rate.status.loading' };
-    const n = this.engine.series.toLocaleString('en-US');
-    const resets = this.engine.resets;
+  private currentStatus(engine: CounterRateEngine | undefined): StatusObject {
+    if (!engine) return { fill: 'grey', shape: 'ring', text: 'counter-rate.status.loading' };
+    const n = engine.series.toLocaleString('en-US');
+    const resets = engine.resets;
     return {
       fill: 'green',
       shape: 'dot',

@@ -1,33 +1,24 @@
 /**
- * The input/close behaviour shared by snmp-get and snmp-bulkwalk, behind a narrow
- * interface of the Node-RED node (so it stays testable and free of node-red imports).
+ * snmp-get and snmp-bulkwalk as Node-RED nodes: each input chooses its devices and
+ * OIDs, runs one poll cycle through the profile's shared scheduler and sends one
+ * message per device (answers on output 1, failures on output 2); a device's fall and
+ * recovery are logged once; the status shows the cycle; close waits, bounded, for
+ * polls in flight so nothing is sent after it.
  */
-import { ConfigError } from '../snmp/profile';
-import { chooseTargets, formatSeconds, PollRunner, resolveOids, splitOidList, type FleetEngine, type PollRequest, type ResultFields } from '../poll/targets';
-import type { CycleSummary } from '../poll/scheduler';
 import type { MibLookup, SnmpProfile } from '../common/types';
-import type { WalkOptions } from '../poll/device-poll';
-import { tableColumns } from './mib-access';
+import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle';
+import type { FleetEngine } from '../poll/fleet-engine';
+import { DeviceHealth } from '../poll/health';
+import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
+import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
+import { ConfigError } from '../snmp/profile';
+import type { WalkOptions } from '../poll/walker';
+import { CountedWarnings } from './counted-warnings';
+import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
+import { startNode } from './start-node';
+import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
 
-export interface StatusObject {
-  fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-  shape?: 'ring' | 'dot';
-  text?: string;
-}
-
-/** What the engine needs of a Node-RED node and its runtime. */
-export interface NodeFacade {
-  id: string;
-  type: string;
-  name?: string;
-  status(s: StatusObject): void;
-  warn(text: string): void;
-  log(text: string): void;
-  /** RED._ with this node type's locale keys. */
-  t(key: string, vars?: Record<string, unknown>): string;
-  cloneMessage<T>(msg: T): T;
-}
-
+/** What a poll node uses of its snmp-config node. */
 export interface ConfigFacade {
   profile: SnmpProfile | undefined;
   configError: string | undefined;
@@ -35,40 +26,39 @@ export interface ConfigFacade {
   mib(): MibLookup | undefined;
 }
 
+/** snmp-config as the runtime hands it out: the facade plus its users map. */
+export type SnmpConfigLike = ConfigFacade & { register(n: unknown): void; deregister(n: unknown, done?: () => void): void };
+
 export interface PollNodeSettings {
   kind: 'get' | 'walk';
   oidText: string;
   walk?: WalkOptions & { output: 'rows' | 'varbinds' };
 }
 
-type Msg = Record<string, unknown> & { targets?: unknown; target?: unknown; oids?: unknown };
 type Send = (msgs: Array<Msg | null>) => void;
+type Done = (err?: Error) => void;
 
-/** Minimum time between two status updates while a cycle runs. */
-const STATUS_INTERVAL_MS = 1000;
+/** A close waits this long for polls in flight. */
+const CLOSE_WAIT_MS = 2000;
 
 /** One snmp-get / snmp-bulkwalk node instance. */
 export class PollNode {
-  private runner: PollRunner | undefined;
-  private warnedOverride = false;
+  private readonly guard = new InFlightGuard();
+  private readonly health = new DeviceHealth();
+  private readonly warnings: CountedWarnings;
+  private readonly status: StatusThrottle;
   private closed = false;
   private readonly active = new Set<Promise<unknown>>();
-  private cycles = 0;
   private nodeOids: string[] | undefined;
+  /** The cycle the status shows while it runs. */
+  private progress: { done: number; total: number } | undefined;
 
   constructor(private readonly node: NodeFacade, private readonly config: ConfigFacade | undefined, private readonly settings: PollNodeSettings) {
-    if (!config) {
-      node.status({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
-    } else if (!config.profile) {
-      node.status({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
-    } else {
-      node.status({});
-    }
-  }
-
-  private getRunner(config: ConfigFacade): PollRunner {
-    if (!this.runner) this.runner = new PollRunner(config.engine(), config.mib(), this.node.name ? { id: this.node.id, type: this.node.type, name: this.node.name } : { id: this.node.id, type: this.node.type });
-    return this.runner;
+    this.warnings = new CountedWarnings((text) => node.warn(text));
+    this.status = statusThrottle(() => this.progressStatus(), (s) => node.status(s), 0);
+    if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
+    else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
+    else node.status({});
   }
 
   /** The OIDs of this trigger: the node's list wins; msg.oids only when it is empty. */
@@ -84,22 +74,12 @@ export class PollNode {
     return this.expand(resolveOids(fromMsg, mib), mib);
   }
 
-  /** Walks: tables become their columns (after the non-repeaters), walked in lock-step. */
   private expand(oids: string[], mib: MibLookup | undefined): string[] {
-    if (this.settings.kind !== 'walk') return oids;
-    const nonRepeaters = this.settings.walk?.nonRepeaters ?? 0;
-    // a non-repeater is a GETNEXT: ask for `sysUpTime` to get `sysUpTime.0`, so a user
-    // who writes the instance gets that instance, not the next object
-    const scalars = oids.slice(0, nonRepeaters).map((oid) => {
-      const info = mib?.describe(oid);
-      return info && info.instance === '0' ? info.oid : oid;
-    });
-    const walked = oids.slice(nonRepeaters).flatMap((oid) => tableColumns(oid));
-    return [...scalars, ...new Set(walked)];
+    return this.settings.kind === 'walk' ? expandWalkOids(oids, this.settings.walk?.nonRepeaters ?? 0, mib) : oids;
   }
 
   /** Handles one input message; calls done once, with an error only for unusable input. */
-  input(msg: Msg, send: Send, done: (err?: Error) => void): void {
+  input(msg: Msg, send: Send, done: Done): void {
     const config = this.config;
     if (!config) {
       done(new Error(this.node.t('errors.no-config')));
@@ -110,65 +90,62 @@ export class PollNode {
       return;
     }
     let request: PollRequest;
-    let runner: PollRunner;
+    let mib: MibLookup | undefined;
     try {
-      const mib = config.mib();
+      mib = config.mib();
       const choice = chooseTargets(config.profile.inventory, msg, config.profile.port);
-      if (choice.ignoredOverride && !this.warnedOverride) {
-        this.warnedOverride = true;
-        this.node.warn(this.node.t('warn.inventory-wins'));
-      }
+      if (choice.ignoredOverride) this.warnings.note('inventory-wins', this.node.t('warn.inventory-wins'));
       request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk };
-      runner = this.getRunner(config);
     } catch (err) {
       const e = err as Error;
-      this.node.status({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
+      this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
       done(e instanceof ConfigError ? new Error(e.message) : e);
       return;
     }
 
-    const total = request.devices.length;
     const failureCodes = new Map<string, number>();
-    let finished = 0;
-    let lastStatus = 0;
-    const progress = () => {
-      const now = Date.now();
-      if (now - lastStatus < STATUS_INTERVAL_MS) return;
-      lastStatus = now;
-      this.node.status({ fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: finished, total }) });
-    };
-    progress();
-
+    const progress = { done: 0, total: request.devices.length };
+    this.progress = progress;
+    this.status.request();
+    const source = this.node.name ? { id: this.node.id, type: this.node.type, name: this.node.name } : { id: this.node.id, type: this.node.type };
     const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
-    const cycle = runner.run(request, (port: 0 | 1, fields: ResultFields, result) => {
-      finished++;
+    const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source }, request, (port: 0 | 1, fields: ResultFields, result) => {
+      progress.done++;
       if (this.closed) return;
       const out = copyInput();
       Object.assign(out, fields);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
-      const transition = runner.health.update(result);
+      const transition = this.health.update(result);
       if (transition) {
         if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
         else this.node.log(this.node.t('log.device-up', { device: describe(transition.device) }));
       }
       send(port === 0 ? [out, null] : [null, out]);
-      progress();
+      this.status.request();
     });
     this.active.add(cycle);
     cycle.then(
       (summary) => {
         this.active.delete(cycle);
+        if (this.progress === progress) this.progress = undefined;
         if (this.closed) return done();
-        this.cycles++;
-        this.node.status(this.summaryStatus(summary, failureCodes));
+        this.status.set(this.summaryStatus(summary, failureCodes));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
       (err: Error) => {
         this.active.delete(cycle);
+        if (this.progress === progress) this.progress = undefined;
         done(err);
       },
     );
+  }
+
+  /** Blue while a cycle runs: devices answered so far of the cycle's total. */
+  private progressStatus(): StatusObject {
+    const p = this.progress;
+    if (!p) return {};
+    return { fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: p.done, total: p.total }) };
   }
 
   private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>): StatusObject {
@@ -188,15 +165,36 @@ export class PollNode {
   /** Stops sending; waits (bounded) for polls in flight so no callback fires after close. */
   async close(): Promise<void> {
     this.closed = true;
+    this.status.cancel();
     const pending = [...this.active];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
-      const bound = new Promise((r) => { timer = setTimeout(r, 2000); });
+      const bound = new Promise((r) => { timer = setTimeout(r, CLOSE_WAIT_MS); });
       await Promise.race([Promise.allSettled(pending), bound]);
       clearTimeout(timer);
     }
+    this.warnings.report((count, text) => this.node.t('warn.repeated', { count, warning: text }));
     this.node.status({});
   }
+}
+
+/**
+ * Wires a polling node to the runtime: finds its snmp-config node, registers with it,
+ * forwards input, and on close stops sending, waits (bounded) and deregisters.
+ * `settings` may throw a PropertyError: the node then follows the pack's
+ * bad-configuration rule.
+ */
+export function setupPollNode(
+  RED: RuntimeLike & { nodes: { getNode(id: string): unknown } },
+  node: object,
+  configId: string,
+  settings: (config: SnmpConfigLike | undefined) => PollNodeSettings,
+): void {
+  const config = (RED.nodes.getNode(configId) as SnmpConfigLike | null) ?? undefined;
+  startNode(RED, node, (facade) => new PollNode(facade, config, settings(config)), {
+    started: () => config?.register(node),
+    closed: () => config?.deregister(node),
+  });
 }
 
 /** Input fields that choose the work; the per-device messages do not carry them on. */

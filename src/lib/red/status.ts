@@ -1,12 +1,15 @@
 /**
- * Coalesces a node's status updates: a burst of messages (one poll cycle of a fleet)
- * ends in one status call, and never more than one per `minIntervalMs`. Identical
- * statuses are not sent again. Used by counter-rate and threshold-alert.
+ * A node's status: the one status type of the pack and the one throttle every node
+ * sends it through, so a burst of messages (one poll cycle of a fleet, a trap flood)
+ * ends in one status call and never more than one a second. Identical statuses are
+ * not sent again.
  */
 
-export interface StatusShape {
+/** Node-RED's status object: green healthy, blue busy, yellow partial, red failing, grey idle. */
+export interface StatusObject {
   fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
   shape?: 'ring' | 'dot';
+  /** A locale key (translated by the editor) or text already translated at runtime. */
   text?: string;
 }
 
@@ -17,6 +20,8 @@ export interface StatusThrottle {
   flush(): void;
   /** Cancels a pending update (on close). */
   cancel(): void;
+  /** Shows `s` now, outside the throttle and even when unchanged (the end of a cycle, a failure). */
+  set(s: StatusObject): void;
 }
 
 /**
@@ -26,8 +31,8 @@ export interface StatusThrottle {
  * @param minIntervalMs minimum spacing of two updates
  */
 export function statusThrottle(
-  compute: () => StatusShape,
-  apply: (s: StatusShape) => void,
+  compute: () => StatusObject,
+  apply: (s: StatusObject) => void,
   settleMs = 100,
   minIntervalMs = 1000,
 ): StatusThrottle {
@@ -35,15 +40,18 @@ export function statusThrottle(
   let lastKey = '';
   let lastAt = -Infinity;
 
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
-    const s = compute();
+  const show = (s: StatusObject, always = false): void => {
     const key = `${s.fill}|${s.shape}|${s.text}`;
-    if (key === lastKey) return;
+    if (key === lastKey && !always) return;
     lastKey = key;
     lastAt = Date.now();
     apply(s);
+  };
+
+  const flush = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    show(compute());
   };
 
   return {
@@ -57,5 +65,17 @@ export function statusThrottle(
       if (timer) clearTimeout(timer);
       timer = undefined;
     },
+    set(s: StatusObject): void {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      show(s, true);
+    },
   };
+}
+
+/** A duration in a status text: `57 ms`, `1.4 s`, `12 s`. */
+export function formatSeconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 10000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 1000)} s`;
 }

@@ -14,6 +14,10 @@ import type { ListenerStatus, TrapCredentials, TrapListener, TrapSubscriber } fr
 import { parseFilter, rejectionPayload, trapMessage, type Notification, type Rejection, type TrapFilter } from '../trap/notification';
 import { ReportLimiter } from '../trap/rate-limit';
 import { joinListener } from '../trap/registry';
+import type { NodeFacade } from './node-facade';
+import { integer, PropertyError, text } from './properties';
+import { StatefulNode } from './stateful-node';
+import { statusThrottle, type StatusObject, type StatusThrottle } from './status';
 
 export const DEFAULT_PORT = 162;
 /** DESIGN.md: with the kernel default a burst of 2,000 traps loses most of them. */
@@ -43,23 +47,8 @@ export interface TrapConfigLike {
   mib?(): MibLookup | undefined;
 }
 
-export interface StatusObject {
-  fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
-  shape?: 'ring' | 'dot';
-  text?: string;
-}
-
-/** What the engine needs of the Node-RED node. */
-export interface TrapNodeFacade {
-  id: string;
-  status(s: StatusObject): void;
-  error(text: string): void;
-  warn(text: string): void;
-  /** RED._ with trap-in's locale keys. */
-  t(key: string, vars?: Record<string, unknown>): string;
-  send(msgs: [Record<string, unknown> | null, Record<string, unknown> | null]): void;
-  contextGet(key: string, cb: (err: unknown, value: unknown) => void): void;
-  contextSet(key: string, value: unknown, cb: (err: unknown) => void): void;
+/** What trap-in needs beyond the node itself. */
+export interface TrapEnvironment {
   /** The shared MIB service when no config node offers one. */
   fallbackMib(): MibLookup | undefined;
   /** False when the context store forgets on restart (Node-RED's memory store); undefined when unknown. */
@@ -77,28 +66,22 @@ export interface TrapInSettings {
   filterText: string;
 }
 
-function text(v: unknown): string {
-  return v === undefined || v === null ? '' : String(v).trim();
-}
-
-function integer(name: string, v: unknown, def: number, min: number, max: number): number {
-  const s = text(v);
-  if (s === '') return def;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
-  return n;
-}
-
-/** Checks the node's own properties; throws an Error naming the property. */
+/** Checks the node's own properties; throws a PropertyError naming the property. */
 export function readTrapSettings(def: TrapInDef): TrapInSettings {
   const address = text(def.address);
-  if (address && !net.isIP(address)) throw new Error('address must be an IP address (e.g. 0.0.0.0, ::, 127.0.0.1)');
+  if (address && !net.isIP(address)) throw new PropertyError('address', 'address must be an IP address (e.g. 0.0.0.0, ::, 127.0.0.1)');
+  let allow: AllowList;
+  try {
+    allow = new AllowList(text(def.allow));
+  } catch (err) {
+    throw new PropertyError('allow', (err as Error).message);
+  }
   return {
     port: integer('port', def.port, DEFAULT_PORT, 1, 65535),
     address,
     rcvbuf: integer('rcvbuf', def.rcvbuf, DEFAULT_RCVBUF, 8192, 1024 * 1024 * 1024),
     rateLimit: integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000),
-    allow: new AllowList(text(def.allow)),
+    allow,
     filterText: typeof def.filter === 'string' ? def.filter : '',
   };
 }
@@ -122,9 +105,10 @@ export function inventoryIndex(profiles: SnmpProfile[]): DeviceIndex {
   return new DeviceIndex(profiles);
 }
 
+/** The node's own SNMP engine as kept in its context: stable ID, boots growing per start. */
 interface StoredEngine {
-  id?: unknown;
-  boots?: unknown;
+  id: string;
+  boots: number;
 }
 
 const CONTEXT_KEY = 'engine';
@@ -138,7 +122,6 @@ const warnedVolatile = new Set<string>();
 export class TrapInNode implements TrapSubscriber {
   credentials: TrapCredentials = { communities: [], users: [] };
   filter?: TrapFilter;
-  private settings: TrapInSettings | undefined;
   private profiles: SnmpProfile[] = [];
   private devices = new DeviceIndex([]);
   private readonly resolving = new AbortController();
@@ -147,21 +130,24 @@ export class TrapInNode implements TrapSubscriber {
   private listener: TrapListener | undefined;
   private leave: (() => Promise<void>) | undefined;
   private readonly reports = new ReportLimiter();
+  private readonly status: StatusThrottle;
+  private state: StatefulNode<StoredEngine> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private lastStatus = '';
   private listenerStatus: ListenerStatus = { state: 'binding' };
   private closed = false;
   private failureLogged = false;
 
-  constructor(private readonly node: TrapNodeFacade, private readonly def: TrapInDef, private readonly configs: Array<TrapConfigLike | null | undefined>) {}
+  constructor(
+    private readonly node: NodeFacade,
+    private readonly settings: TrapInSettings,
+    private readonly configs: Array<TrapConfigLike | null | undefined>,
+    private readonly env: TrapEnvironment,
+  ) {
+    this.status = statusThrottle(() => this.currentStatus(), (s) => node.status(s), 0);
+  }
 
-  /** Reads the configuration and, when usable, starts listening. Never throws. */
+  /** Links the configs and, when usable, starts listening. Never throws. */
   start(): void {
-    try {
-      this.settings = readTrapSettings(this.def);
-    } catch (err) {
-      return this.configFailed('bad-property', (err as Error).message);
-    }
     const linked = this.configs.filter((c): c is TrapConfigLike => Boolean(c));
     if (linked.length === 0) {
       this.node.error(this.node.t('errors.no-config'));
@@ -180,7 +166,7 @@ export class TrapInNode implements TrapSubscriber {
     this.devices = inventoryIndex(this.profiles);
     const withMib = linked.find((c) => typeof c.mib === 'function');
     try {
-      this.mib = withMib ? withMib.mib?.() : this.node.fallbackMib();
+      this.mib = withMib ? withMib.mib?.() : this.env.fallbackMib();
     } catch {
       this.mib = undefined;
     }
@@ -192,14 +178,30 @@ export class TrapInNode implements TrapSubscriber {
     }
     // listen meanwhile: a trap before its sender's name is known still arrives, by address
     this.resolved = this.resolveHostNames().catch(() => undefined);
-    this.node.status({ fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' });
-    this.node.contextGet(CONTEXT_KEY, (_err, value) => this.withEngine(value as StoredEngine | undefined));
+    this.status.set({ fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' });
+    // The engine ID and boots, kept in the node's default context store; written at
+    // once, since boots must have grown before any inform is acknowledged.
+    this.state = new StatefulNode<StoredEngine>(this.node, {
+      key: CONTEXT_KEY,
+      store: '',
+      saveDelayMs: 0,
+      restore: (raw) => {
+        const stored = (raw && typeof raw === 'object' ? raw : {}) as { id?: unknown; boots?: unknown };
+        const id = parseEngineId(stored.id) ?? deriveEngineId(this.node.id);
+        return { id: id.toString('hex'), boots: bootEngine(id, stored.boots) };
+      },
+      state: (engine) => engine,
+      ready: (engine) => {
+        this.state?.changed();
+        this.withEngine(engine);
+      },
+    });
   }
 
   /** Indexes the addresses of inventory host names; one warning for those that fail. */
   private async resolveHostNames(): Promise<void> {
     if (this.devices.hostNames.length === 0) return;
-    const unresolved = await this.devices.resolveNames(this.node.lookupHost, { signal: this.resolving.signal });
+    const unresolved = await this.devices.resolveNames(this.env.lookupHost, { signal: this.resolving.signal });
     if (this.closed || unresolved.length === 0) return;
     const names = unresolved.slice(0, NAMES_SHOWN).join(', ') + (unresolved.length > NAMES_SHOWN ? ', ...' : '');
     this.node.warn(this.node.t('errors.unresolved', { count: unresolved.length, names }));
@@ -212,15 +214,14 @@ export class TrapInNode implements TrapSubscriber {
 
   private configFailed(key: string, message: string): void {
     this.node.error(this.node.t(`errors.${key}`, { error: message }));
-    this.node.status({ fill: 'red', shape: 'ring', text: `trap-in.status.${key}` });
+    this.status.set({ fill: 'red', shape: 'ring', text: `trap-in.status.${key}` });
   }
 
-  private withEngine(stored: StoredEngine | undefined): void {
-    if (this.closed || !this.settings) return;
-    const id = parseEngineId(stored?.id) ?? deriveEngineId(this.node.id);
-    const boots = bootEngine(id, stored?.boots);
-    this.node.contextSet(CONTEXT_KEY, { id: id.toString('hex'), boots }, () => { /* boots also grows with the clock */ });
-    if (this.node.contextPersistent === false && this.credentials.users.length > 0 && !warnedVolatile.has(this.node.id)) {
+  private withEngine(stored: StoredEngine): void {
+    if (this.closed) return;
+    const id = Buffer.from(stored.id, 'hex');
+    const boots = stored.boots;
+    if (this.env.contextPersistent === false && this.credentials.users.length > 0 && !warnedVolatile.has(this.node.id)) {
       // only v3 informs make us authoritative; boots then rests on the clock alone
       warnedVolatile.add(this.node.id);
       this.node.warn(this.node.t('errors.context-not-persistent'));
@@ -236,12 +237,13 @@ export class TrapInNode implements TrapSubscriber {
     if (!joined.ok) {
       const settings = joined.conflict.join(', ');
       this.node.error(this.node.t('errors.conflict', { port, settings }));
-      this.node.status({ fill: 'red', shape: 'ring', text: this.node.t('status.conflict', { port, settings }) });
+      this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.conflict', { port, settings }) });
       return;
     }
     this.listener = joined.listener;
     this.leave = joined.leave;
-    this.timer = setInterval(() => this.refreshStatus(), 1000);
+    // the listener's counters change with every datagram: shown once a second at most
+    this.timer = setInterval(() => this.status.request(), 1000);
     this.timer.unref?.();
     this.refreshStatus();
     if (this.mib) {
@@ -258,11 +260,11 @@ export class TrapInNode implements TrapSubscriber {
     this.listenerStatus = status;
     if (status.state === 'failed' && !this.failureLogged) {
       this.failureLogged = true;
-      const port = this.settings?.port;
+      const port = this.settings.port;
       const key = status.code === 'EACCES' ? 'eacces' : status.code === 'EADDRINUSE' ? 'eaddrinuse' : 'bind-failed';
       this.node.error(this.node.t(`errors.${key}`, { port, code: status.code, error: status.message }));
     }
-    if (status.state === 'listening' && this.settings && status.rcvbuf > 0 && status.rcvbuf < this.settings.rcvbuf) {
+    if (status.state === 'listening' && status.rcvbuf > 0 && status.rcvbuf < this.settings.rcvbuf) {
       this.node.warn(this.node.t('errors.rcvbuf-capped', { requested: this.settings.rcvbuf, got: status.rcvbuf }));
     }
     if (this.listener || status.state === 'failed') this.refreshStatus();
@@ -273,6 +275,7 @@ export class TrapInNode implements TrapSubscriber {
     const host = n.source.address;
     const device = this.devices.get(host) ?? { host, port: n.source.port, name: host, labels: {} };
     this.node.send([trapMessage(n, device) as unknown as Record<string, unknown>, null]);
+    this.status.request();
   }
 
   onRejected(r: Rejection): void {
@@ -282,27 +285,25 @@ export class TrapInNode implements TrapSubscriber {
     this.node.send([null, { topic: r.reason, payload: rejectionPayload(r, held) }]);
   }
 
-  /** The status for the current listener state; set only when it changed. */
+  /** Shows the status for the current listener state now (set only when it changed). */
   refreshStatus(): void {
-    if (this.closed) return;
+    if (!this.closed) this.status.flush();
+  }
+
+  private currentStatus(): StatusObject {
     const s = this.listenerStatus;
-    const port = this.settings?.port;
-    let status: StatusObject;
+    const port = this.settings.port;
     if (s.state === 'failed') {
       const key = s.code === 'EACCES' ? 'eacces' : s.code === 'EADDRINUSE' ? 'eaddrinuse' : 'bind-failed';
-      status = { fill: 'red', shape: 'ring', text: this.node.t(`status.${key}`, { port, code: s.code }) };
-    } else if (s.state === 'listening' && this.listener) {
+      return { fill: 'red', shape: 'ring', text: this.node.t(`status.${key}`, { port, code: s.code }) };
+    }
+    if (s.state === 'listening' && this.listener) {
       const st = this.listener.stats;
-      status = st.received === 0
+      return st.received === 0
         ? { fill: 'green', shape: 'dot', text: this.node.t('status.listening', { port: s.port }) }
         : { fill: 'green', shape: 'dot', text: this.node.t('status.counts', { received: st.received, rejected: st.rejected + st.rateLimited, malformed: st.malformed }) };
-    } else {
-      status = { fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' };
     }
-    const key = `${status.fill}|${status.shape}|${status.text}`;
-    if (key === this.lastStatus) return;
-    this.lastStatus = key;
-    this.node.status(status);
+    return { fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' };
   }
 
   /** The listener this node is on (tests read its counters). */
@@ -314,12 +315,14 @@ export class TrapInNode implements TrapSubscriber {
   async close(): Promise<void> {
     this.closed = true;
     this.resolving.abort();
+    this.status.cancel();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const leave = this.leave;
     this.leave = undefined;
     this.listener = undefined;
     try {
+      await this.state?.close();
       if (leave) await leave();
     } finally {
       this.node.status({});

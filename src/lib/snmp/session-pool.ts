@@ -13,6 +13,7 @@ import * as snmp from 'net-snmp';
 import './des';
 import { PollError } from '../common/errors';
 import { UdpMux, routeKey } from './udp-mux';
+import { toNetSnmpUser } from './v3-user';
 import type { Device, SnmpProfile, V3User } from '../common/types';
 
 export interface PoolOptions {
@@ -61,26 +62,6 @@ export class PooledSession {
       // already closed
     }
   }
-}
-
-const LEVELS: Record<string, number> = {
-  noAuthNoPriv: snmp.SecurityLevel.noAuthNoPriv,
-  authNoPriv: snmp.SecurityLevel.authNoPriv,
-  authPriv: snmp.SecurityLevel.authPriv,
-};
-
-/** Our flat V3User to net-snmp's user object. */
-export function toNetSnmpUser(user: V3User): Record<string, unknown> {
-  const u: Record<string, unknown> = { name: user.name, level: LEVELS[user.level] };
-  if (user.level !== 'noAuthNoPriv') {
-    u.authProtocol = snmp.AuthProtocols[user.authProtocol ?? 'sha'];
-    u.authKey = user.authKey;
-  }
-  if (user.level === 'authPriv') {
-    u.privProtocol = snmp.PrivProtocols[user.privProtocol ?? 'aes'];
-    u.privKey = user.privKey;
-  }
-  return u;
 }
 
 /** net-snmp's version constant for ours. */

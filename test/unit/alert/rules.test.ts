@@ -1,7 +1,9 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { compare, isActive, isHeld, parseDuration, parseRules, OPS, type AlertRule } from '../../../src/lib/alert/rules';
-import { alertOptions, parseSilences, resolveSecret } from '../../../src/lib/red/alert-node';
+import { compare, isActive, isHeld, parseRules, OPS, type AlertRule } from '../../../src/lib/alert/rules';
+import { parseSilences } from '../../../src/lib/alert/silences';
+import { parseDuration } from '../../../src/lib/common/duration';
+import { alertOptions, resolveSecret } from '../../../src/lib/red/alert-node';
 
 describe('alert rules', () => {
   it('parses durations in seconds', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { buildProfile } from '../../../src/lib/snmp/profile';
-import { FleetEngine } from '../../../src/lib/poll/targets';
+import { FleetEngine } from '../../../src/lib/poll/fleet-engine';
 import { pollGet, pollWalk } from '../../../src/lib/poll/device-poll';
 import { startFakeAgent, type FakeMode } from '../../support/fake-agent';
 

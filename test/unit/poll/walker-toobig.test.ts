@@ -5,7 +5,8 @@
  */
 import { strict as assert } from 'assert';
 import { buildProfile } from '../../../src/lib/snmp/profile';
-import { FleetEngine, resolveOids } from '../../../src/lib/poll/targets';
+import { FleetEngine } from '../../../src/lib/poll/fleet-engine';
+import { resolveOids } from '../../../src/lib/poll/targets';
 import { pollWalk } from '../../../src/lib/poll/device-poll';
 import { getMibService } from '../../../src/lib/mib';
 import { tableColumns } from '../../../src/lib/red/mib-access';

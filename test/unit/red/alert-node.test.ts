@@ -9,6 +9,7 @@ import * as sinon from 'sinon';
 import { ALERT_STATE_KEY, AlertNode, alertOptions, type AlertProps } from '../../../src/lib/red/alert-node';
 import { alertKey } from '../../../src/lib/alert/engine';
 import type { ContextLike } from '../../../src/lib/common/state-store';
+import { asyncContext, fakeNode } from '../../support/fakes';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
@@ -16,35 +17,12 @@ const CPU_RULE = { name: 'CpuHigh', field: 'cpu', op: '>', threshold: '90', for:
 
 type Msg = Record<string, any>;
 
-/** A context answering on the next turn, recording each write as JSON (like a file store without cache). */
-function context(initial?: unknown): ContextLike & { writes: string[]; data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  const writes: string[] = [];
-  if (initial !== undefined) data.set(ALERT_STATE_KEY, initial);
-  return {
-    data,
-    writes,
-    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
-    set: (key, value, _store, cb) => {
-      data.set(key, value);
-      writes.push(JSON.stringify(value));
-      setImmediate(() => cb(undefined));
-    },
-  };
+function context(initial?: unknown) {
+  return asyncContext(initial === undefined ? {} : { [ALERT_STATE_KEY]: initial });
 }
 
 function facade(ctx: ContextLike) {
-  const warnings: string[] = [];
-  const sent: Msg[] = [];
-  return {
-    warnings,
-    sent,
-    t: (key: string, vars?: Record<string, unknown>) => `${key}${vars ? ' ' + JSON.stringify(vars) : ''}`,
-    status: () => undefined,
-    warn: (w: string) => warnings.push(w),
-    send: (msgs: Msg[]) => sent.push(...msgs),
-    context: ctx,
-  };
+  return fakeNode(ctx);
 }
 
 /** One message through the node: what it sent and how done was called. */
@@ -138,7 +116,7 @@ describe('threshold-alert node logic', () => {
       input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } });
       input(node, { topic: 'core-2', payload: { cpu: 95 }, snmp: { time: T0 } });
       // A poison that got into the state by some other way.
-      const engine = (node as any).engine;
+      const engine = node.engine!;
       for (const rec of Object.values<any>(engine.state.alerts)) if (rec.d === 'core-1') rec.firedAt = 1e300;
       const r = input(node, { topic: 'core-1', payload: { cpu: 10 }, snmp: { time: T0 + 1000 } });
       assert.deepEqual(r.done, [undefined]);
@@ -152,7 +130,7 @@ describe('threshold-alert node logic', () => {
 
     it('an exception in tick() is warned once and never escapes the timer', async () => {
       const { f, node } = await start({ rules: [CPU_RULE] });
-      sinon.stub((node as any).engine, 'tick').throws(new RangeError('Invalid time value'));
+      sinon.stub(node.engine!, 'tick').throws(new RangeError('Invalid time value'));
       await clock.tickAsync(5000); // five ticks; a throw here would fail the test
       assert.deepEqual(f.warnings, ['warn.internal {"error":"Invalid time value"}']);
       assert.equal(node.oddityCounts().tick, 5);

@@ -3,42 +3,18 @@ import * as sinon from 'sinon';
 import { CounterRateNode, counterRateOptions, COUNTER_STATE_KEY } from '../../../src/lib/red/counter-rate-node';
 import { CounterRateEngine } from '../../../src/lib/counter-rate/engine';
 import type { ContextLike } from '../../../src/lib/common/state-store';
+import { asyncContext as sharedAsyncContext, fakeNode } from '../../support/fakes';
 
 // Message times must be near the clock (a day at most): an hour ago, on a whole second.
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
 const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
 
-/**
- * A context that answers asynchronously, as a file store without cache does, and keeps
- * what each set wrote as JSON (as such a store does: a full rewrite per set).
- */
-function asyncContext(initial?: unknown): ContextLike & { data: Map<string, unknown>; writes: string[] } {
-  const data = new Map<string, unknown>();
-  const writes: string[] = [];
-  if (initial !== undefined) data.set(COUNTER_STATE_KEY, initial);
-  return {
-    data,
-    writes,
-    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
-    set: (key, value, _store, cb) => {
-      data.set(key, value);
-      writes.push(JSON.stringify(value));
-      setImmediate(() => cb(undefined));
-    },
-  };
+function asyncContext(initial?: unknown) {
+  return sharedAsyncContext(initial === undefined ? {} : { [COUNTER_STATE_KEY]: initial });
 }
 
 function facade(context: ContextLike) {
-  const statuses: any[] = [];
-  const warnings: string[] = [];
-  return {
-    statuses,
-    warnings,
-    t: (key: string, vars?: Record<string, unknown>) => `${key}${vars ? ' ' + JSON.stringify(vars) : ''}`,
-    status: (s: any) => statuses.push(s),
-    warn: (w: string) => warnings.push(w),
-    context,
-  };
+  return fakeNode(context);
 }
 
 function counterMsg(octets: number, pollTime: number, topic = 'r1') {
@@ -115,7 +91,7 @@ describe('counter-rate node logic', () => {
         assert.equal(f.warnings.length, 1, f.warnings.join('\n'));
         assert.match(f.warnings[0], /^warn\.bad-time /);
         assert.deepEqual(node.oddityCounts(), { 'bad-time': 2 });
-        const dev = (node as any).engine.state.devices.r1;
+        const dev = node.engine!.state.devices.r1;
         assert.ok(dev.t <= now, `device time ${dev.t}`);
         await node.close();
         assert.ok(f.warnings.some((w) => w.startsWith('warn.repeated {"count":2')), 'the count is reported on close');
@@ -152,7 +128,7 @@ describe('counter-rate node logic', () => {
     const f = facade(asyncContext());
     const node = new CounterRateNode(f, counterRateOptions({ expire: '10' }));
     await clock.tickAsync(1);
-    const engine = (node as any).engine as CounterRateEngine;
+    const engine = node.engine!;
     sinon.stub(engine, 'sweep').throws(new Error('sweep broke'));
     await clock.tickAsync(35_000);
     assert.deepEqual(f.warnings, ['warn.internal {"error":"sweep broke"}']);

@@ -2,27 +2,21 @@ import { strict as assert } from 'assert';
 import { buildProfile } from '../../../src/lib/snmp/profile';
 import { clockBoots } from '../../../src/lib/trap/engine-id';
 import { findListener } from '../../../src/lib/trap/registry';
-import { TrapInNode, type StatusObject, type TrapNodeFacade } from '../../../src/lib/red/trap-node';
+import { readTrapSettings, TrapInNode, type TrapConfigLike, type TrapEnvironment, type TrapInDef } from '../../../src/lib/red/trap-node';
+import { asyncContext, fakeNode, type FakeNode } from '../../support/fakes';
 import { FIXTURE_USERS, freePort, packet, Sender, waitFor } from '../../fixtures/packets/tools';
 
 /** A Node-RED node stand-in whose context survives restarts (as a configured store does). */
-function facade(store: Map<string, unknown>, id = 'n1', over: Partial<TrapNodeFacade> = {}) {
-  const sent: Array<[unknown, unknown]> = [];
-  const statuses: StatusObject[] = [];
-  const errors: string[] = [];
-  const f: TrapNodeFacade = {
-    id,
-    status: (s) => statuses.push(s),
-    error: (t) => errors.push(t),
-    warn: (t) => errors.push(`warn:${t}`),
-    t: (key, vars) => (vars ? `${key} ${JSON.stringify(vars)}` : key),
-    send: (msgs) => sent.push(msgs),
-    contextGet: (key, cb) => setImmediate(() => cb(undefined, store.get(key))),
-    contextSet: (key, value, cb) => { store.set(key, value); cb(undefined); },
-    fallbackMib: () => undefined,
-    ...over,
-  };
-  return { f, sent, statuses, errors };
+function facade(store: Map<string, unknown>, id = 'n1', over: Partial<TrapEnvironment> = {}) {
+  const f = fakeNode(asyncContext(store), { id, type: 'trap-in' });
+  f.warn = (t) => f.errors.push(`warn:${t}`); // one list, in the order they happened
+  const env: TrapEnvironment = { fallbackMib: () => undefined, ...over };
+  return { f, env, sent: f.sends as Array<[unknown, unknown]>, statuses: f.statuses, errors: f.errors, warnings: f.warnings };
+}
+
+/** trap-in's engine over a fake node. */
+function trapIn(fx: { f: FakeNode; env: TrapEnvironment }, def: TrapInDef, configs: TrapConfigLike[]): TrapInNode {
+  return new TrapInNode(fx.f, readTrapSettings(def), configs, fx.env);
 }
 
 const profile = buildProfile({ version: '2c', inventory: '127.0.0.1 box' }, { community: 'public' });
@@ -33,8 +27,8 @@ describe('trap-in engine', () => {
     const store = new Map<string, unknown>([['engine', { id: '8000b9838001020304', boots: 41 }]]);
     let last = 41;
     for (let i = 0; i < 2; i++) {
-      const { f } = facade(store);
-      const node = new TrapInNode(f, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
+      const { f, env } = facade(store);
+      const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
       node.start();
       try {
         await waitFor(() => node.shared?.status.state === 'listening', 'listening');
@@ -53,8 +47,8 @@ describe('trap-in engine', () => {
     const port = await freePort();
     const ahead = clockBoots(Date.now()) + 100_000;
     const store = new Map<string, unknown>([['engine', { id: '8000b9838001020305', boots: ahead }]]);
-    const { f } = facade(store);
-    const node = new TrapInNode(f, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
+    const { f, env } = facade(store);
+    const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
     node.start();
     try {
       await waitFor(() => node.shared?.status.state === 'listening', 'listening');
@@ -70,8 +64,8 @@ describe('trap-in engine', () => {
     const id = `volatile-${Math.random()}`;
     const warnings: string[] = [];
     for (const [persistent, configs] of [[false, [profile]], [true, [v3]], [false, [v3]], [false, [v3]]] as const) {
-      const { f, errors } = facade(new Map(), id, { contextPersistent: persistent });
-      const node = new TrapInNode(f, { port, address: '127.0.0.1' }, configs.map((p, i) => ({ id: `cfg${i}`, profile: p })));
+      const { f, env, errors } = facade(new Map(), id, { contextPersistent: persistent });
+      const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, configs.map((p, i) => ({ id: `cfg${i}`, profile: p })));
       node.start();
       try {
         await waitFor(() => node.shared?.status.state === 'listening', 'listening');
@@ -86,8 +80,8 @@ describe('trap-in engine', () => {
 
   it('names senders from the inventory and sets the status on changes only', async () => {
     const port = await freePort();
-    const { f, sent, statuses } = facade(new Map());
-    const node = new TrapInNode(f, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
+    const { f, env, sent, statuses } = facade(new Map());
+    const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile }]);
     node.start();
     await waitFor(() => node.shared?.status.state === 'listening', 'listening');
     const sender = new Sender();
@@ -113,9 +107,9 @@ describe('trap-in engine', () => {
   it('names senders from inventory host names and IPv4-mapped entries, heard on a dual-stack socket', async () => {
     for (const [inventory, name] of [['localhost loc site=here', 'loc'], ['::FFFF:127.0.0.1 mapped site=here', 'mapped']]) {
       const port = await freePort('udp6', '::');
-      const { f, sent, errors } = facade(new Map());
+      const { f, env, sent, errors } = facade(new Map());
       const p = buildProfile({ version: '2c', inventory }, { community: 'public' });
-      const node = new TrapInNode(f, { port, address: '::' }, [{ id: 'cfg', profile: p }]);
+      const node = trapIn({ f, env }, { port, address: '::' }, [{ id: 'cfg', profile: p }]);
       node.start();
       const sender = new Sender();
       try {
@@ -140,9 +134,9 @@ describe('trap-in engine', () => {
       if (host.startsWith('gone')) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
       return ['127.0.0.1'];
     };
-    const { f, sent, errors } = facade(new Map(), 'n1', { lookupHost });
+    const { f, env, sent, errors } = facade(new Map(), 'n1', { lookupHost });
     const p = buildProfile({ version: '2c', inventory: 'gone-1.example\nbox.example box\ngone-2.example' }, { community: 'public' });
-    const node = new TrapInNode(f, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile: p }]);
+    const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, [{ id: 'cfg', profile: p }]);
     node.start();
     const sender = new Sender();
     try {
@@ -160,8 +154,8 @@ describe('trap-in engine', () => {
 
   it('ignores an invalid config among valid ones, with one error naming it', async () => {
     const port = await freePort();
-    const { f, errors } = facade(new Map());
-    const node = new TrapInNode(f, { port, address: '127.0.0.1' }, [{ id: 'bad', name: 'broken', configError: 'port must be 1-65535' }, { id: 'cfg', profile }]);
+    const { f, env, errors } = facade(new Map());
+    const node = trapIn({ f, env }, { port, address: '127.0.0.1' }, [{ id: 'bad', name: 'broken', configError: 'port must be 1-65535' }, { id: 'cfg', profile }]);
     node.start();
     await waitFor(() => node.shared?.status.state === 'listening', 'listening');
     assert.equal(errors.length, 1);

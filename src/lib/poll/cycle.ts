@@ -1,0 +1,60 @@
+/**
+ * One trigger of snmp-get or snmp-bulkwalk: its devices polled through the profile's
+ * scheduler, each result turned into the fields of its message (DESIGN.md's message
+ * contract) as it comes in.
+ */
+import type { Device, MibLookup } from '../common/types';
+import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';
+import type { FleetEngine } from './fleet-engine';
+import { buildRows, deviceField, errorField, payloadObject, snmpMeta, type ErrorSource } from './messages';
+import { runCycle, type CycleSummary, type InFlightGuard } from './scheduler';
+
+export interface PollRequest {
+  kind: 'get' | 'walk';
+  devices: Device[];
+  oids: string[];
+  walk?: WalkOptions & { output: 'rows' | 'varbinds' };
+}
+
+/** Fields a result sets on its (cloned) message. */
+export type ResultFields = Record<string, unknown> & { topic: string; payload: unknown };
+
+/** What a poll cycle runs on: the profile's engine, the MIB, the node's guard and its name for errors. */
+export interface CycleContext {
+  engine: FleetEngine;
+  mib: MibLookup | undefined;
+  /** Devices of this node still in flight from an earlier trigger are skipped, not polled twice. */
+  guard: InFlightGuard;
+  source: ErrorSource;
+}
+
+/**
+ * Polls the devices of one trigger; `emit(port, fields, result)` is called once per
+ * device as its result comes in (port 0 = answers, 1 = failures). Resolves with the
+ * cycle summary.
+ */
+export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (port: 0 | 1, fields: ResultFields, result: PollResult) => void): Promise<CycleSummary> {
+  const ctx: PollContext = { pool: cc.engine.pool, profile: cc.engine.profile, mib: cc.mib };
+  const version = cc.engine.profile.version;
+  return runCycle<Device, PollResult>({
+    devices: req.devices,
+    keyOf: (d) => `${d.host}|${d.port}`,
+    guard: cc.guard,
+    scheduler: cc.engine.scheduler,
+    poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
+    isOk: (r) => r.ok,
+    onResult: (d, r) => {
+      const base = { topic: d.name, device: deviceField(d), snmp: snmpMeta(r, version) };
+      if (!r.ok) {
+        emit(1, { ...base, payload: null, error: errorField(r.failure, cc.source) }, r);
+        return;
+      }
+      if (req.kind === 'walk' && req.walk!.output === 'rows') {
+        const { rows, types } = buildRows(r, cc.mib);
+        emit(0, { ...base, payload: rows, types, varbinds: r.varbinds }, r);
+      } else {
+        emit(0, { ...base, payload: payloadObject(r.varbinds, r.infos), varbinds: r.varbinds }, r);
+      }
+    },
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The SNMP requests a poll makes, over a pooled net-snmp session, as promises: each
+ * counts itself and notes when the poll's first answer arrived (the time of
+ * msg.snmp.time); net-snmp's error-status errors are read back into numbers.
+ */
+import type { RawVarbind } from '../common/codec';
+import type { PooledSession } from '../snmp/session-pool';
+
+export const ERROR_STATUS_TOO_BIG = 1;
+export const ERROR_STATUS_NO_SUCH_NAME = 2;
+
+export interface Counter {
+  requests: number;
+  /** When the first answer of the poll arrived (the clock of msg.snmp.time). */
+  firstAnswerAt?: number;
+  now: () => number;
+}
+
+function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
+  let called = false;
+  return (...a: T) => {
+    if (called) return;
+    called = true;
+    fn(...a);
+  };
+}
+
+export function sessionCall<T>(ps: PooledSession, counter: Counter, call: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
+  counter.requests++;
+  return new Promise<T>((resolve, reject) => {
+    const cb = once((err: unknown, res: T) => {
+      if (err) return reject(err);
+      if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
+      resolve(res);
+    });
+    try {
+      call(cb);
+    } catch (err) {
+      cb(err, undefined as unknown as T);
+    }
+  });
+}
+
+export function snmpGet(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
+  return sessionCall(ps, c, (cb) => ps.session.get(oids, cb));
+}
+
+export function snmpGetNext(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
+  return sessionCall(ps, c, (cb) => ps.session.getNext(oids, cb));
+}
+
+/** net-snmp groups a GETBULK answer: non-repeaters as varbinds, then one array per repeater. */
+export function snmpGetBulk(ps: PooledSession, c: Counter, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Array<RawVarbind | RawVarbind[]>> {
+  return sessionCall(ps, c, (cb) => ps.session.getBulk(oids, nonRepeaters, maxRepetitions, cb));
+}
+
+export function errorStatusOf(err: unknown): number | undefined {
+  const e = err as { name?: string; status?: unknown };
+  return e && e.name === 'RequestFailedError' && typeof e.status === 'number' ? e.status : undefined;
+}
+
+export function oidOfStatusError(err: unknown): string | undefined {
+  const m = (err as Error)?.message ?? '';
+  const at = m.indexOf(': ');
+  return at >= 0 ? m.slice(at + 2).trim() : undefined;
+}
+
+export function isRaw(v: unknown): v is RawVarbind {
+  return !!v && typeof v === 'object' && typeof (v as RawVarbind).oid === 'string' && typeof (v as RawVarbind).type === 'number';
+}

@@ -1,0 +1,173 @@
+/**
+ * The lock-step walker: several columns or subtrees walked together, each GETBULK
+ * (GETNEXT on SNMPv1) asking for every unfinished column, with the guards of DESIGN.md:
+ * an OID that does not increase stops the walk, so do a varbind cap and the deadline;
+ * tooBig backs off (fewer repetitions, then fewer columns per request).
+ */
+import { PollError } from '../common/errors';
+import { isException, type RawVarbind } from '../common/codec';
+import { compareOids } from '../common/oid';
+import type { PooledSession } from '../snmp/session-pool';
+import type { SnmpProfile } from '../common/types';
+import { ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGetBulk, snmpGetNext, type Counter } from './requests';
+
+export interface WalkOptions {
+  nonRepeaters: number;
+  maxRepetitions: number;
+  /** Stop with an error past this many varbinds. */
+  maxVarbinds: number;
+}
+
+interface Column {
+  root: string;
+  cursor: string;
+  done: boolean;
+  /** What this column returned so far, in walk order. */
+  out: RawVarbind[];
+}
+
+/** Where a walked OID lies relative to its column (see `placeInColumn`). */
+const OUTSIDE = 0;
+const NOT_INCREASING = 1;
+const NEXT = 2;
+
+/**
+ * Whether `oid` is the next OID of the column walked from `root` whose last OID was
+ * `cursor` (the root itself, or an OID under it): OUTSIDE the subtree, NOT_INCREASING
+ * (`oid` <= `cursor`, RFC 3416 ordering) or NEXT. One pass over the characters both
+ * share instead of a prefix test plus a full arc-by-arc comparison: this runs once per
+ * walked varbind, 2,000 times per device for ifTable + ifXTable, and consecutive OIDs of
+ * a column differ only in their last arcs.
+ */
+function placeInColumn(oid: string, cursor: string, rootLength: number): number {
+  const lo = oid.length;
+  const lc = cursor.length;
+  const n = lo < lc ? lo : lc;
+  let i = 0;
+  while (i < n && oid.charCodeAt(i) === cursor.charCodeAt(i)) i++;
+  // cursor starts with the root: sharing fewer characters means another subtree
+  if (i < rootLength || lo <= rootLength || oid.charCodeAt(rootLength) !== 46) return OUTSIDE;
+  // one is a character prefix of the other ("1.3.6.1.2" and "1.3.6.1.23" or "1.3.6.1.2.5"):
+  // the longer one sorts after, whatever its extra characters are
+  if (i === lo) return NOT_INCREASING;
+  if (i === lc) return NEXT;
+  let start = i;
+  while (start > 0 && oid.charCodeAt(start - 1) !== 46) start--;
+  let arcOid = 0;
+  for (let k = start; k < lo; k++) {
+    const c = oid.charCodeAt(k);
+    if (c === 46) break;
+    arcOid = arcOid * 10 + (c - 48);
+  }
+  let arcCursor = 0;
+  for (let k = start; k < lc; k++) {
+    const c = cursor.charCodeAt(k);
+    if (c === 46) break;
+    arcCursor = arcCursor * 10 + (c - 48);
+  }
+  // equal arcs spelled differently ("01"): let the general comparison decide
+  const after = arcOid !== arcCursor ? arcOid > arcCursor : compareOids(oid, cursor) > 0;
+  return after ? NEXT : NOT_INCREASING;
+}
+
+/**
+ * Walks several subtrees in lock-step: each GETBULK asks for every unfinished column,
+ * so a table of k columns and n rows takes about n / maxRepetitions round trips instead
+ * of k × n / maxRepetitions. SNMPv1 uses GETNEXT the same way.
+ */
+export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, roots: string[], opts: WalkOptions, c: Counter, expired: () => boolean): Promise<{ raws: RawVarbind[]; nonRepeaterCount: number }> {
+  const nonRepRoots = roots.slice(0, opts.nonRepeaters);
+  const columns: Column[] = roots.slice(opts.nonRepeaters).map((root) => ({ root, cursor: root, done: false, out: [] }));
+  const nonRepOut: RawVarbind[] = [];
+  const v1 = ctx.profile.version === '1';
+  let maxRepetitions = Math.max(1, opts.maxRepetitions);
+  // Columns asked per request. A tooBig that fewer repetitions cannot cure (GETNEXT on
+  // v1, or GETBULK already at one repetition) halves it: the columns are then walked in
+  // groups, one after the other, instead of failing the walk.
+  let width = Number.POSITIVE_INFINITY;
+  let total = 0;
+  let first = true;
+
+  while (first || columns.some((col) => !col.done)) {
+    if (expired()) throw new PollError('timeout', 'device deadline exceeded');
+    const active = columns.filter((col) => !col.done).slice(0, width);
+    const nr = first ? nonRepRoots.length : 0;
+    const reqOids = [...(first ? nonRepRoots : []), ...active.map((col) => col.cursor)];
+    if (reqOids.length === 0) break;
+    let res: Array<RawVarbind | RawVarbind[]>;
+    try {
+      if (v1) {
+        const flat = await snmpGetNext(ps, c, reqOids);
+        res = flat.map((vb, i) => (i < nr ? vb : [vb]));
+      } else {
+        res = await snmpGetBulk(ps, c, reqOids, nr, maxRepetitions);
+      }
+    } catch (err) {
+      const status = errorStatusOf(err);
+      if (status === ERROR_STATUS_TOO_BIG && !v1 && maxRepetitions > 1) {
+        maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
+        continue;
+      }
+      if (status === ERROR_STATUS_TOO_BIG && active.length > 1) {
+        width = Math.max(1, Math.floor(active.length / 2));
+        continue;
+      }
+      if (v1 && status === ERROR_STATUS_NO_SUCH_NAME) {
+        // SNMPv1 end of MIB view for one of the OIDs: that column (or scalar) is finished
+        const oid = oidOfStatusError(err);
+        const at = oid ? reqOids.indexOf(oid) : -1;
+        if (at < 0) throw err;
+        if (at < nr) {
+          nonRepRoots.splice(at, 1);
+          opts = { ...opts, nonRepeaters: opts.nonRepeaters - 1 };
+        } else {
+          active[at - nr].done = true;
+        }
+        continue;
+      }
+      throw err;
+    }
+    if (!Array.isArray(res)) throw new PollError('bad-response', 'response has no varbind list');
+    for (let i = 0; i < nr && i < res.length; i++) {
+      const vb = res[i];
+      if (isRaw(vb)) nonRepOut.push(vb);
+    }
+    let got = 0;
+    for (let j = 0; j < active.length; j++) {
+      const col = active[j];
+      const list = res[nr + j];
+      if (!Array.isArray(list)) continue;
+      for (const vb of list) {
+        if (!isRaw(vb)) throw new PollError('bad-response', 'malformed varbind in response');
+        got++;
+        const place = isException(vb.type) ? OUTSIDE : placeInColumn(vb.oid, col.cursor, col.root.length);
+        if (place === OUTSIDE) {
+          col.done = true;
+          break;
+        }
+        if (place === NOT_INCREASING) {
+          throw new PollError('bad-response', `agent returned a non-increasing OID (${vb.oid} after ${col.cursor}): walk stopped to avoid a loop`);
+        }
+        col.out.push(vb);
+        col.cursor = vb.oid;
+        if (++total > opts.maxVarbinds) {
+          throw new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
+        }
+      }
+    }
+    if (got === 0 && active.length > 0) {
+      // an agent that cannot fit even one repetition answers with an empty list
+      if (maxRepetitions > 1 && !v1) {
+        maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
+        first = false;
+        continue;
+      }
+      throw new PollError('bad-response', 'agent returned no varbinds for the walked columns');
+    }
+    first = false;
+  }
+  const nonRepeaterCount = nonRepOut.length;
+  const raws = nonRepOut;
+  for (const col of columns) for (const vb of col.out) raws.push(vb);
+  return { raws, nonRepeaterCount };
+}

@@ -1,0 +1,68 @@
+/**
+ * snmp-config as a Node-RED config node: the checked profile (or the reason it is
+ * invalid), the users that registered with it, its polling engine (session pool and
+ * fleet scheduler, created on first use, closed on redeploy) and the MIB service with
+ * its folders, like the mqtt-broker config node owns its client (10-mqtt.js).
+ */
+import type { MibLookup, SnmpProfile } from '../common/types';
+import { FleetEngine } from '../poll/fleet-engine';
+import { buildProfile, type RawConfig, type RawCredentials } from '../snmp/profile';
+import { getMib } from './mib-access';
+import type { RuntimeLike } from './node-facade';
+
+/** What other nodes may use of an snmp-config node. */
+export interface SnmpConfigApi {
+  /** The checked profile; undefined when the configuration is invalid (see configError). */
+  profile: SnmpProfile | undefined;
+  configError: string | undefined;
+  users: Record<string, unknown>;
+  register(node: { id: string }): void;
+  deregister(node: { id: string }, done?: () => void): void;
+  /** The shared pool and scheduler, created on first call. */
+  engine(): FleetEngine;
+  /** The runtime's MIB service with this config's folders added. */
+  mib(): MibLookup | undefined;
+}
+
+interface ConfigRedNode {
+  credentials?: RawCredentials;
+  error(text: string): void;
+  warn(text: string): void;
+  on(event: 'close', handler: (removed: boolean, done: () => void) => void): unknown;
+}
+
+/** Turns a freshly created config node into an snmp-config: its API set on the node itself. */
+export function setupSnmpConfig(RED: RuntimeLike, node: object, def: RawConfig): void {
+  const red = node as ConfigRedNode & SnmpConfigApi;
+  let engine: FleetEngine | undefined;
+  red.users = {};
+  red.profile = undefined;
+  red.configError = undefined;
+  try {
+    red.profile = buildProfile(def, red.credentials ?? {});
+  } catch (err) {
+    red.configError = (err as Error).message;
+    red.error(RED._('snmp-config.errors.invalid', { error: red.configError }));
+  }
+  red.register = (user) => {
+    red.users[user.id] = user;
+  };
+  red.deregister = (user, done) => {
+    delete red.users[user.id];
+    done?.();
+  };
+  red.engine = () => {
+    if (!red.profile) throw new Error(red.configError ?? 'invalid configuration');
+    if (!engine) engine = new FleetEngine(red.profile);
+    return engine;
+  };
+  red.mib = () => getMib(red.profile?.mibDirs ?? [], (text) => red.warn(text));
+  red.on('close', (_removed, done) => {
+    try {
+      engine?.close();
+    } finally {
+      engine = undefined;
+      done();
+    }
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * The shared stand-ins of the unit tests of src/lib/red: a node facade that records
+ * what the node showed, logged and sent, and context stores that answer as Node-RED's
+ * stores do (a memory store at once, a file store without cache on a later turn).
+ */
+import type { ContextLike } from '../../src/lib/common/state-store';
+import type { Msg, NodeFacade, StatusObject } from '../../src/lib/red/node-facade';
+
+export interface FakeNode extends NodeFacade {
+  statuses: StatusObject[];
+  warnings: string[];
+  errors: string[];
+  logs: string[];
+  /** Every send() call's argument, as given. */
+  sends: unknown[];
+  /** The messages sent on output 1, flattened. */
+  sent: Msg[];
+}
+
+/** Locale text as `key {vars}`, so tests can assert both. */
+export function fakeT(key: string, vars?: Record<string, unknown>): string {
+  return `${key}${vars ? ' ' + JSON.stringify(vars) : ''}`;
+}
+
+/** A node facade over `context`; `over` replaces any member. */
+export function fakeNode(context: ContextLike = memoryContext(), over: Partial<NodeFacade> = {}): FakeNode {
+  const f: FakeNode = {
+    id: 'n1',
+    type: 'test-node',
+    statuses: [],
+    warnings: [],
+    errors: [],
+    logs: [],
+    sends: [],
+    sent: [],
+    status: (s) => f.statuses.push(s),
+    error: (t) => f.errors.push(t),
+    warn: (t) => f.warnings.push(t),
+    log: (t) => f.logs.push(t),
+    t: fakeT,
+    send: (msgs) => {
+      f.sends.push(msgs);
+      const first = Array.isArray(msgs) ? msgs[0] : msgs;
+      if (Array.isArray(first)) f.sent.push(...(first as Msg[]));
+      else if (first) f.sent.push(first as Msg);
+    },
+    cloneMessage: (m) => structuredClone(m),
+    context,
+    ...over,
+  };
+  return f;
+}
+
+export type RecordingContext = ContextLike & { data: Map<string, unknown>; writes: string[] };
+
+/**
+ * A context answering on the next turn, as a file store without cache does, and
+ * keeping what each set wrote as JSON (such a store rewrites the whole value per set).
+ */
+export function asyncContext(initial: Record<string, unknown> | Map<string, unknown> = {}): RecordingContext {
+  const data = initial instanceof Map ? initial : new Map<string, unknown>(Object.entries(initial));
+  const writes: string[] = [];
+  return {
+    data,
+    writes,
+    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
+    set: (key, value, _store, cb) => {
+      data.set(key, value);
+      writes.push(JSON.stringify(value));
+      setImmediate(() => cb(undefined));
+    },
+  };
+}
+
+/** A context answering at once and keeping values by reference, as the memory store does. */
+export function memoryContext(initial: Record<string, unknown> = {}): RecordingContext {
+  const data = new Map<string, unknown>(Object.entries(initial));
+  const writes: string[] = [];
+  return {
+    data,
+    writes,
+    get: (key, _store, cb) => cb(undefined, data.get(key)),
+    set: (key, value, _store, cb) => {
+      data.set(key, value);
+      writes.push(JSON.stringify(value));
+      cb(undefined);
+    },
+  };
+}
