@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, logText } from '../support/flow';
+import { helper, statusesOf, collect, logText } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { treeFor } from '../../src/sim/tree';
@@ -50,10 +50,6 @@ function spyStoreWrites(key: string): { count(): number } {
   return { count: () => spy.getCalls().filter((c) => c.args[1] === key).length };
 }
 
-/** All status objects a node has shown since it was created (the helper spies Node.prototype.status). */
-function statusesOf(id: string): any[] {
-  return (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === id).map((c: any) => c.args[0]);
-}
 
 function alertFlow(props: Record<string, unknown> = {}) {
   return [

@@ -60,3 +60,13 @@ export function nextStatus(id: string, pred: (s: any) => boolean, ms = 10000): P
 export function logText(): string {
   return helper.log().args.map((a: any[]) => JSON.stringify(a)).join('\n');
 }
+
+/** All status objects a node has shown since it was created (the helper spies Node.prototype.status). */
+export function statusesOf(id: string): any[] {
+  return (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === id).map((c: any) => c.args[0]);
+}
+
+/** The runtime log entries at error level (20) whose message is `key` (the helper's RED._ gives keys). */
+export function errorLogs(key: string): any[] {
+  return helper.log().args.filter((a: any[]) => a[0]?.level === 20 && a[0]?.msg === key);
+}
