@@ -138,4 +138,11 @@ export interface MibLookup {
   formatOctets?(info: OidInfo, raw: Buffer): string | undefined;
   /** Decodes a column instance suffix into the table's INDEX objects, by name. */
   decodeIndex?(columnOid: string, instance: string): Record<string, string | number> | undefined;
+  /**
+   * The readable columns of a table (or row) OID, in OID order; `[oid]` when the OID
+   * is anything else or unknown. A walk asks for all columns in lock-step, which takes
+   * rows/maxRepetitions round trips instead of columns × rows/maxRepetitions. The
+   * array may be shared between calls: do not modify it.
+   */
+  tableColumns?(oid: string): string[];
 }

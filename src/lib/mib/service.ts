@@ -15,7 +15,7 @@ import { loadModules } from './module-loader';
 import { resolveName } from './resolve-name';
 import { searchNames } from './search-names';
 import { ParseCache, SearchPath } from './sources';
-import { indexObjects, indexPlanFor } from './tables';
+import { indexObjects, indexPlanFor, readableColumns } from './tables';
 import { emptyTree, type MibNode, type MibTree } from './tree';
 import { buildTree } from './tree-build';
 import type { MibModuleSummary, MibObjectInfo, MibProblem, MibSearchHit } from './types';
@@ -26,6 +26,7 @@ export type { MibNode } from './tree';
 /** Bound on the describe() result cache; cleared wholesale when full (cheap, rare). */
 const DESCRIBE_CACHE_MAX = 200_000;
 const RESOLVE_CACHE_MAX = 20_000;
+const COLUMNS_CACHE_MAX = 20_000;
 
 export interface MibServiceOptions {
   /**
@@ -57,6 +58,7 @@ export class MibService implements MibLookup {
   private describeCache = new Map<string, MibObjectInfo | null>();
   private resolveCache = new Map<string, string>();
   private indexPlans = new Map<string, IndexPlan | null>();
+  private columnsCache = new Map<string, string[]>();
 
   constructor(options: MibServiceOptions = {}) {
     this.searchPath = new SearchPath(options.defaults !== false, options.mibDirsEnv);
@@ -94,6 +96,7 @@ export class MibService implements MibLookup {
       this.describeCache = new Map();
       this.resolveCache = new Map();
       this.indexPlans = new Map();
+      this.columnsCache = new Map();
       this.warningLog.setProblems(issues.problems());
     } catch (err) {
       // A bug here must not break every later lookup of the poller: keep what was
@@ -282,5 +285,22 @@ export class MibService implements MibLookup {
   indexObjects(columnOid: string): Array<{ name: string; implied: boolean; info?: MibObjectInfo }> | undefined {
     this.ensureLoaded();
     return indexObjects(this.tree, columnOid);
+  }
+
+  /**
+   * The readable columns of a table (or row) OID, in OID order; the OID itself when it
+   * is anything else or the MIB does not know it. Walking a table column by column in
+   * one request stream takes rows/maxRepetitions round trips instead of
+   * columns × rows/maxRepetitions (a GETBULK on the table root walks column-major).
+   * Cached until the next load; callers must not modify the array.
+   */
+  tableColumns(oid: string): string[] {
+    this.ensureLoaded();
+    const cached = this.columnsCache.get(oid);
+    if (cached) return cached;
+    const columns = readableColumns(this.tree, oid);
+    if (this.columnsCache.size >= COLUMNS_CACHE_MAX) this.columnsCache.clear();
+    this.columnsCache.set(oid, columns);
+    return columns;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Table structure from the MIB: the row of a column, the row's INDEX objects (found
  * through AUGMENTS and other modules' copies of the row, since many MIBs only get
- * them that way) and the plan that cuts an instance suffix into index values.
+ * them that way), the plan that cuts an instance suffix into index values, and the
+ * readable columns a walk should ask for.
  */
+import { compareOids, isUnder } from '../common/oid';
 import { formatOctetsByInfo } from './format';
 import { compileIndexPlan, type IndexPlan } from './index-decode';
 import type { IndexPart } from './smi-parser';
@@ -37,6 +39,21 @@ export function indexPlanFor(tree: MibTree, oid: string): IndexPlan | undefined 
       sizes: t.sizes,
     };
   }), (name) => sizesOf(tree, row, name), (info, raw, type) => formatOctetsByInfo(info, raw, type));
+}
+
+/**
+ * See MibService.tableColumns. Write-only and notification-only columns are left out:
+ * asking for them only earns noSuchObject for every row.
+ */
+export function readableColumns(tree: MibTree, oid: string): string[] {
+  const node = tree.byOid.get(oid.replace(/^\./, ''));
+  if (!node || (node.kind !== 'table' && node.kind !== 'row')) return [oid];
+  const found = [...tree.byQualified.values()]
+    .filter((n) => n.kind === 'column' && isUnder(n.oid, oid) && n.info.access !== 'not-accessible' && n.info.access !== 'accessible-for-notify')
+    .map((n) => n.oid)
+    .sort(compareOids);
+  // Several modules may define one column (RFC1213-MIB and IF-MIB): list it once.
+  return found.length > 0 ? [...new Set(found)] : [oid];
 }
 
 function rowOf(tree: MibTree, oid: string): MibNode | undefined {

@@ -4,7 +4,6 @@
  * expands a table into its columns so a walk asks for all of them in lock-step.
  */
 import { getMibService } from '../mib';
-import { compareOids, isUnder } from '../common/oid';
 import type { MibLookup } from '../common/types';
 
 let warned = 0;
@@ -18,27 +17,10 @@ export function getMib(dirs: string[], warn: (text: string) => void): MibLookup 
   return service;
 }
 
-const columnCache = new Map<string, string[]>();
-
 /**
  * The readable columns of a table (or row) OID, in OID order; the OID itself when it
- * is anything else or the MIB does not know it. Walking a table column by column in
- * one request stream takes rows/maxRepetitions round trips instead of
- * columns × rows/maxRepetitions (a GETBULK on the table root walks column-major).
+ * is anything else or the MIB does not know it (see MibService.tableColumns).
  */
 export function tableColumns(oid: string): string[] {
-  const cached = columnCache.get(oid);
-  if (cached) return cached;
-  const service = getMibService();
-  const node = service.node(oid);
-  let columns = [oid];
-  if (node && (node.kind === 'table' || node.kind === 'row')) {
-    const found = service.definitions()
-      .filter((n) => n.kind === 'column' && isUnder(n.oid, oid) && n.info.access !== 'not-accessible' && n.info.access !== 'accessible-for-notify')
-      .map((n) => n.oid)
-      .sort(compareOids);
-    if (found.length > 0) columns = [...new Set(found)];
-  }
-  columnCache.set(oid, columns);
-  return columns;
+  return getMibService().tableColumns(oid);
 }
