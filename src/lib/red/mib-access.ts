@@ -1,9 +1,12 @@
 /**
- * The one place nodes reach the runtime's MIB service: adds a config's MIB folders,
- * forwards each new load warning (broken file, missing import) exactly once, and
- * expands a table into its columns so a walk asks for all of them in lock-step.
+ * The one place nodes and the admin routes reach the runtime's MIB service: adds a
+ * config's MIB folders and <userDir>/mibs, forwards each new load warning (broken
+ * file, missing import) exactly once, and expands a table into its columns so a walk
+ * asks for all of them in lock-step. Nothing else in red/ calls getMibService(), so
+ * how the runtime shares one service is decided here alone.
  */
-import { getMibService } from '../mib';
+import * as path from 'path';
+import { getMibService, type MibService } from '../mib';
 import type { MibLookup } from '../common/types';
 
 let warned = 0;
@@ -15,6 +18,22 @@ export function getMib(dirs: string[], warn: (text: string) => void): MibLookup 
   const all = service.warnings();
   for (; warned < all.length; warned++) warn(all[warned]);
   return service;
+}
+
+/**
+ * The shared MIB service itself, for the editor's admin routes: they need search()
+ * and qualifiedName(), which the MibLookup nodes get does not offer.
+ */
+export function mibServiceForAdmin(): MibService {
+  return getMibService();
+}
+
+/**
+ * Adds `<userDir>/mibs` to the search path. Optional: most installs have no such
+ * folder, and its absence is not worth a warning.
+ */
+export function addUserMibDir(userDir: unknown): void {
+  if (typeof userDir === 'string' && userDir !== '') getMibService().addMibDirs([path.join(userDir, 'mibs')], { optional: true });
 }
 
 /**
