@@ -139,8 +139,10 @@ export interface MibLookup {
   /** Decodes a column instance suffix into the table's INDEX objects, by name. */
   decodeIndex?(columnOid: string, instance: string): Record<string, string | number> | undefined;
   /**
-   * The readable columns of a table (or row) OID, in OID order; the OID itself for
-   * anything else or an OID the MIB does not know.
+   * The readable columns of a table (or row) OID, in OID order; `[oid]` when the OID
+   * is anything else or unknown. A walk asks for all columns in lock-step, which takes
+   * rows/maxRepetitions round trips instead of columns × rows/maxRepetitions. The
+   * array may be shared between calls: do not modify it.
    */
   tableColumns?(oid: string): string[];
 }

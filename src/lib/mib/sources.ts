@@ -1,7 +1,8 @@
 /**
- * Where MIB files come from and how a folder is read: the default search path
- * (net-snmp's bundled MIBs, Debian's folders, MIBDIRS) and a per-file parse cache keyed
- * by size and mtime so that adding a folder later re-reads only what changed.
+ * Where MIB files come from and how a folder is read: the search path (net-snmp's
+ * bundled MIBs, Debian's folders, MIBDIRS, then the folders config nodes add) and a
+ * per-file parse cache keyed by size and mtime so that adding a folder later re-reads
+ * only what changed.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -58,6 +59,72 @@ export function listMibFiles(dir: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * The folders a service reads, in load order. Its size doubles as the service's
+ * "folders changed" signal: folders are only ever added, so a size that differs from
+ * the one of the last load means a reload is due.
+ */
+export class SearchPath {
+  private readonly dirs: string[] = [];
+  private readonly dirSet = new Set<string>();
+  private readonly optionalDirs = new Set<string>();
+  private defaultsAdded = false;
+
+  /** `useDefaults` false keeps tools and tests to exactly the folders they name. */
+  constructor(private readonly useDefaults: boolean, private readonly mibDirsEnv: string | undefined) {}
+
+  /** See MibService.addMibDirs. */
+  add(dirs: string[], options: { optional?: boolean } = {}): void {
+    for (const d of dirs) {
+      if (typeof d !== 'string' || d.trim() === '') continue;
+      const abs = path.resolve(d.trim());
+      if (this.dirSet.has(abs)) continue;
+      this.dirSet.add(abs);
+      this.dirs.push(abs);
+      if (options.optional) this.optionalDirs.add(abs);
+    }
+  }
+
+  get size(): number {
+    return this.dirs.length;
+  }
+
+  /** Whether the defaults still have to go in front (they are added on first use, not at construction). */
+  get defaultsPending(): boolean {
+    return !this.defaultsAdded && this.useDefaults;
+  }
+
+  /** Optional folders may be absent without a warning (<userDir>/mibs, MIBDIRS entries). */
+  isOptional(dir: string): boolean {
+    return this.optionalDirs.has(dir);
+  }
+
+  list(): string[] {
+    return this.dirs.slice();
+  }
+
+  /**
+   * Puts the default folders first. Deferred to the first use so that creating the
+   * service reads nothing from disk, and so that MIBDIRS is read when it matters.
+   */
+  addDefaults(): void {
+    if (this.defaultsAdded || !this.useDefaults) return;
+    this.defaultsAdded = true;
+    const defaults: string[] = [];
+    const bundled = bundledMibDir();
+    if (bundled) defaults.push(bundled);
+    for (const d of SYSTEM_MIB_DIRS) if (fs.existsSync(d)) defaults.push(d);
+    // net-snmp's tools ignore MIBDIRS entries that do not exist; so do we.
+    const fromEnv = parseMibDirsEnv(this.mibDirsEnv ?? process.env.MIBDIRS);
+    // Defaults load before folders added earlier by config nodes.
+    const extra = this.dirs.splice(0, this.dirs.length);
+    this.dirSet.clear();
+    this.add(defaults, { optional: true });
+    this.add(fromEnv, { optional: true });
+    this.add(extra);
+  }
 }
 
 interface CacheEntry {

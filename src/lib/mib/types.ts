@@ -1,6 +1,6 @@
 /**
  * Types of the MIB service beyond the shared OidInfo/MibLookup contract of
- * src/lib/types.ts.
+ * src/lib/common/types.ts.
  */
 import type { OidInfo } from '../common/types';
 

@@ -1,10 +1,12 @@
 /**
- * The one place nodes reach the runtime's MIB service: adds a config's MIB folders,
- * forwards each new load warning (broken file, missing import) exactly once, and
- * expands a table into its columns so a walk asks for all of them in lock-step.
+ * The one place nodes and the admin routes reach the runtime's MIB service: adds a
+ * config's MIB folders and <userDir>/mibs, forwards each new load warning (broken
+ * file, missing import) exactly once, and expands a table into its columns so a walk
+ * asks for all of them in lock-step. Nothing else in red/ calls getMibService(), so
+ * how the runtime shares one service is decided here alone.
  */
-import { getMibService } from '../mib';
-import { compareOids, isUnder } from '../common/oid';
+import * as path from 'path';
+import { getMibService, type MibService } from '../mib';
 import type { MibLookup } from '../common/types';
 
 let warned = 0;
@@ -18,27 +20,26 @@ export function getMib(dirs: string[], warn: (text: string) => void): MibLookup 
   return service;
 }
 
-const columnCache = new Map<string, string[]>();
+/**
+ * The shared MIB service itself, for the editor's admin routes: they need search()
+ * and qualifiedName(), which the MibLookup nodes get does not offer.
+ */
+export function mibServiceForAdmin(): MibService {
+  return getMibService();
+}
+
+/**
+ * Adds `<userDir>/mibs` to the search path. Optional: most installs have no such
+ * folder, and its absence is not worth a warning.
+ */
+export function addUserMibDir(userDir: unknown): void {
+  if (typeof userDir === 'string' && userDir !== '') getMibService().addMibDirs([path.join(userDir, 'mibs')], { optional: true });
+}
 
 /**
  * The readable columns of a table (or row) OID, in OID order; the OID itself when it
- * is anything else or the MIB does not know it. Walking a table column by column in
- * one request stream takes rows/maxRepetitions round trips instead of
- * columns × rows/maxRepetitions (a GETBULK on the table root walks column-major).
+ * is anything else or the MIB does not know it (see MibService.tableColumns).
  */
 export function tableColumns(oid: string): string[] {
-  const cached = columnCache.get(oid);
-  if (cached) return cached;
-  const service = getMibService();
-  const node = service.node(oid);
-  let columns = [oid];
-  if (node && (node.kind === 'table' || node.kind === 'row')) {
-    const found = service.definitions()
-      .filter((n) => n.kind === 'column' && isUnder(n.oid, oid) && n.info.access !== 'not-accessible' && n.info.access !== 'accessible-for-notify')
-      .map((n) => n.oid)
-      .sort(compareOids);
-    if (found.length > 0) columns = [...new Set(found)];
-  }
-  columnCache.set(oid, columns);
-  return columns;
+  return getMibService().tableColumns(oid);
 }

@@ -5,10 +5,9 @@
  * checked like core nodes' endpoints (20-inject.js, 32-udp.js). The answers hold MIB
  * names and OIDs only: no node configuration, never a credential.
  */
-import * as path from 'path';
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { getMibService } from '../mib';
+import { addUserMibDir, mibServiceForAdmin } from './mib-access';
 
 /** The permission both routes need; a Node-RED "read" user has it. */
 export const MIB_API_PERMISSION = 'snmp-fleet.read';
@@ -38,9 +37,8 @@ export function registerMibApi(RED: NodeAPI): void {
   if (!admin || registered.has(admin)) return;
   registered.add(admin);
 
-  const mib = getMibService();
-  const userDir = (RED.settings as unknown as { userDir?: unknown }).userDir;
-  if (typeof userDir === 'string' && userDir !== '') mib.addMibDirs([path.join(userDir, 'mibs')], { optional: true });
+  const mib = mibServiceForAdmin();
+  addUserMibDir((RED.settings as unknown as { userDir?: unknown }).userDir);
 
   const canRead = RED.auth.needsPermission(MIB_API_PERMISSION);
 

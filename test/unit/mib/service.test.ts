@@ -107,6 +107,17 @@ describe('mib service: bundled MIBs', () => {
     assert.equal(mib.decodeIndex('1.3.6.1.2.1.1.5', '0'), undefined, 'scalar');
   });
 
+  it('lists a table\'s readable columns in OID order, any other OID as itself', () => {
+    const ifColumns = Array.from({ length: 22 }, (_, i) => `1.3.6.1.2.1.2.2.1.${i + 1}`);
+    assert.deepEqual(mib.tableColumns('1.3.6.1.2.1.2.2'), ifColumns, 'ifTable: ifIndex .. ifSpecific, 2 before 10');
+    assert.deepEqual(mib.tableColumns('1.3.6.1.2.1.2.2.1'), ifColumns, 'ifEntry gives the same columns');
+    assert.deepEqual(mib.tableColumns('1.3.6.1.2.1.31.1.2'), ['1.3.6.1.2.1.31.1.2.1.3'], 'ifStackTable: not-accessible index columns left out');
+    assert.deepEqual(mib.tableColumns('1.3.6.1.2.1.1.3'), ['1.3.6.1.2.1.1.3'], 'scalar sysUpTime');
+    assert.deepEqual(mib.tableColumns('1.3.6.1.2.1.2.2.1.2'), ['1.3.6.1.2.1.2.2.1.2'], 'a column is not expanded');
+    assert.deepEqual(mib.tableColumns('1.3.6.1.4.1.99999.7'), ['1.3.6.1.4.1.99999.7'], 'unknown OID');
+    assert.equal(mib.tableColumns('1.3.6.1.2.1.2.2'), mib.tableColumns('1.3.6.1.2.1.2.2'), 'cached');
+  });
+
   it('searches names: exact, then prefix, then substring, one hit per object', () => {
     const hits = mib.search('ifDescr');
     assert.equal(hits[0].qualified, 'IF-MIB::ifDescr');
@@ -273,6 +284,14 @@ describe('mib service: sources', () => {
     mib.addMibDirs([VENDOR, VENDOR]);
     assert.equal(mib.resolve('acmeSysName'), '1.3.6.1.4.1.64999.2.2.1.1');
     assert.equal(mib.mibDirs().length, 2);
+  });
+
+  it('expands a table into its columns once a folder added later defines it', () => {
+    const mib = new MibService({ defaults: false, dirs: [BUNDLED] });
+    const acmePortTable = '1.3.6.1.4.1.64999.2.2.1.10';
+    assert.deepEqual(mib.tableColumns(acmePortTable), [acmePortTable]);
+    mib.addMibDirs([VENDOR]);
+    assert.deepEqual(mib.tableColumns(acmePortTable), [2, 3, 4].map((c) => `${acmePortTable}.1.${c}`));
   });
 
   it('takes folders from MIBDIRS (colon-separated, leading + allowed) after the defaults', () => {

@@ -1,0 +1,87 @@
+/**
+ * Reads the search path into modules by declared name (whatever their files are
+ * called) and checks their imports. Every problem is recorded and the module kept:
+ * a module with a broken part still gives its good parts, and one broken file never
+ * takes the others down.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ParsedObject } from './smi-parser';
+import { listMibFiles, type ParseCache, type SearchPath } from './sources';
+import type { LoadedModule } from './tree';
+import { APPLICATION_TYPES } from './type-resolve';
+import type { ProblemCollector } from './warnings';
+
+export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issues: ProblemCollector): Map<string, LoadedModule> {
+  const modules = new Map<string, LoadedModule>();
+  let order = 0;
+  for (const dir of searchPath.list()) {
+    if (!searchPath.isOptional(dir)) {
+      let isDir = false;
+      try {
+        isDir = fs.statSync(dir).isDirectory();
+      } catch {
+        // missing: reported below
+      }
+      if (!isDir) {
+        issues.folderMissing(dir);
+        continue;
+      }
+    }
+    const inThisDir = new Map<string, string>();
+    for (const file of listMibFiles(dir)) {
+      const parsed = parseCache.parse(file);
+      if (parsed.fatal) {
+        issues.add(file, parsed.fatal.line, parsed.fatal.message);
+        continue;
+      }
+      if (parsed.modules.length === 0) {
+        issues.add(file, 1, 'no MIB module in file');
+        continue;
+      }
+      for (const mod of parsed.modules) {
+        const first = inThisDir.get(mod.name);
+        if (first) {
+          issues.add(file, mod.line, `duplicate module ${mod.name}, already defined in ${path.basename(first)}; this copy is ignored`, [mod.name]);
+          continue;
+        }
+        inThisDir.set(mod.name, file);
+        for (const pr of mod.problems) issues.add(file, pr.line, pr.message, [mod.name]);
+        const objectsByName = new Map<string, ParsedObject>();
+        for (const o of mod.objects) if (!objectsByName.has(o.name)) objectsByName.set(o.name, o);
+        // A later folder overrides an earlier one (a user's newer copy of a module).
+        modules.set(mod.name, { parsed: mod, file, order: order++, objectsByName });
+      }
+    }
+  }
+  checkImports(modules, issues);
+  return modules;
+}
+
+/**
+ * Imports of modules that are not loaded, and symbols a loaded module lacks: the usual
+ * reason objects of a vendor MIB cannot be placed, so the warning names the module to
+ * add.
+ */
+function checkImports(modules: Map<string, LoadedModule>, issues: ProblemCollector): void {
+  for (const lm of modules.values()) {
+    const missingBy = new Map<string, string[]>();
+    const undefinedSyms: string[] = [];
+    for (const [sym, from] of lm.parsed.imports) {
+      const src = modules.get(from);
+      if (!src) {
+        const list = missingBy.get(from) ?? [];
+        list.push(sym);
+        missingBy.set(from, list);
+      } else if (!src.objectsByName.has(sym) && !src.parsed.types.has(sym) && !src.parsed.macros.has(sym) && !APPLICATION_TYPES.has(sym)) {
+        undefinedSyms.push(`${sym} from ${from}`);
+      }
+    }
+    for (const [from, syms] of missingBy) {
+      issues.add(lm.file, lm.parsed.importLines.get(from), `${lm.parsed.name} imports ${syms.join(', ')} from ${from}, which is not loaded`, [lm.parsed.name], [from]);
+    }
+    if (undefinedSyms.length) {
+      issues.add(lm.file, lm.parsed.line, `${lm.parsed.name} imports symbols their modules do not define: ${undefinedSyms.join(', ')}`, [lm.parsed.name]);
+    }
+  }
+}
