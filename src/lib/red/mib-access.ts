@@ -1,8 +1,7 @@
 /**
  * The one place nodes and the admin routes reach the runtime's MIB service: adds a
- * config's MIB folders and <userDir>/mibs, forwards each new load warning (broken
- * file, missing import) exactly once, and expands a table into its columns so a walk
- * asks for all of them in lock-step. Nothing else in red/ calls getMibService(), so
+ * config's MIB folders and <userDir>/mibs and forwards each new load warning (broken
+ * file, missing import) exactly once. Nothing else in red/ calls getMibService(), so
  * how the runtime shares one service is decided here alone.
  */
 import * as path from 'path';
@@ -34,12 +33,4 @@ export function mibServiceForAdmin(): MibService {
  */
 export function addUserMibDir(userDir: unknown): void {
   if (typeof userDir === 'string' && userDir !== '') getMibService().addMibDirs([path.join(userDir, 'mibs')], { optional: true });
-}
-
-/**
- * The readable columns of a table (or row) OID, in OID order; the OID itself when it
- * is anything else or the MIB does not know it (see MibService.tableColumns).
- */
-export function tableColumns(oid: string): string[] {
-  return getMibService().tableColumns(oid);
 }

@@ -9,7 +9,6 @@ import { FleetEngine } from '../../../src/lib/poll/fleet-engine';
 import { resolveOids } from '../../../src/lib/poll/targets';
 import { pollWalk } from '../../../src/lib/poll/device-poll';
 import { getMibService } from '../../../src/lib/mib';
-import { tableColumns } from '../../../src/lib/red/mib-access';
 import { startFleet, type Fleet } from '../../../src/sim/fleet';
 
 describe('walker against a small agent buffer (tooBig)', function () {
@@ -21,7 +20,7 @@ describe('walker against a small agent buffer (tooBig)', function () {
   for (const version of ['1', '2c'] as const) {
     it(`walks ifTable + ifXTable column by column groups with SNMPv${version}`, async () => {
       const mib = getMibService();
-      const roots = resolveOids(['ifTable', 'ifXTable'], mib).flatMap((oid) => tableColumns(oid));
+      const roots = resolveOids(['ifTable', 'ifXTable'], mib).flatMap((oid) => mib.tableColumns(oid));
       const profile = buildProfile({ version, timeout: 1000, retries: 0 }, { community: 'public' });
       const engine = new FleetEngine(profile);
       try {
