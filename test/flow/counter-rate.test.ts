@@ -171,7 +171,7 @@ describe('counter-rate node', function () {
       const file = files.find((f) => f.endsWith('cr.json'));
       assert.ok(file, `context file written: ${files.join(', ')}`);
       const saved = JSON.parse(fs.readFileSync(path.join(dir, 'context', file!), 'utf8'));
-      assert.deepEqual(saved.counterRate.devices.r1.r['1'].ifHCInOctets, [big.toString(), T0], 'exact value as a decimal string');
+      assert.deepEqual(saved.counterRate.devices.r1.rows['1'].ifHCInOctets, [big.toString(), T0], 'exact value as a decimal string');
 
       await helper.load([counterRateNode, catchNode, loadContextStores], flow);
       out = collect('out');

@@ -53,31 +53,43 @@ export interface Silence {
 
 /** A stored alert: its machine state plus what its notifications need. */
 export interface AlertRecord extends AlertState {
-  /** alertname (rule name, or NoData). */
-  r: string;
-  /** device (topic). */
-  d: string;
-  /** instance. */
-  i: string;
+  /** The rule's name, or NoData for the no-data policy's alerts. */
+  alertname: string;
+  /** The device: the message topic. */
+  device: string;
+  /** The series: row index or instance; '' for the device as a whole. */
+  instance: string;
   /** Template values captured at the last notification. */
   vars: Record<string, string>;
 }
 
+/** When one series (row index or instance) of a device last reported. */
+export interface InstanceTrack {
+  /** Latest poll time, ms. */
+  lastPoll: number;
+  /** Usual poll interval, ms (smoothed); 0 = not known yet (seen once). */
+  interval: number;
+}
+
 /** When a device and its series last reported. */
 export interface DeviceTrack {
-  /** Arrival (engine clock) of the latest message. */
-  arr: number;
-  /** Usual arrival interval, ms (smoothed). */
-  iv?: number;
+  /** Arrival (engine clock, ms) of the latest message. */
+  lastArrival: number;
+  /** Usual arrival interval, ms (smoothed); undefined until a second message. */
+  interval?: number;
   /** Declared silent by the no-data check. */
   quiet?: boolean;
   labels?: Record<string, string>;
-  /** Instance → [latest poll time, usual interval or 0]. */
-  inst: Record<string, [number, number]>;
+  /** Series by row index / instance. */
+  instances: Record<string, InstanceTrack>;
 }
 
+/** Version of the stored layout; see {@link restoreAlertState} for the older ones. */
+export const ALERT_STATE_VERSION = 2;
+
 export interface AlertEngineState {
-  v: 1;
+  v: typeof ALERT_STATE_VERSION;
+  /** Pending and firing alerts by {@link alertKey}. */
   alerts: Record<string, AlertRecord>;
   devices: Record<string, DeviceTrack>;
   silences: Silence[];
@@ -105,7 +117,7 @@ const RESERVED = new Set(['alertname', 'severity', 'device', 'instance', 'value'
 
 /** An empty state (null prototypes: device names like "__proto__" stay plain keys). */
 export function emptyAlertState(): AlertEngineState {
-  return { v: 1, alerts: Object.create(null), devices: Object.create(null), silences: [] };
+  return { v: ALERT_STATE_VERSION, alerts: Object.create(null), devices: Object.create(null), silences: [] };
 }
 
 /**
@@ -135,7 +147,7 @@ export class AlertEngine {
     // After a restart the devices get a fresh grace period: Node-RED's own downtime
     // is not the devices' silence.
     const now = this.clock();
-    for (const dev of Object.values(this.state.devices)) dev.arr = now;
+    for (const dev of Object.values(this.state.devices)) dev.lastArrival = now;
   }
 
   /**
@@ -146,7 +158,7 @@ export class AlertEngine {
     const out: AlertNotification[] = [];
     const now = this.clock();
     for (const [key, rec] of Object.entries(this.state.alerts)) {
-      if (rec.r === NODATA_ALERTNAME || this.rulesByName.has(rec.r)) continue;
+      if (rec.alertname === NODATA_ALERTNAME || this.rulesByName.has(rec.alertname)) continue;
       const step = resolve(rec);
       if (step.notify) out.push(this.notification(rec, 'resolved', now));
       delete this.state.alerts[key];
@@ -208,13 +220,13 @@ export class AlertEngine {
     for (const [topic, dev] of Object.entries(this.state.devices)) {
       // A device with a usual interval is judged by the no-data rule first (it goes quiet
       // long before a day passes); one seen once has no interval and is only forgotten.
-      if (dev.quiet || dev.iv === undefined) {
-        if (now - dev.arr > FORGET_MS && !this.hasAlerts(topic)) delete this.state.devices[topic];
+      if (dev.quiet || dev.interval === undefined) {
+        if (now - dev.lastArrival > FORGET_MS && !this.hasAlerts(topic)) delete this.state.devices[topic];
         continue;
       }
-      if (now - dev.arr > this.opts.nodataAfter * Math.max(dev.iv, MIN_INTERVAL_MS)) {
+      if (now - dev.lastArrival > this.opts.nodataAfter * Math.max(dev.interval, MIN_INTERVAL_MS)) {
         dev.quiet = true;
-        dev.inst = Object.create(null);
+        dev.instances = Object.create(null);
         this.missing(topic, undefined, now, out);
       }
     }
@@ -254,15 +266,15 @@ export class AlertEngine {
     const now = this.clock();
     let dev = this.state.devices[input.topic];
     if (!dev) {
-      dev = { arr: now, inst: Object.create(null) };
+      dev = { lastArrival: now, instances: Object.create(null) };
       this.state.devices[input.topic] = dev;
     } else {
-      const gap = now - dev.arr;
+      const gap = now - dev.lastArrival;
       if (gap >= MIN_INTERVAL_MS) {
-        if (dev.iv === undefined) dev.iv = gap;
-        else if (gap < dev.iv * OUTLIER_FACTOR) dev.iv = dev.iv * 0.7 + gap * 0.3;
+        if (dev.interval === undefined) dev.interval = gap;
+        else if (gap < dev.interval * OUTLIER_FACTOR) dev.interval = smoothed(dev.interval, gap);
       }
-      dev.arr = now;
+      dev.lastArrival = now;
     }
     if (input.labels) dev.labels = input.labels;
     return dev;
@@ -271,28 +283,30 @@ export class AlertEngine {
   /** Records which instances reported and applies the no-data policy to those that stopped. */
   private sightings(dev: DeviceTrack, topic: string, time: number, seen: Set<string>, out: AlertNotification[]): void {
     for (const instance of seen) {
-      const t = dev.inst[instance];
-      if (!t) {
-        dev.inst[instance] = [time, 0];
+      const track = dev.instances[instance];
+      if (!track) {
+        dev.instances[instance] = { lastPoll: time, interval: 0 };
         this.resolveNodata(topic, instance, time, out);
         continue;
       }
-      const gap = time - t[0];
-      if (gap >= MIN_INTERVAL_MS && (t[1] === 0 || gap < t[1] * OUTLIER_FACTOR)) t[1] = t[1] === 0 ? gap : t[1] * 0.7 + gap * 0.3;
-      if (time > t[0]) t[0] = time;
+      const gap = time - track.lastPoll;
+      if (gap >= MIN_INTERVAL_MS && (track.interval === 0 || gap < track.interval * OUTLIER_FACTOR)) {
+        track.interval = track.interval === 0 ? gap : smoothed(track.interval, gap);
+      }
+      if (time > track.lastPoll) track.lastPoll = time;
     }
     let alerted: Set<string> | undefined;
-    for (const [instance, t] of Object.entries(dev.inst)) {
+    for (const [instance, track] of Object.entries(dev.instances)) {
       if (seen.has(instance)) continue;
-      if (t[1] === 0) {
+      if (track.interval === 0) {
         // Seen once: no interval to judge it by, so it is only forgotten (quietly).
-        if (time - t[0] <= FORGET_MS) continue;
+        if (time - track.lastPoll <= FORGET_MS) continue;
         alerted ??= this.alertedInstances(topic);
-        if (!alerted.has(instance)) delete dev.inst[instance];
+        if (!alerted.has(instance)) delete dev.instances[instance];
         continue;
       }
-      if (time - t[0] > this.opts.nodataAfter * Math.max(t[1], MIN_INTERVAL_MS)) {
-        delete dev.inst[instance];
+      if (time - track.lastPoll > this.opts.nodataAfter * Math.max(track.interval, MIN_INTERVAL_MS)) {
+        delete dev.instances[instance];
         this.missing(topic, instance, time, out);
       }
     }
@@ -301,7 +315,7 @@ export class AlertEngine {
   /** Instances of a device that hold an alert. */
   private alertedInstances(topic: string): Set<string> {
     const out = new Set<string>();
-    for (const rec of Object.values(this.state.alerts)) if (rec.d === topic) out.add(rec.i);
+    for (const rec of Object.values(this.state.alerts)) if (rec.device === topic) out.add(rec.instance);
     return out;
   }
 
@@ -310,9 +324,9 @@ export class AlertEngine {
     if (this.opts.nodata === 'keep') return;
     if (this.opts.nodata === 'resolve') {
       for (const [key, rec] of Object.entries(this.state.alerts)) {
-        if (rec.d !== topic || rec.r === NODATA_ALERTNAME || (instance !== undefined && rec.i !== instance)) continue;
+        if (rec.device !== topic || rec.alertname === NODATA_ALERTNAME || (instance !== undefined && rec.instance !== instance)) continue;
         // A device-down alert is about the device answering, not about its data.
-        if (this.rulesByName.get(rec.r)?.kind === 'device-down' && instance !== undefined) continue;
+        if (this.rulesByName.get(rec.alertname)?.kind === 'device-down' && instance !== undefined) continue;
         if (resolve(rec).notify) out.push(this.notification(rec, 'resolved', time));
         delete this.state.alerts[key];
       }
@@ -322,7 +336,7 @@ export class AlertEngine {
     const key = alertKey(NODATA_ALERTNAME, topic, inst);
     if (this.state.alerts[key]) return;
     const muted = this.muted(NODATA_ALERTNAME, topic, inst);
-    const rec: AlertRecord = { phase: 'firing', activeAt: time, firedAt: time, seen: time, value: null, r: NODATA_ALERTNAME, d: topic, i: inst, vars: {} };
+    const rec: AlertRecord = { phase: 'firing', activeAt: time, firedAt: time, seen: time, value: null, alertname: NODATA_ALERTNAME, device: topic, instance: inst, vars: {} };
     if (!muted) rec.notifiedAt = time;
     this.state.alerts[key] = rec;
     if (!muted) out.push(this.notification(rec, 'firing', time));
@@ -350,7 +364,7 @@ export class AlertEngine {
       if (step.notify && prev) out.push(this.notification({ ...prev, seen: obs.time, value: obs.value, vars: { ...prev.vars, ...vars() } }, step.notify, obs.time));
       return;
     }
-    const rec: AlertRecord = { ...step.next, r: rule.name, d: topic, i: instance, vars: prev?.vars ?? {} };
+    const rec: AlertRecord = { ...step.next, alertname: rule.name, device: topic, instance, vars: prev?.vars ?? {} };
     if (step.notify) rec.vars = { ...rec.vars, ...vars() };
     this.state.alerts[key] = rec;
     if (step.notify) out.push(this.notification(rec, step.notify, obs.time));
@@ -358,7 +372,7 @@ export class AlertEngine {
 
   private announceOwed(now: number, out: AlertNotification[]): void {
     for (const [key, rec] of Object.entries(this.state.alerts)) {
-      const step = owed(rec, now, this.muted(rec.r, rec.d, rec.i));
+      const step = owed(rec, now, this.muted(rec.alertname, rec.device, rec.instance));
       if (!step.notify) continue;
       const next: AlertRecord = { ...rec, ...step.next! };
       this.state.alerts[key] = next;
@@ -375,7 +389,7 @@ export class AlertEngine {
   }
 
   private hasAlerts(topic: string): boolean {
-    for (const rec of Object.values(this.state.alerts)) if (rec.d === topic) return true;
+    for (const rec of Object.values(this.state.alerts)) if (rec.device === topic) return true;
     return false;
   }
 
@@ -389,21 +403,21 @@ export class AlertEngine {
   }
 
   private notification(rec: AlertRecord, notify: Notify, time: number): AlertNotification {
-    const rule = this.rulesByName.get(rec.r);
-    const labels = this.state.devices[rec.d]?.labels ?? {};
+    const rule = this.rulesByName.get(rec.alertname);
+    const labels = this.state.devices[rec.device]?.labels ?? {};
     const status = notify === 'resolved' ? 'resolved' : 'firing';
     const threshold = rule && rule.kind === 'threshold' ? rule.threshold : null;
     const n: AlertNotification = {
       status,
       repeat: notify === 'repeat',
-      alertname: rec.r,
+      alertname: rec.alertname,
       severity: rule?.severity ?? 'warning',
-      device: rec.d,
-      instance: rec.i,
+      device: rec.device,
+      instance: rec.instance,
       value: rec.value,
       threshold,
       startsAt: rec.firedAt ?? rec.activeAt,
-      template: rule?.summary ?? (rec.r === NODATA_ALERTNAME ? NODATA_SUMMARY : ORPHAN_SUMMARY),
+      template: rule?.summary ?? (rec.alertname === NODATA_ALERTNAME ? NODATA_SUMMARY : ORPHAN_SUMMARY),
       vars: {},
       labels: { ...labels },
     };
@@ -414,10 +428,10 @@ export class AlertEngine {
     if (status === 'resolved') n.endsAt = time;
     n.vars = {
       ...rec.vars,
-      alertname: rec.r,
+      alertname: rec.alertname,
       severity: n.severity,
-      device: valueText(rec.d),
-      instance: valueText(rec.i),
+      device: valueText(rec.device),
+      instance: valueText(rec.instance),
       value: valueText(rec.value),
       threshold: valueText(threshold),
       op: n.op ?? '',
@@ -497,32 +511,46 @@ export interface RestoreReport {
 
 /**
  * A state read back from a context store, checked and copied into null-prototype
- * objects; anything malformed is dropped. Times after `now` + a day (a bad message time
- * saved by an older version, a clock that was far ahead) are set to `now` on alerts, so
- * a firing alert still resolves under its fingerprint, and dropped elsewhere: they
- * would freeze the alert or make every later notification throw.
+ * objects; anything malformed is dropped, and so is a state of an unknown version.
+ * Times after `now` + a day (a bad message time saved by an older version, a clock that
+ * was far ahead) are set to `now` on alerts, so a firing alert still resolves under its
+ * fingerprint, and dropped elsewhere: they would freeze the alert or make every later
+ * notification throw.
+ *
+ * Layouts read:
+ * - v2 (this one): see {@link AlertRecord} and {@link DeviceTrack}.
+ * - v1 (release 0.1.0): one-letter keys, converted on the way in (the next save writes
+ *   v2). Alerts: `r` → `alertname`, `d` → `device`, `i` → `instance` (the machine
+ *   state's fields and the alert keys are unchanged). Devices: `arr` → `lastArrival`,
+ *   `iv` → `interval`, `inst: {instance: [pollTime, interval]}` →
+ *   `instances: {instance: {lastPoll, interval}}`. Silences are unchanged.
  * @param raw what the store held
  * @param now the node's clock, ms
  * @param report counts the repairs, for a warning
  */
 export function restoreAlertState(raw: unknown, now: number = Date.now(), report?: RestoreReport): AlertEngineState {
   const state = emptyAlertState();
-  if (!isObject(raw) || raw.v !== 1) return state;
+  if (!isObject(raw)) return state;
+  const layout = raw.v === ALERT_STATE_VERSION ? CURRENT_LAYOUT : raw.v === 1 ? V1_LAYOUT : undefined;
+  if (!layout) return state;
   const repair = (): number => {
     if (report) report.repaired++;
     return now;
   };
   if (isObject(raw.alerts)) {
-    for (const [key, rec] of Object.entries(raw.alerts)) {
+    for (const [key, stored] of Object.entries(raw.alerts)) {
+      const rec = isObject(stored) ? layout.alert(stored) : undefined;
       if (!isObject(rec) || (rec.phase !== 'pending' && rec.phase !== 'firing')) continue;
-      if (typeof rec.r !== 'string' || typeof rec.d !== 'string' || typeof rec.i !== 'string') continue;
+      if (typeof rec.alertname !== 'string' || typeof rec.device !== 'string' || typeof rec.instance !== 'string') continue;
       if (!Number.isFinite(rec.activeAt) || !Number.isFinite(rec.seen)) continue;
-      if (key !== alertKey(rec.r, rec.d, rec.i)) continue;
+      if (key !== alertKey(rec.alertname, rec.device, rec.instance)) continue;
       const out: AlertRecord = {
         phase: rec.phase,
         activeAt: isRestorableTime(rec.activeAt, now) ? rec.activeAt : repair(),
         seen: isRestorableTime(rec.seen, now) ? rec.seen : repair(),
-        r: rec.r, d: rec.d, i: rec.i,
+        alertname: rec.alertname,
+        device: rec.device,
+        instance: rec.instance,
         value: typeof rec.value === 'number' || typeof rec.value === 'string' ? rec.value : null,
         vars: {},
       };
@@ -534,20 +562,21 @@ export function restoreAlertState(raw: unknown, now: number = Date.now(), report
     }
   }
   if (isObject(raw.devices)) {
-    for (const [topic, dev] of Object.entries(raw.devices)) {
-      if (!isObject(dev) || !Number.isFinite(dev.arr)) continue;
-      // arr is restarted by the engine anyway (a grace period after the restart).
-      const d: DeviceTrack = { arr: isRestorableTime(dev.arr, now) ? dev.arr : repair(), inst: Object.create(null) };
-      if (validInterval(dev.iv) && dev.iv > 0) d.iv = dev.iv;
+    for (const [topic, stored] of Object.entries(raw.devices)) {
+      const dev = isObject(stored) ? layout.device(stored) : undefined;
+      if (!isObject(dev) || !Number.isFinite(dev.lastArrival)) continue;
+      // lastArrival is restarted by the engine anyway (a grace period after the restart).
+      const d: DeviceTrack = { lastArrival: isRestorableTime(dev.lastArrival, now) ? dev.lastArrival : repair(), instances: Object.create(null) };
+      if (validInterval(dev.interval) && dev.interval > 0) d.interval = dev.interval;
       if (dev.quiet === true) d.quiet = true;
       if (isObject(dev.labels)) {
         d.labels = {};
         for (const [k, v] of Object.entries(dev.labels)) if (typeof v === 'string') d.labels[k] = v;
       }
-      if (isObject(dev.inst)) {
-        for (const [k, v] of Object.entries(dev.inst)) {
-          if (!Array.isArray(v) || v.length !== 2 || !Number.isFinite(v[0]) || !Number.isFinite(v[1])) continue;
-          if (isRestorableTime(v[0], now) && validInterval(v[1])) d.inst[k] = [v[0], v[1]];
+      if (isObject(dev.instances)) {
+        for (const [k, v] of Object.entries(dev.instances)) {
+          if (!isObject(v) || !Number.isFinite(v.lastPoll) || !Number.isFinite(v.interval)) continue;
+          if (isRestorableTime(v.lastPoll, now) && validInterval(v.interval)) d.instances[k] = { lastPoll: v.lastPoll, interval: v.interval };
           else repair();
         }
       }
@@ -567,6 +596,42 @@ export function restoreAlertState(raw: unknown, now: number = Date.now(), report
     }
   }
   return state;
+}
+
+/**
+ * How a stored layout's alert records and device tracks become the current shape,
+ * unchecked: {@link restoreAlertState} checks the result as it checks a current state.
+ */
+interface StoredLayout {
+  alert(rec: Record<string, any>): Record<string, any>;
+  device(dev: Record<string, any>): Record<string, any>;
+}
+
+const CURRENT_LAYOUT: StoredLayout = { alert: (rec) => rec, device: (dev) => dev };
+
+/** Release 0.1.0 (v1): one-letter keys, series as [pollTime, interval] tuples. */
+const V1_LAYOUT: StoredLayout = {
+  alert: (rec) => {
+    const { r, d, i, ...machine } = rec;
+    return { ...machine, alertname: r, device: d, instance: i };
+  },
+  device: (dev) => {
+    let instances: unknown = dev.inst;
+    if (isObject(dev.inst)) {
+      // null prototype: an instance named "__proto__" stays a plain key on its way through
+      const converted: Record<string, unknown> = Object.create(null);
+      for (const [k, v] of Object.entries(dev.inst)) {
+        if (Array.isArray(v) && v.length === 2) converted[k] = { lastPoll: v[0], interval: v[1] };
+      }
+      instances = converted;
+    }
+    return { lastArrival: dev.arr, interval: dev.iv, quiet: dev.quiet, labels: dev.labels, instances };
+  },
+};
+
+/** A usual interval moved towards a new gap (exponential smoothing). */
+function smoothed(interval: number, gap: number): number {
+  return interval * 0.7 + gap * 0.3;
 }
 
 /** A usual interval worth keeping: 0 (unknown) up to {@link FORGET_MS}. */

@@ -23,6 +23,7 @@ import {
   type CounterStepOptions,
   type CounterWidth,
   type ResetReason,
+  type UptimeSample,
 } from './counter-math';
 import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
 
@@ -69,23 +70,31 @@ export interface CounterResult {
   rated: number;
 }
 
-/** A series' last sample: [value, poll time]; the value is a number below 2^53, else its exact decimal text. */
-export type Sample = [number | string, number];
+/**
+ * A series' last sample, as a compact `[value, pollTime]` tuple (there is one per
+ * counter of every row of every device, so the stored form stays short): `value` is a
+ * number below 2^53, else its exact decimal text (Counter64 beyond 2^53, as JSON has
+ * no BigInt); `pollTime` is the poll time of that value, ms.
+ */
+export type Sample = [value: number | string, pollTime: number];
 
 /** Per-device state, in plain JSON shapes (no BigInt) for the context store. */
 export interface DeviceState {
-  /** Latest poll time seen. */
-  t: number;
-  /** sysUpTime: [ticks, poll time]. */
-  u?: [number, number];
-  /** ifCounterDiscontinuityTime by row index / instance. */
-  d?: Record<string, number>;
+  /** Latest poll time seen, ms. */
+  lastPoll: number;
+  /** The latest sysUpTime reading: TimeTicks and its poll time (ms). */
+  uptime?: UptimeSample;
+  /** ifCounterDiscontinuityTime (TimeTicks) by row index / instance. */
+  discontinuities?: Record<string, number>;
   /** Series by row index ('' for object payloads), then field. */
-  r: Record<string, Record<string, Sample>>;
+  rows: Record<string, Record<string, Sample>>;
 }
 
+/** Version of the stored layout; see {@link restoreCounterState} for the older ones. */
+export const COUNTER_STATE_VERSION = 3;
+
 export interface CounterRateState {
-  v: 2;
+  v: typeof COUNTER_STATE_VERSION;
   devices: Record<string, DeviceState>;
 }
 
@@ -100,7 +109,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** An empty state, with null prototypes so device names like "__proto__" stay plain keys. */
 export function emptyCounterState(): CounterRateState {
-  return { v: 2, devices: Object.create(null) };
+  return { v: COUNTER_STATE_VERSION, devices: Object.create(null) };
 }
 
 /** What {@link restoreCounterState} had to repair. */
@@ -111,56 +120,85 @@ export interface CounterRestoreReport {
 
 /**
  * A state read back from a context store, checked and copied into null-prototype
- * objects. Anything malformed is dropped (a corrupt store must not crash the node).
- * Times after `now` + a day (a bad msg.snmp.time saved by an older version, a clock
- * that was far ahead) would make every later poll look older than its baseline, so
- * those samples are dropped (the series starts again) and a device's time becomes `now`.
+ * objects. Anything malformed is dropped (a corrupt store must not crash the node), and
+ * so is a state of an unknown version. Times after `now` + a day (a bad msg.snmp.time
+ * saved by an older version, a clock that was far ahead) would make every later poll
+ * look older than its baseline, so those samples are dropped (the series starts again)
+ * and a device's time becomes `now`.
+ *
+ * Layouts read:
+ * - v3 (this one): see {@link DeviceState}.
+ * - v2 (release 0.1.0): one-letter keys, converted on the way in (the next save writes
+ *   v3): `t` → `lastPoll`, `u: [ticks, time]` → `uptime: {ticks, time}`,
+ *   `d` → `discontinuities`, `r` → `rows` (samples were already `[value, pollTime]`).
  * @param raw what the store held
  * @param now the node's clock, ms
  * @param report counts the repairs, for a warning
  */
 export function restoreCounterState(raw: unknown, now: number = Date.now(), report?: CounterRestoreReport): CounterRateState {
   const state = emptyCounterState();
-  if (!isObject(raw) || raw.v !== 2 || !isObject(raw.devices)) return state;
+  if (!isObject(raw) || !isObject(raw.devices)) return state;
+  let upgrade: (dev: Record<string, any>) => unknown;
+  if (raw.v === COUNTER_STATE_VERSION) upgrade = (dev) => dev;
+  else if (raw.v === 2) upgrade = deviceFromV2;
+  else return state;
   const repaired = (): void => {
     if (report) report.repaired++;
   };
-  for (const [topic, dev] of Object.entries(raw.devices)) {
-    if (!isObject(dev) || !Number.isFinite(dev.t) || !isObject(dev.r)) continue;
-    const d: DeviceState = { t: dev.t as number, r: Object.create(null) };
-    if (!isRestorableTime(d.t, now)) {
-      d.t = now;
+  for (const [topic, stored] of Object.entries(raw.devices)) {
+    const dev = isObject(stored) ? upgrade(stored) : undefined;
+    if (!isObject(dev) || !Number.isFinite(dev.lastPoll) || !isObject(dev.rows)) continue;
+    const d: DeviceState = { lastPoll: dev.lastPoll as number, rows: Object.create(null) };
+    if (!isRestorableTime(d.lastPoll, now)) {
+      d.lastPoll = now;
       repaired();
     }
-    if (Array.isArray(dev.u) && dev.u.length === 2 && dev.u.every(Number.isFinite)) {
-      if (isRestorableTime(dev.u[1], now)) d.u = [dev.u[0], dev.u[1]];
+    const uptime = dev.uptime;
+    if (isObject(uptime) && Number.isFinite(uptime.ticks) && Number.isFinite(uptime.time)) {
+      if (isRestorableTime(uptime.time, now)) d.uptime = { ticks: uptime.ticks, time: uptime.time };
       else repaired();
     }
-    if (isObject(dev.d)) {
-      d.d = Object.create(null);
-      for (const [k, v] of Object.entries(dev.d)) if (Number.isFinite(v)) d.d![k] = v as number;
+    if (isObject(dev.discontinuities)) {
+      const discontinuities: Record<string, number> = Object.create(null);
+      for (const [k, v] of Object.entries(dev.discontinuities)) if (Number.isFinite(v)) discontinuities[k] = v as number;
+      d.discontinuities = discontinuities;
     }
-    for (const [index, fields] of Object.entries(dev.r)) {
+    for (const [index, fields] of Object.entries(dev.rows)) {
       if (!isObject(fields)) continue;
       const row: Record<string, Sample> = Object.create(null);
       let n = 0;
       for (const [field, sample] of Object.entries(fields)) {
         if (!Array.isArray(sample) || sample.length !== 2 || !Number.isFinite(sample[1])) continue;
-        if (!isRestorableTime(sample[1], now)) {
+        const [value, pollTime] = sample as [unknown, number];
+        if (!isRestorableTime(pollTime, now)) {
           repaired();
           continue;
         }
-        const v = sample[0];
-        const ok = typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && DECIMAL.test(v) && parseCounter(undefined, v) !== undefined;
-        if (!ok) continue;
-        row[field] = [v, sample[1]];
+        if (!isSampleValue(value)) continue;
+        row[field] = [value, pollTime];
         n++;
       }
-      if (n > 0) d.r[index] = row;
+      if (n > 0) d.rows[index] = row;
     }
     state.devices[topic] = d;
   }
   return state;
+}
+
+/** A sample's value as stored: a safe non-negative integer, or the decimal text of a counter up to 2^64 - 1. */
+function isSampleValue(v: unknown): v is number | string {
+  return typeof v === 'number' ? Number.isSafeInteger(v) && v >= 0 : typeof v === 'string' && DECIMAL.test(v) && parseCounter(undefined, v) !== undefined;
+}
+
+/**
+ * A device of the v2 layout (release 0.1.0) in the v3 shape, unchecked: the caller
+ * checks it as it checks a v3 device. Keyed maps are passed on, not copied.
+ */
+function deviceFromV2(dev: Record<string, any>): Record<string, unknown> {
+  const out: Record<string, unknown> = { lastPoll: dev.t, rows: dev.r };
+  if (Array.isArray(dev.u) && dev.u.length === 2) out.uptime = { ticks: dev.u[0], time: dev.u[1] };
+  if (dev.d !== undefined) out.discontinuities = dev.d;
+  return out;
 }
 
 /** Counter width of an SMI type name; 0 for anything else. */
@@ -202,7 +240,7 @@ export class CounterRateEngine {
     if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
     let dev = this.state.devices[topic];
     if (!dev) {
-      dev = { t: time, r: Object.create(null) };
+      dev = { lastPoll: time, rows: Object.create(null) };
       this.state.devices[topic] = dev;
     }
     const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
@@ -276,7 +314,7 @@ export class CounterRateEngine {
 
     if (run.backwards) run.events.push({ kind: 'time-backwards', topic, count: run.backwards });
     if (run.same) run.events.push({ kind: 'same-time', topic, count: run.same });
-    if (time > dev.t) dev.t = time;
+    if (time > dev.lastPoll) dev.lastPoll = time;
     this.expireSeries(topic, dev, time);
     for (const e of run.events) if (e.kind === 'reset') this.resets++;
     return { events: run.events, rated: run.rated };
@@ -289,7 +327,7 @@ export class CounterRateEngine {
   sweep(now: number): number {
     let removed = 0;
     for (const [topic, dev] of Object.entries(this.state.devices)) {
-      if (dev.t < now - this.opts.expireMs) {
+      if (dev.lastPoll < now - this.opts.expireMs) {
         removed += countSeries(dev);
         delete this.state.devices[topic];
         this.lastExpiry.delete(topic);
@@ -323,10 +361,10 @@ export class CounterRateEngine {
         curBig = undefined;
       }
     }
-    let series = run.dev.r[index];
+    let series = run.dev.rows[index];
     if (!series) {
       series = Object.create(null) as Record<string, Sample>;
-      run.dev.r[index] = series;
+      run.dev.rows[index] = series;
     }
     const stored = series[field];
     if (!stored) {
@@ -335,28 +373,31 @@ export class CounterRateEngine {
       delete holder[field];
       return;
     }
-    const prev = stored[0];
+    const prev = stored[0]; // Sample = [value, pollTime]
+    const prevTime = stored[1];
     const step = curNum !== undefined && typeof prev === 'number'
-      ? counterStepSafe(prev, stored[1], curNum, run.time, stepOpts)
-      : counterStep({ value: BigInt(prev), time: stored[1] }, { value: curBig ?? BigInt(curNum!), time: run.time }, stepOpts);
+      ? counterStepSafe(prev, prevTime, curNum, run.time, stepOpts)
+      : counterStep({ value: BigInt(prev), time: prevTime }, { value: curBig ?? BigInt(curNum!), time: run.time }, stepOpts);
     if (step.kind === 'same-time') {
       // A duplicate poll: the earlier sample stays the baseline.
       run.same++;
       delete holder[field];
       return;
     }
-    stored[0] = curNum ?? curBig!.toString();
+    const cur = curNum ?? curBig!.toString();
+    // The new baseline, written into the stored [value, pollTime] (no allocation per counter).
+    stored[0] = cur;
     stored[1] = run.time;
     if (step.kind !== 'delta') {
       if (step.kind === 'time-backwards') run.backwards++;
       // Device- and row-wide resets are reported once (checkUptime, rowDiscontinuity).
       else if (step.kind === 'reset' && step.reason !== 'uptime' && step.reason !== 'discontinuity') {
-        run.events.push(withIndex({ kind: 'reset', reason: step.reason, topic: run.topic, field, previous: String(prev), current: String(stored[0]) }, rowIndex));
+        run.events.push(withIndex({ kind: 'reset', reason: step.reason, topic: run.topic, field, previous: String(prev), current: String(cur) }, rowIndex));
       }
       delete holder[field];
       return;
     }
-    if (step.wrapped) run.events.push(withIndex({ kind: 'wrap', topic: run.topic, field, previous: String(prev), current: String(stored[0]) }, rowIndex));
+    if (step.wrapped) run.events.push(withIndex({ kind: 'wrap', topic: run.topic, field, previous: String(prev), current: String(cur) }, rowIndex));
     holder[field] = this.opts.mode === 'delta' ? Number(step.delta) * this.opts.scale : rateOf(step.delta, step.seconds, this.opts.scale);
     run.rated++;
   }
@@ -365,11 +406,12 @@ export class CounterRateEngine {
   private checkUptime(run: Run, ticks: number | undefined): boolean {
     if (ticks === undefined) return false;
     const dev = run.dev;
-    const prev = dev.u ? { ticks: dev.u[0], time: dev.u[1] } : undefined;
+    const prev = dev.uptime;
     // Older or duplicate readings neither judge nor move the baseline.
     if (prev && run.time <= prev.time) return false;
-    dev.u = [ticks, run.time];
-    if (!uptimeRestarted(prev, { ticks, time: run.time })) return false;
+    const reading: UptimeSample = { ticks, time: run.time };
+    dev.uptime = reading;
+    if (!uptimeRestarted(prev, reading)) return false;
     run.events.push({ kind: 'reset', reason: 'uptime', topic: run.topic, previous: String(prev!.ticks), current: String(ticks), count: countSeries(dev) });
     return true;
   }
@@ -378,9 +420,9 @@ export class CounterRateEngine {
   private rowDiscontinuity(run: Run, index: string, cur: unknown, report: boolean): ResetReason | undefined {
     if (typeof cur !== 'number' || !Number.isFinite(cur)) return undefined;
     const dev = run.dev;
-    if (!dev.d) dev.d = Object.create(null);
-    const prev = dev.d![index];
-    dev.d![index] = cur;
+    dev.discontinuities ??= Object.create(null) as Record<string, number>;
+    const prev = dev.discontinuities[index];
+    dev.discontinuities[index] = cur;
     if (!discontinuityChanged(prev, cur) || !report) return undefined;
     run.events.push({ kind: 'reset', reason: 'discontinuity', topic: run.topic, index, previous: String(prev), current: String(cur) });
     return 'discontinuity';
@@ -408,16 +450,17 @@ export class CounterRateEngine {
     if (time - last < this.opts.expireMs / 4) return;
     this.lastExpiry.set(topic, time);
     const oldest = time - this.opts.expireMs;
-    for (const index in dev.r) {
-      const row = dev.r[index];
+    for (const index in dev.rows) {
+      const row = dev.rows[index];
       let left = 0;
       for (const field in row) {
-        if (row[field][1] < oldest) {
+        const pollTime = row[field][1]; // Sample = [value, pollTime]
+        if (pollTime < oldest) {
           delete row[field];
           this.seriesCount--;
         } else left++;
       }
-      if (left === 0) delete dev.r[index];
+      if (left === 0) delete dev.rows[index];
     }
   }
 }
@@ -440,7 +483,7 @@ interface Counter {
 
 function countSeries(dev: DeviceState): number {
   let n = 0;
-  for (const index in dev.r) n += Object.keys(dev.r[index]).length;
+  for (const index in dev.rows) n += Object.keys(dev.rows[index]).length;
   return n;
 }
 

@@ -65,6 +65,8 @@ export class CounterRateNode {
       },
       state: (engine) => engine.state,
       ready: () => {
+        // a state restored from an older layout (or repaired) is written back in the current one
+        this.stateful.changed();
         this.sweepTimer = setInterval(() => this.sweep(), Math.min(opts.expireMs, 60000));
       },
       handle: (engine, msg, send, done) => this.handle(engine, msg, send, done),

@@ -276,7 +276,7 @@ describe('alert engine', () => {
         h.engine.tick();
         h.advance(HOUR);
       }
-      const inst = Object.keys(h.engine.state.devices['core-1'].inst);
+      const inst = Object.keys(h.engine.state.devices['core-1'].instances);
       assert.ok(inst.includes('1'));
       assert.ok(inst.includes('tmp0'), 'the row with a firing alert is kept');
       assert.ok(!inst.includes('tmp1') && !inst.includes('tmp4'), `rows older than a day are gone: ${inst.join(' ')}`);
@@ -342,9 +342,30 @@ describe('alert engine', () => {
     const restored = restoreAlertState(JSON.parse(JSON.stringify(h.engine.state)));
     assert.equal(Object.keys(restored.alerts).length, 2);
     assert.equal(({} as any).arr, undefined);
+    assert.equal(({} as any).lastArrival, undefined);
   });
 
   it('restores times far in the future as now (alerts) or drops them, and counts the repairs', () => {
+    const now = T0;
+    const report = { repaired: 0 };
+    const s = restoreAlertState({
+      v: 2,
+      alerts: { 'A|1|d|': { phase: 'firing', activeAt: 1.7e18, seen: now, firedAt: 1e300, notifiedAt: now - 5, alertname: 'A', device: 'd', instance: '', vars: {} } },
+      devices: { d: { lastArrival: now, interval: 1e300, instances: { a: { lastPoll: 1e300, interval: 0 }, b: { lastPoll: now - 1000, interval: 60_000 } } } },
+      silences: [{ until: 1e300 }, { until: now + 3600_000, device: 'd' }],
+    }, now, report);
+    assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, alertname: 'A', device: 'd', instance: '', value: null, vars: {} });
+    assert.equal(s.devices.d.interval, undefined, 'an interval longer than a day is dropped');
+    assert.deepEqual({ ...s.devices.d.instances }, { b: { lastPoll: now - 1000, interval: 60_000 } });
+    assert.deepEqual(s.silences, [{ until: now + 3600_000, device: 'd' }]);
+    assert.equal(report.repaired, 4);
+    const h = new Harness([{ ...utilRule, name: 'A' }], {}, s);
+    h.advance(60 * S);
+    const [resolved] = h.send({ topic: 'd', time: h.now, payload: { ifHCInOctets: 1 }, msg: {} });
+    assert.equal(genericAlert(resolved).startsAt, new Date(now).toISOString(), 'the repaired alert still resolves, under its fingerprint');
+  });
+
+  it('reads the v1 layout of release 0.1.0 (one-letter keys) into the readable one, with the same repairs', () => {
     const now = T0;
     const report = { repaired: 0 };
     const s = restoreAlertState({
@@ -353,15 +374,65 @@ describe('alert engine', () => {
       devices: { d: { arr: now, iv: 1e300, inst: { a: [1e300, 0], b: [now - 1000, 60_000] } } },
       silences: [{ until: 1e300 }, { until: now + 3600_000, device: 'd' }],
     }, now, report);
-    assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, r: 'A', d: 'd', i: '', value: null, vars: {} });
-    assert.equal(s.devices.d.iv, undefined, 'an interval longer than a day is dropped');
-    assert.deepEqual({ ...s.devices.d.inst }, { b: [now - 1000, 60_000] });
+    assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, alertname: 'A', device: 'd', instance: '', value: null, vars: {} });
+    assert.equal(s.devices.d.interval, undefined, 'an interval longer than a day is dropped');
+    assert.deepEqual({ ...s.devices.d.instances }, { b: { lastPoll: now - 1000, interval: 60_000 } });
     assert.deepEqual(s.silences, [{ until: now + 3600_000, device: 'd' }]);
     assert.equal(report.repaired, 4);
     const h = new Harness([{ ...utilRule, name: 'A' }], {}, s);
     h.advance(60 * S);
     const [resolved] = h.send({ topic: 'd', time: h.now, payload: { ifHCInOctets: 1 }, msg: {} });
     assert.equal(genericAlert(resolved).startsAt, new Date(now).toISOString(), 'the repaired alert still resolves, under its fingerprint');
+  });
+
+  it('a v1 state becomes the v2 layout, keeps hostile names as plain keys and resumes as the released version did', () => {
+    // JSON as a store holds it: "__proto__" (spelt PROTO_XYZ here, the same length) is a plain key.
+    const hostile = (o: unknown) => JSON.parse(JSON.stringify(o).replaceAll('PROTO_XYZ', '__proto__'));
+    const v1 = hostile({
+      v: 1,
+      alerts: {
+        'HighUtilization|6|core-1|2': { phase: 'firing', activeAt: T0, seen: T0, value: 900e6, firedAt: T0, notifiedAt: T0, r: 'HighUtilization', d: 'core-1', i: '2', vars: { ifDescr: 'eth2', ifAlias: 'uplink 2' } },
+        'DeviceDown|9|PROTO_XYZ|': { phase: 'firing', activeAt: T0, seen: T0, value: 'timeout', firedAt: T0, notifiedAt: T0, r: 'DeviceDown', d: 'PROTO_XYZ', i: '', vars: { error: 'no answer' } },
+        'HighUtilization|6|core-1|3': { phase: 'firing', activeAt: T0, seen: T0, value: 1, r: 'HighUtilization', d: 'core-1', i: '2', vars: {} }, // key and fields disagree
+        'X|1|x|': { phase: 'firing', activeAt: T0, seen: T0, value: 1, alertname: 'X', device: 'x', instance: '', vars: {} }, // not v1
+      },
+      devices: {
+        'core-1': { arr: T0 + 20, iv: 60_000, quiet: true, inst: { 2: [T0, 60_000], 3: 'junk', 4: [T0], 5: { lastPoll: T0, interval: 0 }, PROTO_XYZ: [T0, 0] }, labels: { site: 'ams' } },
+        PROTO_XYZ: { arr: T0 + 20, inst: {}, labels: {} },
+        junk: { lastArrival: T0, instances: {} },
+      },
+      silences: [{ until: T0 + 3600_000, alertname: 'NoData' }],
+    });
+    const s = restoreAlertState(v1, T0 + 10_000);
+    assert.deepEqual(JSON.parse(JSON.stringify(s)), hostile({
+      v: 2,
+      alerts: {
+        'HighUtilization|6|core-1|2': { phase: 'firing', activeAt: T0, seen: T0, alertname: 'HighUtilization', device: 'core-1', instance: '2', value: 900e6, vars: { ifDescr: 'eth2', ifAlias: 'uplink 2' }, firedAt: T0, notifiedAt: T0 },
+        'DeviceDown|9|PROTO_XYZ|': { phase: 'firing', activeAt: T0, seen: T0, alertname: 'DeviceDown', device: 'PROTO_XYZ', instance: '', value: 'timeout', vars: { error: 'no answer' }, firedAt: T0, notifiedAt: T0 },
+      },
+      devices: {
+        'core-1': { lastArrival: T0 + 20, instances: { 2: { lastPoll: T0, interval: 60_000 }, PROTO_XYZ: { lastPoll: T0, interval: 0 } }, interval: 60_000, quiet: true, labels: { site: 'ams' } },
+        PROTO_XYZ: { lastArrival: T0 + 20, instances: {}, labels: {} },
+      },
+      silences: [{ until: T0 + 3600_000, alertname: 'NoData' }],
+    }));
+    assert.equal(Object.getPrototypeOf(s.alerts), null);
+    assert.equal(Object.getPrototypeOf(s.devices), null);
+    for (const dev of Object.values(s.devices)) assert.equal(Object.getPrototypeOf(dev.instances), null);
+    assert.equal(({} as any).lastArrival, undefined, 'no prototype pollution');
+
+    const h = new Harness([utilRule, downRule], {}, s);
+    h.now = T0 + 10_000;
+    assert.deepEqual(h.engine.counts(), { firing: 2, pending: 0 });
+    assert.deepEqual(h.rows({ 2: 900e6 }), [], 'still high: no second firing');
+    const resolved = h.rows({ 2: 100e6 });
+    assert.deepEqual(brief(resolved), ['resolved HighUtilization core-1/2']);
+    assert.equal(genericAlert(resolved[0]).startsAt, new Date(T0).toISOString());
+    assert.equal(genericAlert(resolved[0]).summary, 'core-1 eth2 (uplink 2) at 100000000 b/s');
+    const up = h.rows({ 2: 100e6 }, '__proto__');
+    assert.deepEqual(brief(up), ['resolved DeviceDown __proto__/']);
+    assert.equal(genericAlert(up[0]).startsAt, new Date(T0).toISOString());
+    assert.deepEqual(h.engine.counts(), { firing: 0, pending: 0 });
   });
 
   it('the engine refuses a time no Date can hold', () => {
@@ -371,8 +442,16 @@ describe('alert engine', () => {
   });
 
   it('restores nothing from corrupt state', () => {
-    for (const raw of [undefined, 7, 'x', { v: 1, alerts: { k: { phase: 'weird' } }, devices: { d: { arr: 'no' } }, silences: [{ until: 'x' }] }]) {
-      const s = restoreAlertState(raw);
+    const full = (v: unknown, alerts: unknown, devices: unknown) => ({ v, alerts, devices, silences: [{ until: T0 + 1000 }] });
+    const v1Alerts = { 'A|1|d|': { phase: 'firing', activeAt: T0, seen: T0, value: 1, r: 'A', d: 'd', i: '', vars: {} } };
+    const v2Alerts = { 'A|1|d|': { phase: 'firing', activeAt: T0, seen: T0, value: 1, alertname: 'A', device: 'd', instance: '', vars: {} } };
+    for (const raw of [undefined, null, 7, 'x', [], { v: 1, alerts: { k: { phase: 'weird' } }, devices: { d: { arr: 'no' } }, silences: [{ until: 'x' }] },
+      { v: 2, alerts: { k: { phase: 'weird' } }, devices: { d: { lastArrival: 'no' }, e: [] }, silences: [{ until: 'x' }] },
+      { v: 2, alerts: [], devices: 'x', silences: {} },
+      full(3, v2Alerts, { d: { lastArrival: T0, instances: {} } }), full('2', v2Alerts, {}), full(undefined, v1Alerts, {}),
+      { ...full(2, v1Alerts, { d: { arr: T0, inst: {} } }), silences: [] }, { ...full(1, v2Alerts, { d: { lastArrival: T0, instances: {} } }), silences: [] }]) {
+      assert.doesNotThrow(() => restoreAlertState(raw, T0));
+      const s = restoreAlertState(raw, T0);
       assert.deepEqual([Object.keys(s.alerts).length, Object.keys(s.devices).length, s.silences.length], [0, 0, 0]);
     }
   });

@@ -250,21 +250,84 @@ describe('counter-rate engine', () => {
     restored.process(m);
     assert.equal((m.payload as any[])[0].ifHCInOctets, 1000);
     assert.equal(({} as any).t, undefined, 'no prototype pollution');
+    assert.equal(({} as any).lastPoll, undefined, 'no prototype pollution');
+    assert.equal(({} as any).rows, undefined, 'no prototype pollution');
   });
 
   it('restores nothing from a corrupt or foreign state', () => {
-    for (const raw of [undefined, null, 42, 'x', [], { v: 2 }, { v: 2, devices: [] }, { v: 1, devices: { a: { t: 1, r: {} } } }]) {
-      assert.deepEqual(Object.keys(restoreCounterState(raw).devices), []);
+    for (const raw of [undefined, null, 42, 'x', [], { v: 2 }, { v: 2, devices: [] }, { v: 1, devices: { a: { t: 1, r: {} } } },
+      { v: 3 }, { v: 3, devices: [] }, { v: 4, devices: { a: { lastPoll: 1, rows: {} } } }, { v: '3', devices: { a: { lastPoll: 1, rows: {} } } },
+      { v: 3, devices: { a: { t: 1, r: {} } } }, { v: 2, devices: { a: { lastPoll: 1, rows: {} } } }]) {
+      assert.doesNotThrow(() => restoreCounterState(raw));
+      assert.deepEqual(Object.keys(restoreCounterState(raw).devices), [], JSON.stringify(raw));
     }
+    const partly = restoreCounterState({ v: 3, devices: {
+      a: {
+        lastPoll: 1,
+        uptime: { ticks: 'x', time: 1 },
+        discontinuities: { 1: 7, 2: 'x' },
+        rows: { 1: { ok: [12, 5], big: ['18446744073709551615', 5], bad: ['x', 5], neg: [-1, 5], frac: [1.5, 5], huge: ['18446744073709551616', 5], short: [1], obj: { value: 1, time: 5 } }, 2: 'junk' },
+      },
+      b: { lastPoll: 'x' },
+      c: { lastPoll: 1, rows: [] },
+      d: [],
+    } });
+    assert.deepEqual(Object.keys(partly.devices), ['a']);
+    assert.deepEqual(Object.keys(partly.devices.a.rows), ['1']);
+    assert.deepEqual({ ...partly.devices.a.rows['1'] }, { ok: [12, 5], big: ['18446744073709551615', 5] });
+    assert.equal(partly.devices.a.uptime, undefined, 'an uptime that is not a number is dropped');
+    assert.deepEqual({ ...partly.devices.a.discontinuities }, { 1: 7 });
+    assert.equal(new CounterRateEngine(OPTS, partly).series, 2);
+    assert.deepEqual(emptyCounterState().v, 3);
+  });
+
+  it('reads the v2 layout of release 0.1.0 (one-letter keys) into the readable one, junk dropped as before', () => {
     const partly = restoreCounterState({ v: 2, devices: {
       a: { t: 1, r: { 1: { ok: [12, 5], big: ['18446744073709551615', 5], bad: ['x', 5], neg: [-1, 5], frac: [1.5, 5], huge: ['18446744073709551616', 5], short: [1] }, 2: 'junk' } },
       b: { t: 'x' },
     } });
     assert.deepEqual(Object.keys(partly.devices), ['a']);
-    assert.deepEqual(Object.keys(partly.devices.a.r), ['1']);
-    assert.deepEqual({ ...partly.devices.a.r['1'] }, { ok: [12, 5], big: ['18446744073709551615', 5] });
+    assert.deepEqual(Object.keys(partly.devices.a.rows), ['1']);
+    assert.deepEqual({ ...partly.devices.a.rows['1'] }, { ok: [12, 5], big: ['18446744073709551615', 5] });
     assert.equal(new CounterRateEngine(OPTS, partly).series, 2);
-    assert.deepEqual(emptyCounterState().v, 2);
+
+    const report = { repaired: 0 };
+    const s = restoreCounterState({ v: 2, devices: {
+      r1: { t: T0, u: [500_500, T0], d: { 1: 300, 2: 'x' }, r: { 1: { ifHCInOctets: ['4611686018427388911', T0], ifInErrors: [20, T0] } } },
+      r2: { t: T0, u: [100, T0, 1], r: { 1: { ifInErrors: [1, T0] } } },
+      r3: { t: 1e300, u: [100, 1e300], r: { 1: { ifInErrors: [1, 1e300], ok: [2, T0] } } },
+    } }, T0 + 10_000, report);
+    const json = JSON.parse(JSON.stringify(s));
+    assert.deepEqual(json, { v: 3, devices: {
+      r1: { lastPoll: T0, uptime: { ticks: 500_500, time: T0 }, discontinuities: { 1: 300 }, rows: { 1: { ifHCInOctets: ['4611686018427388911', T0], ifInErrors: [20, T0] } } },
+      r2: { lastPoll: T0, rows: { 1: { ifInErrors: [1, T0] } } },
+      r3: { lastPoll: T0 + 10_000, rows: { 1: { ok: [2, T0] } } },
+    } }, 'the readable layout, an uptime of three elements dropped as v2 did');
+    assert.equal(report.repaired, 3, 'far times: r3\'s time, its uptime and one sample');
+    for (const dev of Object.values(s.devices)) {
+      assert.equal(Object.getPrototypeOf(dev.rows), null);
+      for (const row of Object.values(dev.rows)) assert.equal(Object.getPrototypeOf(row), null);
+      if (dev.discontinuities) assert.equal(Object.getPrototypeOf(dev.discontinuities), null);
+    }
+    assert.equal(Object.getPrototypeOf(s.devices), null);
+
+    // The converted state rates the next sample exactly, with the uptime baseline kept.
+    const e = new CounterRateEngine(OPTS, s);
+    const m = walkMessage([{ index: '1', ifHCInOctets: 2n ** 62n + 2007n }], T0 + 5000, 501_000);
+    m.topic = 'r1';
+    const r = e.process(m);
+    assert.deepEqual(r.events, [], 'no reboot seen: the uptime baseline was converted');
+    assert.equal((m.payload as any[])[0].ifHCInOctets, 200);
+  });
+
+  it('a hostile topic in a v2 state stays a plain key', () => {
+    const raw = JSON.parse('{"v":2,"devices":{"__proto__":{"t":1,"r":{"__proto__":{"x":[1,1]}},"d":{"__proto__":3}}}}');
+    const s = restoreCounterState(raw, 10);
+    assert.deepEqual(Object.keys(s.devices), ['__proto__']);
+    assert.deepEqual(Object.keys(s.devices.__proto__.rows), ['__proto__']);
+    assert.equal(s.devices.__proto__.discontinuities!.__proto__, 3);
+    assert.equal(({} as any).lastPoll, undefined, 'no prototype pollution');
+    assert.equal(({} as any).x, undefined, 'no prototype pollution');
   });
 
   it('property: any message sequence gives only finite, non-negative numbers where counters were', () => {

@@ -117,7 +117,7 @@ describe('threshold-alert node logic', () => {
       input(node, { topic: 'core-2', payload: { cpu: 95 }, snmp: { time: T0 } });
       // A poison that got into the state by some other way.
       const engine = node.engine!;
-      for (const rec of Object.values<any>(engine.state.alerts)) if (rec.d === 'core-1') rec.firedAt = 1e300;
+      for (const rec of Object.values<any>(engine.state.alerts)) if (rec.device === 'core-1') rec.firedAt = 1e300;
       const r = input(node, { topic: 'core-1', payload: { cpu: 10 }, snmp: { time: T0 + 1000 } });
       assert.deepEqual(r.done, [undefined]);
       assert.deepEqual(r.sent, []);
@@ -156,7 +156,7 @@ describe('threshold-alert node logic', () => {
       await close(node);
       assert.equal(ctx.writes.length, before + burst + 1, 'close writes at once');
       const saved = JSON.parse(ctx.writes.at(-1)!);
-      assert.ok(saved.devices.last && Object.values<any>(saved.alerts).some((a) => a.d === 'last'), 'with the last message in it');
+      assert.ok(saved.devices.last && Object.values<any>(saved.alerts).some((a) => a.device === 'last'), 'with the last message in it');
     });
 
     it('ticks that change nothing write nothing', async () => {

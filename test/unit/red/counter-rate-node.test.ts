@@ -51,12 +51,12 @@ describe('counter-rate node logic', () => {
   });
 
   it('queues messages until the state has loaded, and resumes a stored state', async () => {
-    const ctx = asyncContext({ v: 2, devices: { r1: { t: T0, r: { '': { 'ifHCInOctets.1': [1000, T0] } } } } });
+    const ctx = asyncContext({ v: 3, devices: { r1: { lastPoll: T0, rows: { '': { 'ifHCInOctets.1': [1000, T0] } } } } });
     const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
     const { sent } = await run(node, counterMsg(3000, T0 + 2000)); // sent before the get answered
     assert.equal(sent[0].payload['ifHCInOctets.1'], 1000);
     await node.close();
-    assert.deepEqual({ ...(ctx.data.get(COUNTER_STATE_KEY) as any).devices.r1.r[''] }, { 'ifHCInOctets.1': [3000, T0 + 2000] }, 'written back on close');
+    assert.deepEqual({ ...(ctx.data.get(COUNTER_STATE_KEY) as any).devices.r1.rows[''] }, { 'ifHCInOctets.1': [3000, T0 + 2000] }, 'written back on close');
   });
 
   it('survives a failing context store with one warning', async () => {
@@ -92,7 +92,7 @@ describe('counter-rate node logic', () => {
         assert.match(f.warnings[0], /^warn\.bad-time /);
         assert.deepEqual(node.oddityCounts(), { 'bad-time': 2 });
         const dev = node.engine!.state.devices.r1;
-        assert.ok(dev.t <= now, `device time ${dev.t}`);
+        assert.ok(dev.lastPoll <= now, `device time ${dev.lastPoll}`);
         await node.close();
         assert.ok(f.warnings.some((w) => w.startsWith('warn.repeated {"count":2')), 'the count is reported on close');
       });
@@ -157,7 +157,7 @@ describe('counter-rate node logic', () => {
       await clock.tickAsync(10);
       await closing;
       assert.equal(ctx.writes.length, before + 1, 'close writes at once');
-      assert.deepEqual(JSON.parse(ctx.writes.at(-1)!).devices.last.r[''], { 'ifHCInOctets.1': [9_999_999, T0 + 6000] });
+      assert.deepEqual(JSON.parse(ctx.writes.at(-1)!).devices.last.rows[''], { 'ifHCInOctets.1': [9_999_999, T0 + 6000] });
     });
 
     it('a steady stream is still written once a second, and a slow store has one write in flight', async () => {
