@@ -4,7 +4,7 @@
  * the shared scheduler, turn results into messages, and keep each device's up/down
  * state so a dead device is logged when it falls and when it recovers, not every cycle.
  */
-import { ConfigError, parseTarget } from '../snmp/profile';
+import { ConfigError, parseTarget } from '../common/inventory';
 import { payloadObject, buildRows, deviceField, errorField, snmpMeta, type ErrorSource } from './messages';
 import { isNumericOid, normalizeOid } from '../common/oid';
 import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';

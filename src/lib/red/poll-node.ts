@@ -2,7 +2,7 @@
  * The input/close behaviour shared by snmp-get and snmp-bulkwalk, behind a narrow
  * interface of the Node-RED node (so it stays testable and free of node-red imports).
  */
-import { ConfigError } from '../snmp/profile';
+import { ConfigError } from '../common/inventory';
 import { chooseTargets, formatSeconds, PollRunner, resolveOids, splitOidList, type FleetEngine, type PollRequest, type ResultFields } from '../poll/targets';
 import type { CycleSummary } from '../poll/scheduler';
 import type { MibLookup, SnmpProfile } from '../common/types';
