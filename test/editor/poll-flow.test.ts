@@ -139,7 +139,7 @@ describe('editor: building an SNMPv3 poll flow', function () {
 
     await typeInto(inventory, `127.0.0.1:${snmpd!.port} agent site=lab\n127.0.0.1:99999 broken`);
     await page.waitForFunction(() => /line 2/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
-    assert.equal(await error.innerText(), 'Inventory line 2: port "99999" must be 1-65535');
+    assert.equal(await error.innerText(), 'Inventory line 2: port of "127.0.0.1:99999" must be 1-65535', 'in the words of the runtime');
 
     await typeInto(inventory, `# lab\n127.0.0.1:${snmpd!.port} agent site=lab`);
     await page.waitForFunction(() => (document.querySelector('#snmp-config-inventory-error') as HTMLElement).style.display === 'none');
