@@ -95,6 +95,13 @@ describe('editor: building an SNMPv3 poll flow', function () {
     // the "+" beside the select opens a new config node
     await page.locator('#node-input-btn-snmp-add').click();
     await configField('version').waitFor();
+    // Node-RED moves the focus to the new tray's first focusable (its Properties tab) 150 ms
+    // after opening it; on a loaded machine that fell amid the typing below and the name
+    // came out empty or cut ("lab "). Type once the tray has taken the focus.
+    await page.waitForFunction(() => {
+      const trays = document.querySelectorAll('.red-ui-tray');
+      return trays.length > 0 && trays[trays.length - 1].contains(document.activeElement);
+    });
     await typeInto(configField('name'), 'lab v3');
 
     assert.equal(await configField('version').inputValue(), '2c');
