@@ -10,7 +10,8 @@ const globals = require('globals');
 
 module.exports = [
   {
-    ignores: ['node_modules/**', 'nodes/**/*.js', 'test-artifacts/**', '.demo/**', '.test-tmp/**'],
+    // resources/snmp-fleet-inventory.js is esbuild's bundle of src/lib/common/inventory.ts
+    ignores: ['node_modules/**', 'nodes/**/*.js', 'resources/snmp-fleet-inventory.js', 'test-artifacts/**', '.demo/**', '.test-tmp/**'],
   },
   {
     files: ['nodes/**/*.html', 'resources/**/*.js'],

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// Build: compile src/ into nodes/ with plain tsc, then copy the SVG icons beside the
-// compiled nodes (Node-RED looks for icons in <dir of the node .js>/icons).
+// Build: compile src/ into nodes/ with plain tsc, copy the SVG icons beside the
+// compiled nodes (Node-RED looks for icons in <dir of the node .js>/icons), and bundle
+// the inventory grammar for the editor into resources/snmp-fleet-inventory.js
+// (scripts/lib/inventory-bundle.js).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const { bundleInventory } = require('./lib/inventory-bundle');
 
 const root = path.resolve(__dirname, '..');
 const tsc = require.resolve('typescript/bin/tsc');
@@ -16,3 +19,5 @@ fs.mkdirSync(to, { recursive: true });
 for (const f of fs.existsSync(from) ? fs.readdirSync(from) : []) {
   if (f.endsWith('.svg') || f.endsWith('.png')) fs.copyFileSync(path.join(from, f), path.join(to, f));
 }
+
+bundleInventory();

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { setupPollNode } from './lib/red/poll-node';
-import { integer, oneOf } from './lib/red/properties';
+import { integer, oneOf } from './lib/common/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;

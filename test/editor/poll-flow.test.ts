@@ -95,6 +95,13 @@ describe('editor: building an SNMPv3 poll flow', function () {
     // the "+" beside the select opens a new config node
     await page.locator('#node-input-btn-snmp-add').click();
     await configField('version').waitFor();
+    // Node-RED moves the focus to the new tray's first focusable (its Properties tab) 150 ms
+    // after opening it; on a loaded machine that fell amid the typing below and the name
+    // came out empty or cut ("lab "). Type once the tray has taken the focus.
+    await page.waitForFunction(() => {
+      const trays = document.querySelectorAll('.red-ui-tray');
+      return trays.length > 0 && trays[trays.length - 1].contains(document.activeElement);
+    });
     await typeInto(configField('name'), 'lab v3');
 
     assert.equal(await configField('version').inputValue(), '2c');
@@ -139,7 +146,7 @@ describe('editor: building an SNMPv3 poll flow', function () {
 
     await typeInto(inventory, `127.0.0.1:${snmpd!.port} agent site=lab\n127.0.0.1:99999 broken`);
     await page.waitForFunction(() => /line 2/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
-    assert.equal(await error.innerText(), 'Inventory line 2: port "99999" must be 1-65535');
+    assert.equal(await error.innerText(), 'Inventory line 2: port of "127.0.0.1:99999" must be 1-65535', 'in the words of the runtime');
 
     await typeInto(inventory, `# lab\n127.0.0.1:${snmpd!.port} agent site=lab`);
     await page.waitForFunction(() => (document.querySelector('#snmp-config-inventory-error') as HTMLElement).style.display === 'none');

@@ -84,7 +84,7 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     const stray = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
     assert.deepEqual(stray, [], 'files that do not belong in the tarball');
     assert.equal(files.some((f) => /(^|\/)(src|test|sim|\.demo|node_modules)\//.test(f) || f.endsWith('.ts')), false, 'no sources, tests or simulator');
-    for (const must of ['package.json', 'README.md', 'LICENSE', 'resources/snmp-fleet-editor.js']) assert.ok(files.includes(must), `${must} is packed`);
+    for (const must of ['package.json', 'README.md', 'LICENSE', 'resources/snmp-fleet-editor.js', 'resources/snmp-fleet-inventory.js']) assert.ok(files.includes(must), `${must} is packed`);
     const examples = fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')) : [];
     for (const e of examples) assert.ok(files.includes(`examples/${e}`), `example ${e} is packed`);
     for (const bin of Object.values<string>(pkg.bin ?? {})) assert.ok(files.includes(bin.replace(/^\.\//, '')), `bin ${bin} is packed`);
@@ -169,6 +169,9 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     const script = await fetch(`${red.url}/resources/${PACKAGE_NAME}/snmp-fleet-editor.js`);
     assert.equal(script.status, 200, 'the shared editor script is served');
     assert.match(await script.text(), /window\.SnmpFleetEditor/);
+    const grammar = await fetch(`${red.url}/resources/${PACKAGE_NAME}/snmp-fleet-inventory.js`);
+    assert.equal(grammar.status, 200, 'the inventory grammar bundled for the editor is served');
+    assert.match(await grammar.text(), /^var SnmpFleetInventory = /m);
   });
 
   it('runs from the installed copy: a deployed snmp-get polls a real snmpd', async () => {

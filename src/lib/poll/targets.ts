@@ -5,7 +5,7 @@
  */
 import { isNumericOid, normalizeOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
-import { ConfigError, parseTarget } from '../snmp/profile';
+import { ConfigError, parseTarget } from '../common/inventory';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
 export function splitOidList(text: unknown): string[] {

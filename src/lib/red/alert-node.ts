@@ -11,7 +11,7 @@ import { parseRules, type AlertRule } from '../alert/rules';
 import { parseSilences } from '../alert/silences';
 import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
-import { bool, decimal, duration, oneOf, PropertyError, text } from './properties';
+import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
 import { StatefulNode, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 

@@ -6,7 +6,7 @@
  * throw from the constructor: that would stop the whole flow from starting.
  */
 import type { NodeFacade } from './node-facade';
-import { PropertyError } from './properties';
+import { PropertyError } from '../common/properties';
 
 /** A node that takes input (Node-RED's `node.on('input', ...)`). */
 export interface InputNodeLike {

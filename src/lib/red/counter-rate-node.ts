@@ -6,7 +6,7 @@
 import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type CounterRestoreReport } from '../counter-rate/engine';
 import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
-import { isBlank, oneOf, positive, text } from './properties';
+import { isBlank, oneOf, positive, text } from '../common/properties';
 import { StatefulNode, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 

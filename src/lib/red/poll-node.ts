@@ -11,7 +11,7 @@ import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
-import { ConfigError } from '../snmp/profile';
+import { ConfigError } from '../common/inventory';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';

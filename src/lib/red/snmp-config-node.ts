@@ -8,7 +8,9 @@ import type { MibLookup, SnmpProfile } from '../common/types';
 import { FleetEngine } from '../poll/fleet-engine';
 import { buildProfile, type RawConfig, type RawCredentials } from '../snmp/profile';
 import { getMib } from './mib-access';
+import { PropertyError } from '../common/properties';
 import type { RuntimeLike } from './node-facade';
+import type { StatusObject } from './status';
 
 /** What other nodes may use of an snmp-config node. */
 export interface SnmpConfigApi {
@@ -26,6 +28,7 @@ export interface SnmpConfigApi {
 
 interface ConfigRedNode {
   credentials?: RawCredentials;
+  status(s: StatusObject): void;
   error(text: string): void;
   warn(text: string): void;
   on(event: 'close', handler: (removed: boolean, done: () => void) => void): unknown;
@@ -41,8 +44,13 @@ export function setupSnmpConfig(RED: RuntimeLike, node: object, def: RawConfig):
   try {
     red.profile = buildProfile(def, red.credentials ?? {});
   } catch (err) {
+    // The pack's bad-configuration rule, for a config node: one log line, and a red ring
+    // naming the property, which the runtime shows on its users' Status nodes; the users
+    // show "invalid snmp-config" and hand every input to Catch with this reason.
     red.configError = (err as Error).message;
     red.error(RED._('snmp-config.errors.invalid', { error: red.configError }));
+    const property = err instanceof PropertyError ? err.property : 'configuration';
+    red.status({ fill: 'red', shape: 'ring', text: RED._('snmp-config.status.bad-property', { property }) });
   }
   red.register = (user) => {
     red.users[user.id] = user;

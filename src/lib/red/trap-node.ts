@@ -15,7 +15,7 @@ import { parseFilter, rejectionPayload, trapMessage, type Notification, type Rej
 import { ReportLimiter } from '../trap/rate-limit';
 import { joinListener } from '../trap/registry';
 import type { NodeFacade } from './node-facade';
-import { integer, PropertyError, text } from './properties';
+import { integer, PropertyError, text } from '../common/properties';
 import { StatefulNode } from './stateful-node';
 import { statusThrottle, type StatusObject, type StatusThrottle } from './status';
 

@@ -5,7 +5,7 @@
 import { strict as assert } from 'assert';
 import { refuseConfiguration } from '../../../src/lib/red/bad-config';
 import { PollNode } from '../../../src/lib/red/poll-node';
-import { bool, decimal, duration, integer, oneOf, positive, PropertyError } from '../../../src/lib/red/properties';
+import { bool, decimal, duration, integer, oneOf, positive, PropertyError } from '../../../src/lib/common/properties';
 import { fakeNode } from '../../support/fakes';
 
 describe('bad configuration rule', () => {

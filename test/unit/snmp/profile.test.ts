@@ -1,39 +1,8 @@
 import { strict as assert } from 'assert';
-import { buildProfile, parseInventory, parseTarget, ConfigError } from '../../../src/lib/snmp/profile';
+import { ConfigError } from '../../../src/lib/common/inventory';
+import { buildProfile } from '../../../src/lib/snmp/profile';
 
 describe('config', () => {
-  it('parses inventory lines with ports, names, labels, IPv6 and comments', () => {
-    const devices = parseInventory([
-      '# core routers',
-      '192.0.2.10 core-1 site=paris role=core',
-      '192.0.2.11:1161',
-      '[::1]:1162 lab-6 site=lab   # trailing comment',
-      '',
-      'switch-3.example.net',
-    ].join('\n'), 161);
-    assert.deepEqual(devices, [
-      { host: '192.0.2.10', port: 161, name: 'core-1', labels: { site: 'paris', role: 'core' } },
-      { host: '192.0.2.11', port: 1161, name: '192.0.2.11', labels: {} },
-      { host: '::1', port: 1162, name: 'lab-6', labels: { site: 'lab' } },
-      { host: 'switch-3.example.net', port: 161, name: 'switch-3.example.net', labels: {} },
-    ]);
-  });
-
-  it('names the bad inventory line', () => {
-    assert.throws(() => parseInventory('192.0.2.1 a\n192.0.2.2:99999 b', 161), /inventory line 2: .*port/);
-    assert.throws(() => parseInventory('ok-host\nbad!host name', 161), /inventory line 2/);
-    assert.throws(() => parseInventory('192.0.2.1 a b', 161), /line 1: "b" should be key=value/);
-    assert.throws(() => parseInventory('192.0.2.1\n192.0.2.1:161', 161), /line 2: .*twice/);
-    assert.throws(() => parseInventory('h1 n 1bad=x', 161), /label key/);
-  });
-
-  it('accepts msg targets as strings and objects', () => {
-    assert.deepEqual(parseTarget('192.0.2.5:1161 edge-5 site=x', 161), { host: '192.0.2.5', port: 1161, name: 'edge-5', labels: { site: 'x' } });
-    assert.deepEqual(parseTarget({ host: '::1', port: 1161, labels: { a: 1 } }, 161), { host: '::1', port: 1161, name: '::1', labels: { a: '1' } });
-    assert.throws(() => parseTarget(42, 161), ConfigError);
-    assert.throws(() => parseTarget({ host: 'a b' }, 161), ConfigError);
-  });
-
   it('builds v2c and v3 profiles with defaults and checked numbers', () => {
     const p = buildProfile({ version: '2c', port: '1161', timeout: '', retries: '2' }, { community: 's3cret' });
     assert.equal(p.community, 's3cret');

@@ -3,12 +3,14 @@
  * already substituted from `${ENV}`), older flows may hold numbers or booleans. Each
  * reader converts one property, applies its default when blank and throws a
  * {@link PropertyError} that names the property, so every node reports a bad
- * configuration the same way (see bad-config.ts).
+ * configuration the same way (red/bad-config.ts). Here rather than in red/ because
+ * snmp-config's profile (snmp/profile.ts) is read by the same rules.
  */
-import { parseDuration } from '../common/duration';
+import { parseDuration } from './duration';
+import { ConfigError } from './inventory';
 
 /** A property that cannot be used; `property` is its name in the flow file. */
-export class PropertyError extends Error {
+export class PropertyError extends ConfigError {
   constructor(readonly property: string, message: string) {
     super(message);
     this.name = 'PropertyError';

@@ -1,0 +1,152 @@
+/**
+ * The inventory format of DESIGN.md, one device a line:
+ *
+ *     host[:port] [name] [key=value ...]      # comment
+ *     [::1]:1161 lab-6 site=lab
+ *
+ * and the `msg.targets` / `msg.target` entries that use the same words. This module is
+ * the only grammar: the runtime (snmp-config's profile, the poll nodes) imports it, and
+ * the build bundles it for the editor as resources/snmp-fleet-inventory.js (global
+ * SnmpFleetInventory), so it must not use Node built-ins. No secret is ever put into an
+ * error message.
+ */
+import { isIP, isIPv6 } from './ip';
+import type { Device } from './types';
+
+/** A configuration value the user has to fix; the message is fit to show them. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Host names, IPv4 and IPv6 literals; rejects spaces, URLs and control characters. */
+export function isValidHost(host: string): boolean {
+  if (isIP(host)) return true;
+  if (host.length === 0 || host.length > 253) return false;
+  return /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?)*\.?$/.test(host);
+}
+
+/** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 literal. */
+export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
+  let host = text;
+  let port = defaultPort;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  if (bracket) {
+    host = bracket[1];
+    if (bracket[2] !== undefined) port = Number(bracket[2]);
+    if (isIPv6(host) === false) throw new ConfigError(`"${clip(text)}" is not an IPv6 address in brackets`);
+  } else if (isIPv6(text)) {
+    host = text;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon >= 0) {
+      host = text.slice(0, colon);
+      const p = text.slice(colon + 1);
+      if (!/^\d+$/.test(p)) throw new ConfigError(`"${clip(text)}" has a bad port`);
+      port = Number(p);
+    }
+  }
+  if (!isValidHost(host)) throw new ConfigError(`"${clip(host)}" is not a host name or IP address`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
+  return { host, port };
+}
+
+function clip(s: string): string {
+  // error text quotes user input; keep it short and free of control characters
+  const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > 60 ? `${clean.slice(0, 57)}...` : clean;
+}
+
+const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** The first bad line of an inventory: its number (from 1) and what is wrong with it. */
+export interface InventoryProblem {
+  line: number;
+  error: string;
+}
+
+function readInventory(text: string, defaultPort: number): { devices: Device[]; problem?: InventoryProblem } {
+  const devices: Device[] = [];
+  const seen = new Set<string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/#.*$/, '').trim();
+    if (!line) continue;
+    try {
+      const device = parseInventoryLine(line, defaultPort);
+      const key = `${device.host}|${device.port}`;
+      if (seen.has(key)) throw new ConfigError(`${device.host}:${device.port} is listed twice`);
+      seen.add(key);
+      devices.push(device);
+    } catch (err) {
+      return { devices, problem: { line: i + 1, error: (err as Error).message } };
+    }
+  }
+  return { devices };
+}
+
+/**
+ * Parses inventory text, one device a line. Blank lines and `#` comments are skipped.
+ * Throws a ConfigError naming the first bad line ("inventory line 3: ...").
+ */
+export function parseInventory(text: string, defaultPort: number): Device[] {
+  const { devices, problem } = readInventory(text, defaultPort);
+  if (problem) throw new ConfigError(`inventory line ${problem.line}: ${problem.error}`);
+  return devices;
+}
+
+/**
+ * What parseInventory would refuse, without throwing: the first bad line and its error
+ * (without the "inventory line N: " prefix, which the editor words in the user's
+ * language), or null when every line is good.
+ */
+export function inventoryProblem(text: string, defaultPort: number): InventoryProblem | null {
+  return readInventory(text, defaultPort).problem ?? null;
+}
+
+/** One inventory line (already without comment): `host[:port] [name] [key=value ...]`. */
+export function parseInventoryLine(line: string, defaultPort: number): Device {
+  const words = line.split(/\s+/);
+  const { host, port } = parseHostPort(words[0], defaultPort);
+  let name = '';
+  const labels: Record<string, string> = {};
+  for (let w = 1; w < words.length; w++) {
+    const word = words[w];
+    const eq = word.indexOf('=');
+    if (eq < 0) {
+      if (w !== 1) throw new ConfigError(`"${clip(word)}" should be key=value`);
+      name = word;
+      continue;
+    }
+    const key = word.slice(0, eq);
+    if (!LABEL_KEY.test(key)) throw new ConfigError(`label key "${clip(key)}" must start with a letter and hold letters, digits, _ . -`);
+    labels[key] = word.slice(eq + 1);
+  }
+  return { host, port, name: name || host, labels };
+}
+
+/**
+ * A `msg.targets` entry or `msg.target`: a "host[:port]" string or a device object
+ * {host, port?, name?, labels?}.
+ */
+export function parseTarget(target: unknown, defaultPort: number): Device {
+  if (typeof target === 'string') return parseInventoryLine(target.trim(), defaultPort);
+  if (target && typeof target === 'object') {
+    const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown };
+    if (typeof t.host !== 'string') throw new ConfigError('a target object needs a host string');
+    const hp = isIPv6(t.host) ? { host: t.host, port: defaultPort } : parseHostPort(t.host.trim(), defaultPort);
+    const port = t.port === undefined || t.port === null || t.port === '' ? hp.port : Number(t.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of target ${clip(hp.host)} must be 1-65535`);
+    const labels: Record<string, string> = {};
+    if (t.labels && typeof t.labels === 'object') {
+      for (const [k, v] of Object.entries(t.labels as Record<string, unknown>)) {
+        if (v !== undefined && v !== null) labels[k] = String(v);
+      }
+    }
+    const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : hp.host;
+    return { host: hp.host, port, name, labels };
+  }
+  throw new ConfigError('a target must be "host[:port]" or {host, port}');
+}

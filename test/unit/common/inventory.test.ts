@@ -1,0 +1,67 @@
+import { strict as assert } from 'assert';
+import { ConfigError, inventoryProblem, isValidHost, parseHostPort, parseInventory, parseTarget } from '../../../src/lib/common/inventory';
+
+describe('inventory', () => {
+  it('parses inventory lines with ports, names, labels, IPv6 and comments', () => {
+    const devices = parseInventory([
+      '# core routers',
+      '192.0.2.10 core-1 site=paris role=core',
+      '192.0.2.11:1161',
+      '[::1]:1162 lab-6 site=lab   # trailing comment',
+      '',
+      'switch-3.example.net',
+    ].join('\n'), 161);
+    assert.deepEqual(devices, [
+      { host: '192.0.2.10', port: 161, name: 'core-1', labels: { site: 'paris', role: 'core' } },
+      { host: '192.0.2.11', port: 1161, name: '192.0.2.11', labels: {} },
+      { host: '::1', port: 1162, name: 'lab-6', labels: { site: 'lab' } },
+      { host: 'switch-3.example.net', port: 161, name: 'switch-3.example.net', labels: {} },
+    ]);
+  });
+
+  it('names the bad inventory line', () => {
+    assert.throws(() => parseInventory('192.0.2.1 a\n192.0.2.2:99999 b', 161), /inventory line 2: .*port/);
+    assert.throws(() => parseInventory('ok-host\nbad!host name', 161), /inventory line 2/);
+    assert.throws(() => parseInventory('192.0.2.1 a b', 161), /line 1: "b" should be key=value/);
+    assert.throws(() => parseInventory('192.0.2.1\n192.0.2.1:161', 161), /line 2: .*twice/);
+    assert.throws(() => parseInventory('h1 n 1bad=x', 161), /label key/);
+  });
+
+  it('accepts msg targets as strings and objects', () => {
+    assert.deepEqual(parseTarget('192.0.2.5:1161 edge-5 site=x', 161), { host: '192.0.2.5', port: 1161, name: 'edge-5', labels: { site: 'x' } });
+    assert.deepEqual(parseTarget({ host: '::1', port: 1161, labels: { a: 1 } }, 161), { host: '::1', port: 1161, name: '::1', labels: { a: '1' } });
+    assert.throws(() => parseTarget(42, 161), ConfigError);
+    assert.throws(() => parseTarget({ host: 'a b' }, 161), ConfigError);
+  });
+
+  it('reports the first bad line without throwing, as parseInventory words it after "inventory line N: "', () => {
+    assert.equal(inventoryProblem('', 161), null);
+    assert.equal(inventoryProblem('# only a comment\n\n192.0.2.1 a', 161), null);
+    assert.deepEqual(inventoryProblem('# lab\n127.0.0.1:1161 agent\nbad..host:161 broken', 161), { line: 3, error: '"bad..host" is not a host name or IP address' });
+    assert.deepEqual(inventoryProblem('192.0.2.1\n192.0.2.1:161', 161), { line: 2, error: '192.0.2.1:161 is listed twice' });
+    assert.deepEqual(inventoryProblem('192.0.2.1:1161\n192.0.2.1', 1161), { line: 2, error: '192.0.2.1:1161 is listed twice' }, 'the default port counts');
+    assert.equal(inventoryProblem('192.0.2.1:1161\n192.0.2.1', 161), null);
+    assert.throws(() => parseInventory('a\r\nb\r\nc:0', 161), /^ConfigError: inventory line 3: port of "c:0" must be 1-65535$/);
+  });
+
+  it('reads IPv6 bare, in brackets with a port, and with a zone id', () => {
+    assert.deepEqual(parseHostPort('2001:db8::1', 161), { host: '2001:db8::1', port: 161 });
+    assert.deepEqual(parseHostPort('[2001:db8::1]:1161', 161), { host: '2001:db8::1', port: 1161 });
+    assert.deepEqual(parseHostPort('[fe80::1%eth0]', 161), { host: 'fe80::1%eth0', port: 161 });
+    assert.deepEqual(parseHostPort('::ffff:192.0.2.1', 161), { host: '::ffff:192.0.2.1', port: 161 });
+    assert.throws(() => parseHostPort('[192.0.2.1]:161', 161), /not an IPv6 address in brackets/);
+    assert.throws(() => parseHostPort('[::1]:', 161), /has a bad port/);
+    assert.throws(() => parseHostPort('host:http', 161), /"host:http" has a bad port/);
+    assert.ok(isValidHost('switch-3.example.net.') && isValidHost('10.0.0.1') && isValidHost('::1'));
+    assert.ok(!isValidHost('a b') && !isValidHost('http://x') && !isValidHost('a\u0000b') && !isValidHost('x'.repeat(254)));
+  });
+
+  it('quotes at most 60 characters of the input, without control characters', () => {
+    assert.throws(() => parseInventory(`${'x'.repeat(100)}!`, 161), (err: Error) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match(err.message, /^inventory line 1: "x{57}\.\.\." is not a host name or IP address$/);
+      return true;
+    });
+    assert.throws(() => parseTarget({ host: 'a\u0007b' }, 161), /"a\?b" is not a host name/);
+  });
+});
