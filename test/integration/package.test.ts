@@ -121,7 +121,10 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     const r = spawnSync(process.execPath, ['-r', stub, bin, 'validate', '-p', unpacked], { cwd: ROOT, encoding: 'utf8', timeout: 120000 });
     const out = `${r.stdout}${r.stderr}`;
     assert.equal(r.status, 0, out);
-    const complaints = out.split('\n').filter((l) => /Warning|Error|Unable to parse|NOT Compatible|not at latest/i.test(l));
+    // One known nag: redis 6 needs Node >= 20, and the pack still runs on Node 18 (Node-RED
+    // 3.1), so the Redis context store stays on the redis 5 client.
+    const allowed = /D03 redis is not at latest version/;
+    const complaints = out.split('\n').filter((l) => /Warning|Error|Unable to parse|NOT Compatible|not at latest/i.test(l) && !allowed.test(l));
     assert.deepEqual(complaints, [], `node-red-dev validate:\n${out}`);
     for (const pass of ['licensed', 'Scoped Name', 'Node-RED Keyword Found', 'Compatible with Node-RED', 'Compatible NodeJS Version', 'Examples found for all nodes', 'dependencies', 'No incompatible packages', 'Complete']) {
       assert.ok(out.includes(pass), `node-red-dev reports "${pass}":\n${out}`);
