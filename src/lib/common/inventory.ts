@@ -3,13 +3,17 @@
  *
  *     host[:port] [name] [key=value ...]      # comment
  *     [::1]:1161 lab-6 site=lab
+ *     192.0.2.10 core-1 interval=60 profile=core-v3 site=paris
  *
- * and the `msg.targets` / `msg.target` entries that use the same words. This module is
+ * where `interval` (seconds between polls, or a duration such as `5m`) and `profile`
+ * (an snmp-config node's name) are the device's own settings, not labels; and the
+ * `msg.targets` / `msg.target` entries that use the same words. This module is
  * the only grammar: the runtime (snmp-config's profile, the poll nodes) imports it, and
  * the build bundles it for the editor as resources/snmp-fleet-inventory.js (global
  * SnmpFleetInventory), so it must not use Node built-ins. No secret is ever put into an
  * error message.
  */
+import { parseDuration } from './duration';
 import { isIP, isIPv6 } from './ip';
 import type { Device } from './types';
 
@@ -61,6 +65,47 @@ function clip(s: string): string {
 
 const LABEL_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * The shortest poll interval a device may ask for, in seconds. Below it a fleet's polls
+ * would follow each other faster than a retried request times out (2 s × 2 by default),
+ * and a typo (`interval=1` for one minute) would hammer the device.
+ */
+export const MIN_INTERVAL_S = 5;
+/** The longest: a day. */
+export const MAX_INTERVAL_S = 86400;
+
+/** `interval` of an inventory line or a target: seconds, or a duration (`300`, `5m`). */
+export function parseInterval(value: unknown): number {
+  if (blank(value)) throw new ConfigError('interval is empty');
+  let seconds: number;
+  try {
+    seconds = parseDuration(typeof value === 'string' ? value.trim() : value, NaN);
+  } catch {
+    throw new ConfigError(`interval "${clip(String(value))}" is not a number of seconds or a duration such as 5m`);
+  }
+  if (!(seconds >= MIN_INTERVAL_S)) throw new ConfigError(`interval ${clip(String(value))} is below the floor of ${MIN_INTERVAL_S} s`);
+  if (seconds > MAX_INTERVAL_S) throw new ConfigError(`interval ${clip(String(value))} is longer than a day`);
+  return seconds;
+}
+
+/** `profile` of an inventory line or a target: an snmp-config node's name. */
+function parseProfile(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError('profile must be the name of an snmp-config node');
+  const name = value.trim();
+  if (name === '') return undefined;
+  if (name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new ConfigError(`profile "${clip(name)}" is not an snmp-config node name`);
+  return name;
+}
+
+/** A device with its own settings; absent ones stay absent, so a device compares and prints as before. */
+function makeDevice(host: string, port: number, name: string, labels: Record<string, string>, interval?: number, profile?: string): Device {
+  const d: Device = { host, port, name, labels };
+  if (interval !== undefined) d.interval = interval;
+  if (profile !== undefined) d.profile = profile;
+  return d;
+}
+
 /** The first bad line of an inventory: its number (from 1) and what is wrong with it. */
 export interface InventoryProblem {
   line: number;
@@ -76,7 +121,7 @@ function readInventory(text: string, defaultPort: number): { devices: Device[]; 
     if (!line) continue;
     try {
       const device = parseInventoryLine(line, defaultPort);
-      const key = `${device.host}|${device.port}`;
+      const key = deviceKey(device);
       if (seen.has(key)) throw new ConfigError(`${device.host}:${device.port} is listed twice`);
       seen.add(key);
       devices.push(device);
@@ -106,11 +151,16 @@ export function inventoryProblem(text: string, defaultPort: number): InventoryPr
   return readInventory(text, defaultPort).problem ?? null;
 }
 
-/** One inventory line (already without comment): `host[:port] [name] [key=value ...]`. */
+/**
+ * One inventory line (already without comment): `host[:port] [name] [key=value ...]`;
+ * `interval=` and `profile=` set the device's own interval and profile.
+ */
 export function parseInventoryLine(line: string, defaultPort: number): Device {
   const words = line.split(/\s+/);
   const { host, port } = parseHostPort(words[0], defaultPort);
   let name = '';
+  let interval: number | undefined;
+  let profile: string | undefined;
   const labels: Record<string, string> = {};
   for (let w = 1; w < words.length; w++) {
     const word = words[w];
@@ -121,32 +171,78 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
       continue;
     }
     const key = word.slice(0, eq);
+    const value = word.slice(eq + 1);
+    if (key === 'interval') {
+      interval = parseInterval(value);
+      continue;
+    }
+    if (key === 'profile') {
+      profile = parseProfile(value);
+      continue;
+    }
     if (!LABEL_KEY.test(key)) throw new ConfigError(`label key "${clip(key)}" must start with a letter and hold letters, digits, _ . -`);
-    labels[key] = word.slice(eq + 1);
+    labels[key] = value;
   }
-  return { host, port, name: name || host, labels };
+  return makeDevice(host, port, name || host, labels, interval, profile);
 }
 
 /**
- * A `msg.targets` entry or `msg.target`: a "host[:port]" string or a device object
- * {host, port?, name?, labels?}.
+ * Labels of a target object: an object, or its JSON text (a database column holding
+ * JSON arrives as text from MariaDB, whose JSON type is text). Nested values become
+ * their JSON text, so a label is always a string.
+ */
+function targetLabels(value: unknown): Record<string, string> {
+  let obj = value;
+  if (typeof value === 'string') {
+    if (value.trim() === '') return {};
+    try {
+      obj = JSON.parse(value);
+    } catch {
+      throw new ConfigError(`labels are not JSON: "${clip(value)}"`);
+    }
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(`labels must be a JSON object, not "${clip(value)}"`);
+  }
+  const labels: Record<string, string> = {};
+  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+      if (v === undefined || v === null) continue;
+      labels[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+  } else if (obj !== undefined && obj !== null) {
+    throw new ConfigError('labels must be an object of key: value');
+  }
+  return labels;
+}
+
+/**
+ * A `msg.targets` entry or `msg.target`: a "host[:port]" string (an inventory line) or
+ * a device object {host, port?, name?, labels?, interval?, profile?}, such as a row of
+ * an inventory table (blank or null columns count as absent; labels may be JSON text).
  */
 export function parseTarget(target: unknown, defaultPort: number): Device {
   if (typeof target === 'string') return parseInventoryLine(target.trim(), defaultPort);
   if (target && typeof target === 'object') {
-    const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown };
+    const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown; interval?: unknown; profile?: unknown };
     if (typeof t.host !== 'string') throw new ConfigError('a target object needs a host string');
     const hp = isIPv6(t.host) ? { host: t.host, port: defaultPort } : parseHostPort(t.host.trim(), defaultPort);
-    const port = t.port === undefined || t.port === null || t.port === '' ? hp.port : Number(t.port);
+    const port = blank(t.port) ? hp.port : Number(t.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of target ${clip(hp.host)} must be 1-65535`);
-    const labels: Record<string, string> = {};
-    if (t.labels && typeof t.labels === 'object') {
-      for (const [k, v] of Object.entries(t.labels as Record<string, unknown>)) {
-        if (v !== undefined && v !== null) labels[k] = String(v);
-      }
-    }
+    const labels = targetLabels(t.labels);
     const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : hp.host;
-    return { host: hp.host, port, name, labels };
+    const interval = blank(t.interval) ? undefined : parseInterval(t.interval);
+    return makeDevice(hp.host, port, name, labels, interval, parseProfile(t.profile));
   }
   throw new ConfigError('a target must be "host[:port]" or {host, port}');
+}
+
+function blank(v: unknown): boolean {
+  return v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+}
+
+/**
+ * The identity of a device, host and port: unique in an inventory, the key of its
+ * schedule, its health and its counter series.
+ */
+export function deviceKey(d: { host: string; port: number }): string {
+  return `${d.host}|${d.port}`;
 }

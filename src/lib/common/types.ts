@@ -28,6 +28,16 @@ export interface Device {
   name: string;
   /** key=value pairs of the inventory line: tags on every message about the device. */
   labels: Record<string, string>;
+  /**
+   * Seconds between two polls of the device when its poll node runs on its own schedule
+   * (`interval=300` in an inventory line); absent: the node's interval.
+   */
+  interval?: number;
+  /**
+   * The snmp-config node, by name, to poll the device with (`profile=core-v3`, for
+   * scale-out); absent: the poll node's own.
+   */
+  profile?: string;
 }
 
 /**
@@ -79,7 +89,12 @@ export interface Varbind {
   display?: string;
 }
 
-export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response';
+/**
+ * How a device failed. `bad-target` is not a poll: an inventory entry (a msg.targets
+ * entry, a database row) that cannot be polled as written, reported on output 2 with
+ * the others.
+ */
+export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response' | 'bad-target';
 
 /** A per-device failure as classified by errors.ts. */
 export interface PollFailure {

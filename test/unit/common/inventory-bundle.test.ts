@@ -55,6 +55,9 @@ const GOOD_LINES = [
   '1.2.3',
   'localhost:65535',
   'h name constructor=x toString=y',
+  '192.0.2.10 core-1 interval=60 profile=core-v3 site=paris',
+  'h n interval=5m',
+  'h n interval=7.5 profile=',
   // accepted, surprising as they are: the runtime reads them so
   'host:16 1',
   '1:2:3:4:5:6:7:8:9',
@@ -64,6 +67,10 @@ const GOOD_LINES = [
 
 const BAD_LINES = [
   '192.0.2.2:99999 b',
+  'h n interval=4',
+  'h n interval=',
+  'h n interval=soon',
+  'h n interval=2d',
   '192.0.2.2:0',
   'bad..host:161 broken',
   'bad!host name',
@@ -135,6 +142,9 @@ const TARGETS: unknown[] = [
   { host: 'host', port: 1.5 },
   { host: 'host', port: 'abc' },
   { host: 'host', name: 42, labels: 'x' },
+  { host: 'host', interval: 30, profile: 'core-v3', labels: '{"site":"paris"}' },
+  { host: 'host', interval: '2', profile: null, labels: '[1]' },
+  { host: 'host', interval: null, profile: 3 },
   { host: 'a b' },
   { host: 5 },
   { host: 'x'.repeat(300) },

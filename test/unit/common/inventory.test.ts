@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { ConfigError, inventoryProblem, isValidHost, parseHostPort, parseInventory, parseTarget } from '../../../src/lib/common/inventory';
+import { ConfigError, MIN_INTERVAL_S, deviceKey, inventoryProblem, isValidHost, parseHostPort, parseInterval, parseInventory, parseTarget } from '../../../src/lib/common/inventory';
 
 describe('inventory', () => {
   it('parses inventory lines with ports, names, labels, IPv6 and comments', () => {
@@ -32,6 +32,42 @@ describe('inventory', () => {
     assert.deepEqual(parseTarget({ host: '::1', port: 1161, labels: { a: 1 } }, 161), { host: '::1', port: 1161, name: '::1', labels: { a: '1' } });
     assert.throws(() => parseTarget(42, 161), ConfigError);
     assert.throws(() => parseTarget({ host: 'a b' }, 161), ConfigError);
+  });
+
+  it('reads a device\'s own interval and profile, which are not labels', () => {
+    assert.deepEqual(parseInventory([
+      '192.0.2.10 core-1 interval=60 profile=core-v3 site=paris',
+      '192.0.2.11 access-1 site=lyon interval=5m',
+      '192.0.2.12 interval=7.5 profile=',
+    ].join('\n'), 161), [
+      { host: '192.0.2.10', port: 161, name: 'core-1', labels: { site: 'paris' }, interval: 60, profile: 'core-v3' },
+      { host: '192.0.2.11', port: 161, name: 'access-1', labels: { site: 'lyon' }, interval: 300 },
+      { host: '192.0.2.12', port: 161, name: '192.0.2.12', labels: {}, interval: 7.5 },
+    ]);
+    assert.throws(() => parseInventory('192.0.2.1 a\n192.0.2.2 b interval=2', 161), /^ConfigError: inventory line 2: interval 2 is below the floor of 5 s$/);
+    assert.throws(() => parseInventory('192.0.2.2 b interval=soon', 161), /interval "soon" is not a number of seconds or a duration such as 5m/);
+    assert.throws(() => parseInventory('192.0.2.2 b interval=', 161), /interval is empty/);
+    assert.throws(() => parseInventory('192.0.2.2 b interval=2d', 161), /longer than a day/);
+    assert.equal(parseInterval(MIN_INTERVAL_S), 5);
+    assert.equal(parseInterval('90s'), 90);
+    assert.throws(() => parseInterval(-10), /not a number of seconds/);
+    assert.throws(() => parseInterval(Number.NaN), /not a number of seconds/);
+  });
+
+  it('reads inventory table rows: interval, profile, labels as JSON text, blank columns absent', () => {
+    const row = { id: 7, host: '192.0.2.20', port: 1161, name: 'edge-20', profile: 'lab-v2c', interval: 30, labels: '{"site":"paris","rack":12,"tags":["a"]}', enabled: 1 };
+    assert.deepEqual(parseTarget(row, 161), {
+      host: '192.0.2.20', port: 1161, name: 'edge-20', labels: { site: 'paris', rack: '12', tags: '["a"]' }, interval: 30, profile: 'lab-v2c',
+    });
+    assert.deepEqual(parseTarget({ host: '192.0.2.21', port: null, name: null, profile: null, interval: null, labels: null }, 161), { host: '192.0.2.21', port: 161, name: '192.0.2.21', labels: {} });
+    assert.deepEqual(parseTarget({ host: '192.0.2.21', interval: '', profile: '  ', labels: '' }, 161), { host: '192.0.2.21', port: 161, name: '192.0.2.21', labels: {} });
+    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '{site: paris}' }, 161), /^ConfigError: labels are not JSON: "\{site: paris\}"$/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '["a"]' }, 161), /labels must be a JSON object/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /labels must be an object/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', interval: 1 }, 161), /below the floor/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 7 }, 161), /profile must be the name/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 'a\u0000b' }, 161), /profile "a\?b" is not/);
+    assert.equal(deviceKey({ host: '::1', port: 161 }), '::1|161');
   });
 
   it('reports the first bad line without throwing, as parseInventory words it after "inventory line N: "', () => {
