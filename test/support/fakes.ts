@@ -87,3 +87,44 @@ export function memoryContext(initial: Record<string, unknown> = {}): RecordingC
     },
   };
 }
+
+/** A clock whose time moves only when told; timers fire in due order as it passes them. */
+export interface FakeClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Moves time forward by `ms`, firing every timer due on the way at its own time. */
+  advance(ms: number): void;
+  /** Timers set and not yet fired or cleared. */
+  pending(): number;
+}
+
+export function fakeClock(start = 1_700_000_000_000): FakeClock {
+  let now = start;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(fn, ms) {
+      const id = ++seq;
+      timers.set(id, { at: now + Math.max(0, ms), fn });
+      return id;
+    },
+    clearTimeout(handle) {
+      timers.delete(handle as number);
+    },
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        let next: [number, { at: number; fn: () => void }] | undefined;
+        for (const t of timers) if (t[1].at <= end && (!next || t[1].at < next[1].at || (t[1].at === next[1].at && t[0] < next[0]))) next = t;
+        if (!next) break;
+        timers.delete(next[0]);
+        now = Math.max(now, next[1].at);
+        next[1].fn();
+      }
+      now = end;
+    },
+    pending: () => timers.size,
+  };
+}
