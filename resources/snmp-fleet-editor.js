@@ -231,5 +231,48 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
         return String(entry).replace(/^[A-Za-z][A-Za-z0-9-]*::/, "");
     }
 
-    return { entries: entries, validate: validate, oidList: oidList, shortName: shortName, verdicts: verdicts };
+    /**
+     * The poll settings of snmp-get and snmp-bulkwalk: the interval rows (class
+     * snmp-fleet-interval-row) show only while the node polls on its own schedule.
+     */
+    function scheduleForm() {
+        var select = $("#node-input-schedule");
+        if (!select.val()) { select.val("input"); }
+        function toggle() { $(".snmp-fleet-interval-row").toggle(select.val() === "interval"); }
+        select.on("change", toggle);
+        toggle();
+    }
+
+    /** The node's schedule: the open dialog's choice, else the stored property. */
+    function scheduleOf(node) {
+        var select = $("#node-input-schedule");
+        return select.length ? select.val() : node.schedule;
+    }
+
+    /**
+     * The interval property, checked by the runtime's own grammar (parseInterval of the
+     * inventory bundle, window.SnmpFleetInventory): seconds or a duration, 5 s to a day.
+     */
+    function validateInterval(value, t) {
+        if (value === "" || value === undefined || value === null || ENV_VAR.test(String(value))) { return true; }
+        var grammar = window.SnmpFleetInventory;
+        if (!grammar) { return true; }
+        try {
+            grammar.parseInterval(String(value));
+            return true;
+        } catch (ignore) { // eslint-disable-line no-unused-vars
+            return t("errors.interval", { min: grammar.MIN_INTERVAL_S });
+        }
+    }
+
+    /** The OID list of a poll node: a node on its own schedule needs one (no msg.oids at its turns). */
+    function validatePollOids(node, value, kind, t) {
+        if (scheduleOf(node) === "interval" && entries(value).length === 0) { return t("errors.oids-needed"); }
+        return validate(value, kind, t);
+    }
+
+    return {
+        entries: entries, validate: validate, oidList: oidList, shortName: shortName, verdicts: verdicts,
+        scheduleForm: scheduleForm, validateInterval: validateInterval, validatePollOids: validatePollOids
+    };
 })();

@@ -3,7 +3,7 @@
  * listed columns in lock-step; one message per device with rows sorted by index.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './lib/red/poll-node';
+import { scheduleSettings, setupPollNode } from './lib/red/poll-node';
 import { integer, oneOf } from './lib/common/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
@@ -13,6 +13,8 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  schedule?: string;
+  interval?: string | number;
 }
 
 export = function (RED: NodeAPI) {
@@ -27,6 +29,7 @@ export = function (RED: NodeAPI) {
         maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
       },
+      ...scheduleSettings(def),
     }));
   }
 

@@ -3,17 +3,19 @@
  * (or msg.targets), one message per device: answers on output 1, failures on output 2.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { setupPollNode } from './lib/red/poll-node';
+import { scheduleSettings, setupPollNode } from './lib/red/poll-node';
 
 interface SnmpGetDef extends NodeDef {
   snmp: string;
   oids: string;
+  schedule?: string;
+  interval?: string | number;
 }
 
 export = function (RED: NodeAPI) {
   function SnmpGet(this: Node, def: SnmpGetDef) {
     RED.nodes.createNode(this, def);
-    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '' }));
+    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '', ...scheduleSettings(def) }));
   }
 
   RED.nodes.registerType('snmp-get', SnmpGet);

@@ -388,3 +388,45 @@ export class PollSchedule {
     return top;
   }
 }
+
+/**
+ * Events of the last minute, by second (polls done, failures by code): what a status
+ * shows as "per minute". Bounded: 60 buckets.
+ */
+export class LastMinute {
+  private readonly seconds = new Array<number>(60).fill(-1);
+  private readonly counts = new Array<number>(60).fill(0);
+  private readonly codes: Array<Map<string, number> | undefined> = new Array(60);
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Counts one event now; `code` also tallies it under that name (a failure code). */
+  add(code?: string): void {
+    const s = Math.floor(this.now() / 1000);
+    const i = s % 60;
+    if (this.seconds[i] !== s) {
+      this.seconds[i] = s;
+      this.counts[i] = 0;
+      this.codes[i] = undefined;
+    }
+    this.counts[i]++;
+    if (code !== undefined) {
+      const m = this.codes[i] ?? new Map<string, number>();
+      m.set(code, (m.get(code) ?? 0) + 1);
+      this.codes[i] = m;
+    }
+  }
+
+  /** Events of the last 60 s, and the tallies by code. */
+  total(): { count: number; codes: Map<string, number> } {
+    const s = Math.floor(this.now() / 1000);
+    let count = 0;
+    const codes = new Map<string, number>();
+    for (let i = 0; i < 60; i++) {
+      if (this.seconds[i] <= s - 60 || this.seconds[i] > s) continue;
+      count += this.counts[i];
+      for (const [k, v] of this.codes[i] ?? []) codes.set(k, (codes.get(k) ?? 0) + v);
+    }
+    return { count, codes };
+  }
+}

@@ -108,6 +108,10 @@ export class InFlightGuard {
     this.keys.delete(key);
   }
 
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+
   get size(): number {
     return this.keys.size;
   }

@@ -5,7 +5,8 @@
  */
 import { isNumericOid, normalizeOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
-import { ConfigError, parseTarget } from '../common/inventory';
+import { ConfigError, deviceKey, parseTarget } from '../common/inventory';
+import { clip } from '../common/properties';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
 export function splitOidList(text: unknown): string[] {
@@ -33,37 +34,149 @@ export function resolveOids(entries: string[], mib: MibLookup | undefined): stri
   });
 }
 
+/**
+ * An inventory entry that cannot be polled as written: a bad msg.targets entry (a bad
+ * row of an inventory table), a second entry for the same device, or a device of
+ * another profile. Reported on output 2, one message each; the other entries are polled.
+ */
+export interface RejectedTarget {
+  /** Position in msg.targets; absent for a device of snmp-config's own inventory. */
+  index?: number;
+  /** What a person finds the entry by: `host:port` as written, or `msg.targets[i]`. */
+  key: string;
+  /** The entry's name when it has one (the topic of its message). */
+  name?: string;
+  error: string;
+  /** The entry's plain fields (strings, numbers, booleans, null): JSON-safe, to find the row. */
+  entry: unknown;
+  /** The device, when the entry could be read (a duplicate, another profile). */
+  device?: Device;
+}
+
 export interface TargetChoice {
   devices: Device[];
+  /** Entries that cannot be polled; the message still polls the others. */
+  rejected: RejectedTarget[];
   /** The message tried to override a configured inventory (warn once). */
   ignoredOverride: boolean;
 }
 
-/** Configured inventory wins; else msg.targets (array), else msg.target. */
-export function chooseTargets(inventory: Device[], msg: { targets?: unknown; target?: unknown }, defaultPort: number): TargetChoice {
+/** The fields of an entry worth showing: scalars only, text clipped. */
+function plainEntry(entry: unknown): unknown {
+  if (typeof entry === 'string') return clip(entry, 200);
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return entry === undefined ? null : typeof entry === 'object' ? null : entry;
+  const out: Record<string, string | number | boolean | null> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+    if (n++ >= 32) break;
+    if (v === null || typeof v === 'number' || typeof v === 'boolean') out[clip(k, 64)] = v;
+    else if (typeof v === 'string') out[clip(k, 64)] = clip(v, 200);
+    else if (v instanceof Date) out[clip(k, 64)] = Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  }
+  return out;
+}
+
+/** `host:port` as the entry wrote it, for a person to find it by. */
+function entryKey(entry: unknown, index: number, defaultPort: number): string {
+  if (typeof entry === 'string') return clip(entry.trim().split(/\s+/)[0] || `msg.targets[${index}]`);
+  if (entry && typeof entry === 'object') {
+    const { host, port } = entry as { host?: unknown; port?: unknown };
+    if (typeof host === 'string' && host.trim() !== '') {
+      const p = port === undefined || port === null || port === '' ? defaultPort : port;
+      return clip(`${host.trim()}:${String(p)}`);
+    }
+  }
+  return `msg.targets[${index}]`;
+}
+
+function entryName(entry: unknown): string | undefined {
+  if (typeof entry === 'string') {
+    const words = entry.trim().split(/\s+/);
+    return words[1] && !words[1].includes('=') ? clip(words[1]) : undefined;
+  }
+  const name = entry && typeof entry === 'object' ? (entry as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name.trim() !== '' ? clip(name.trim()) : undefined;
+}
+
+/**
+ * Reads a msg.targets list entry by entry: the devices to poll, in order, and the
+ * entries that cannot be polled (bad, or a device listed a second time).
+ */
+export function readTargets(list: unknown[], defaultPort: number): { devices: Device[]; positions: number[]; rejected: RejectedTarget[] } {
+  const devices: Device[] = [];
+  /** Where each device stands in `list`. */
+  const positions: number[] = [];
+  const rejected: RejectedTarget[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((t, index) => {
+    let d: Device;
+    try {
+      d = parseTarget(t, defaultPort);
+    } catch (err) {
+      const key = entryKey(t, index, defaultPort);
+      rejected.push({ index, key, name: entryName(t), error: `msg.targets[${index}] (${key}): ${(err as Error).message}`, entry: plainEntry(t) });
+      return;
+    }
+    const first = seen.get(deviceKey(d));
+    if (first !== undefined) {
+      const key = describeDevice(d);
+      rejected.push({ index, key, name: d.name, error: `msg.targets[${index}] (${key}): the same device as msg.targets[${first}]`, entry: plainEntry(t), device: d });
+      return;
+    }
+    seen.set(deviceKey(d), index);
+    devices.push(d);
+    positions.push(index);
+  });
+  return { devices, positions, rejected };
+}
+
+/** `host:port`, IPv6 in brackets. */
+export function describeDevice(d: { host: string; port: number }): string {
+  return d.host.includes(':') ? `[${d.host}]:${d.port}` : `${d.host}:${d.port}`;
+}
+
+/**
+ * Keeps the devices this node can poll with its own snmp-config (`ownProfile`, the
+ * config node's name) and rejects those whose `profile` names another one.
+ *
+ * Scale-out joins here: once snmp-config nodes can be found by name, a device of
+ * another profile is polled with that profile instead of being rejected.
+ */
+export function ownProfileOnly(devices: Device[], rejected: RejectedTarget[], ownProfile: string | undefined, indexOf?: (d: Device) => number | undefined): Device[] {
+  if (!devices.some((d) => d.profile !== undefined && d.profile !== ownProfile)) return devices;
+  return devices.filter((d) => {
+    if (d.profile === undefined || d.profile === ownProfile) return true;
+    const index = indexOf?.(d);
+    const where = index === undefined ? describeDevice(d) : `msg.targets[${index}] (${describeDevice(d)})`;
+    const own = ownProfile ? `"${clip(ownProfile)}"` : 'unnamed';
+    rejected.push({ index, key: describeDevice(d), name: d.name, error: `${where}: profile "${clip(d.profile)}" is not this node's snmp-config (${own})`, entry: { host: d.host, port: d.port, name: d.name, profile: d.profile }, device: d });
+    return false;
+  });
+}
+
+/**
+ * Configured inventory wins; else msg.targets (array), else msg.target. Entries that
+ * cannot be polled are returned apart; a message with nothing usable at all (no list,
+ * no entry) throws a ConfigError for Catch.
+ */
+export function chooseTargets(inventory: Device[], msg: { targets?: unknown; target?: unknown }, defaultPort: number, ownProfile?: string): TargetChoice {
   const fromMsg = msg.targets !== undefined || msg.target !== undefined;
-  if (inventory.length > 0) return { devices: inventory, ignoredOverride: fromMsg };
+  const rejected: RejectedTarget[] = [];
+  if (inventory.length > 0) return { devices: ownProfileOnly(inventory, rejected, ownProfile), rejected, ignoredOverride: fromMsg };
   if (msg.targets !== undefined) {
     if (!Array.isArray(msg.targets)) throw new ConfigError('msg.targets must be an array of "host[:port]" strings or {host, port} objects');
-    const devices: Device[] = [];
-    const seen = new Set<string>();
-    msg.targets.forEach((t, i) => {
-      let d: Device;
-      try {
-        d = parseTarget(t, defaultPort);
-      } catch (err) {
-        throw new ConfigError(`msg.targets[${i}]: ${(err as Error).message}`);
-      }
-      const key = `${d.host}|${d.port}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        devices.push(d);
-      }
-    });
-    if (devices.length === 0) throw new ConfigError('msg.targets is empty');
-    return { devices, ignoredOverride: false };
+    if (msg.targets.length === 0) throw new ConfigError('msg.targets is empty');
+    const read = readTargets(msg.targets, defaultPort);
+    const index = new Map(read.devices.map((d, i) => [d, read.positions[i]]));
+    const devices = ownProfileOnly(read.devices, read.rejected, ownProfile, (d) => index.get(d));
+    return { devices, rejected: read.rejected, ignoredOverride: false };
   }
-  if (msg.target !== undefined) return { devices: [parseTarget(msg.target, defaultPort)], ignoredOverride: false };
+  if (msg.target !== undefined) {
+    const d = parseTarget(msg.target, defaultPort);
+    const devices = ownProfileOnly([d], rejected, ownProfile);
+    if (devices.length === 0) throw new ConfigError(rejected[0].error);
+    return { devices, rejected, ignoredOverride: false };
+  }
   throw new ConfigError('no target: configure an inventory in snmp-config or send msg.targets / msg.target');
 }
 

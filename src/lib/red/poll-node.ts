@@ -1,17 +1,23 @@
 /**
- * snmp-get and snmp-bulkwalk as Node-RED nodes: each input chooses its devices and
- * OIDs, runs one poll cycle through the profile's shared scheduler and sends one
- * message per device (answers on output 1, failures on output 2); a device's fall and
- * recovery are logged once; the status shows the cycle; close waits, bounded, for
- * polls in flight so nothing is sent after it.
+ * snmp-get and snmp-bulkwalk as Node-RED nodes. On `schedule: "input"` each input
+ * chooses its devices and OIDs and runs one poll cycle; on `schedule: "interval"` the
+ * node polls each device of its inventory (snmp-config's, or the last msg.targets) at
+ * the device's own interval, spread over time (poll/schedule.ts), and an input polls at
+ * once what it names. Either way the profile's shared scheduler bounds the devices in
+ * flight and one message goes out per device (answers on output 1, failures and
+ * inventory entries that cannot be polled on output 2); a device's fall and recovery are
+ * logged once; close waits, bounded, for polls in flight so nothing is sent after it.
  */
-import type { MibLookup, SnmpProfile } from '../common/types';
+import type { Device, MibLookup, SnmpProfile } from '../common/types';
 import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle';
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
+import { deviceField } from '../poll/messages';
+import { LastMinute, PollSchedule } from '../poll/schedule';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
-import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
-import { ConfigError } from '../common/inventory';
+import { chooseTargets, describeDevice, expandWalkOids, ownProfileOnly, readTargets, resolveOids, splitOidList, type RejectedTarget } from '../poll/targets';
+import { ConfigError, parseInterval } from '../common/inventory';
+import { PropertyError, oneOf, text } from '../common/properties';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
@@ -20,6 +26,8 @@ import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle }
 
 /** What a poll node uses of its snmp-config node. */
 export interface ConfigFacade {
+  /** The config node's name: a device whose `profile` names another one is not polled here. */
+  name?: string;
   profile: SnmpProfile | undefined;
   configError: string | undefined;
   engine(): FleetEngine;
@@ -29,10 +37,41 @@ export interface ConfigFacade {
 /** snmp-config as the runtime hands it out: the facade plus its users map. */
 export type SnmpConfigLike = ConfigFacade & { register(n: unknown): void; deregister(n: unknown, done?: () => void): void };
 
+/** When the node polls: at each input message, or each device at its own interval. */
+export type PollSchedulingMode = 'input' | 'interval';
+
 export interface PollNodeSettings {
   kind: 'get' | 'walk';
   oidText: string;
   walk?: WalkOptions & { output: 'rows' | 'varbinds' };
+  /** Absent: 'input', as in flows written before the node could schedule itself. */
+  schedule?: PollSchedulingMode;
+  /** Seconds between two polls of a device without an interval of its own ('interval' only). */
+  interval?: number;
+}
+
+/** The default `interval` property, seconds: what the examples' inject nodes repeat. */
+export const DEFAULT_INTERVAL_S = 60;
+
+/**
+ * The `schedule` and `interval` properties of snmp-get / snmp-bulkwalk, checked. Throws a
+ * PropertyError naming the property.
+ */
+export function scheduleSettings(def: { schedule?: unknown; interval?: unknown; oids?: unknown }): Pick<PollNodeSettings, 'schedule' | 'interval'> {
+  const schedule = oneOf<PollSchedulingMode>('schedule', def.schedule, ['input', 'interval'], 'input');
+  let interval = DEFAULT_INTERVAL_S;
+  if (text(def.interval) !== '') {
+    try {
+      interval = parseInterval(text(def.interval));
+    } catch (err) {
+      throw new PropertyError('interval', (err as Error).message);
+    }
+  }
+  if (schedule === 'interval' && splitOidList(def.oids).length === 0) {
+    // a scheduled turn has no message to take msg.oids from
+    throw new PropertyError('oids', 'a node that polls on its own schedule needs its own OID list');
+  }
+  return { schedule, interval };
 }
 
 type Send = (msgs: Array<Msg | null>) => void;
@@ -40,6 +79,8 @@ type Done = (err?: Error) => void;
 
 /** A close waits this long for polls in flight. */
 const CLOSE_WAIT_MS = 2000;
+/** Most entries of one msg.targets list a scheduled node takes. */
+const MAX_TARGETS = 100000;
 
 /** One snmp-get / snmp-bulkwalk node instance. */
 export class PollNode {
@@ -52,12 +93,26 @@ export class PollNode {
   private nodeOids: string[] | undefined;
   /** The cycle the status shows while it runs. */
   private progress: { done: number; total: number } | undefined;
+  /** The node's own schedule ('interval'); undefined on 'input' or without a usable config. */
+  private schedule: PollSchedule | undefined;
+  /** Polls done in the last minute, with their failures by code ('interval'). */
+  private readonly recent = new LastMinute();
+  /** Entries of the last inventory that cannot be polled, as their error texts (which name the entry). */
+  private badTargets = new Set<string>();
+  /** How many entries of the last inventory cannot be polled. */
+  private badCount = 0;
+  /** Turns skipped because an input's immediate poll found the device busy ('interval'). */
+  private skippedByInput = 0;
+  /** The OIDs of scheduled turns, resolved once; the error's text when they cannot be. */
+  private scheduledOids: string[] | string | undefined;
 
   constructor(private readonly node: NodeFacade, private readonly config: ConfigFacade | undefined, private readonly settings: PollNodeSettings) {
     this.warnings = new CountedWarnings((text) => node.warn(text));
-    this.status = statusThrottle(() => this.progressStatus(), (s) => node.status(s), 0);
+    const scheduled = settings.schedule === 'interval';
+    this.status = statusThrottle(() => (scheduled ? this.scheduleStatus() : this.progressStatus()), (s) => node.status(s), scheduled ? 100 : 0);
     if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
     else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
+    else if (scheduled) this.startSchedule(config, config.profile);
     else node.status({});
   }
 
@@ -89,12 +144,18 @@ export class PollNode {
       done(new Error(this.node.t('errors.bad-config', { error: config.configError ?? '' })));
       return;
     }
+    if (this.schedule) {
+      this.scheduledInput(config, config.profile, this.schedule, msg, send, done);
+      return;
+    }
     let request: PollRequest;
     let mib: MibLookup | undefined;
+    let rejected: RejectedTarget[];
     try {
       mib = config.mib();
-      const choice = chooseTargets(config.profile.inventory, msg, config.profile.port);
+      const choice = chooseTargets(config.profile.inventory, msg, config.profile.port, config.name);
       if (choice.ignoredOverride) this.warnings.note('inventory-wins', this.node.t('warn.inventory-wins'));
+      rejected = choice.rejected;
       request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk };
     } catch (err) {
       const e = err as Error;
@@ -102,24 +163,63 @@ export class PollNode {
       done(e instanceof ConfigError ? new Error(e.message) : e);
       return;
     }
+    const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
+    this.reportRejected(rejected, (fields) => send([null, Object.assign(copyInput(), fields)]));
+    this.runCycle(config, request, mib, msg, send, done, copyInput, rejected.length);
+  }
 
+  /** The error source of this node's failure messages. */
+  private source(): { id: string; type: string; name?: string } {
+    return this.node.name ? { id: this.node.id, type: this.node.type, name: this.node.name } : { id: this.node.id, type: this.node.type };
+  }
+
+  /** Logs a device's fall and recovery, once each. */
+  private noteHealth(result: Parameters<DeviceHealth['update']>[0]): void {
+    const transition = this.health.update(result);
+    if (!transition) return;
+    if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
+    else this.node.log(this.node.t('log.device-up', { device: describe(transition.device) }));
+  }
+
+  /**
+   * Sends one output-2 message per rejected entry of an inventory (a trigger's list, or
+   * the schedule's) and logs an entry only when it was not bad, or bad otherwise, in the
+   * inventory before: a refresh every minute repeats the messages, not the log.
+   */
+  private reportRejected(rejected: RejectedTarget[], sendFields: (fields: Msg) => void): void {
+    const now = new Set<string>();
+    for (const r of rejected) {
+      if (!this.badTargets.has(r.error)) this.node.warn(this.node.t('log.bad-target', { error: r.error }));
+      now.add(r.error);
+      if (this.closed) continue;
+      const fields: Msg = {
+        topic: r.name ?? r.key,
+        payload: null,
+        target: r.entry,
+        error: { code: 'bad-target', message: r.error, ...(r.index === undefined ? {} : { index: r.index }), source: this.source() },
+      };
+      if (r.device) fields.device = deviceField(r.device);
+      sendFields(fields);
+    }
+    this.badTargets = now;
+    this.badCount = rejected.length;
+  }
+
+  /** One triggered cycle (input mode, or an input of a scheduled node): one message per device. */
+  private runCycle(config: ConfigFacade, request: PollRequest, mib: MibLookup | undefined, msg: Msg, send: Send, done: Done, copyInput: () => Msg, rejectedCount = 0): void {
     const failureCodes = new Map<string, number>();
     const progress = { done: 0, total: request.devices.length };
-    this.progress = progress;
+    const scheduled = this.schedule !== undefined;
+    if (!scheduled) this.progress = progress;
     this.status.request();
-    const source = this.node.name ? { id: this.node.id, type: this.node.type, name: this.node.name } : { id: this.node.id, type: this.node.type };
-    const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
-    const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source }, request, (port: 0 | 1, fields: ResultFields, result) => {
+    const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
       progress.done++;
       if (this.closed) return;
       const out = copyInput();
       Object.assign(out, fields);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
-      const transition = this.health.update(result);
-      if (transition) {
-        if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
-        else this.node.log(this.node.t('log.device-up', { device: describe(transition.device) }));
-      }
+      if (scheduled) this.recent.add(result.ok ? undefined : result.failure.code);
+      this.noteHealth(result);
       send(port === 0 ? [out, null] : [null, out]);
       this.status.request();
     });
@@ -129,7 +229,8 @@ export class PollNode {
         this.active.delete(cycle);
         if (this.progress === progress) this.progress = undefined;
         if (this.closed) return done();
-        this.status.set(this.summaryStatus(summary, failureCodes));
+        if (scheduled) this.skippedByInput += summary.skipped;
+        this.status.set(scheduled ? this.scheduleStatus() : this.summaryStatus(summary, failureCodes, rejectedCount));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
@@ -148,23 +249,173 @@ export class PollNode {
     return { fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: p.done, total: p.total }) };
   }
 
-  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>): StatusObject {
+  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>, rejected = 0): StatusObject {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
+    if (rejected > 0) parts.push(this.node.t('status.bad-targets', { n: rejected }));
     // the reason at a glance: the most frequent failure code of the cycle
     const worst = [...failureCodes].sort((a, b) => b[1] - a[1])[0];
     if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (polled === 0) return { fill: 'yellow', shape: 'ring', text };
-    if (s.failed === 0) return { fill: 'green', shape: 'dot', text };
+    if (s.failed === 0 && rejected === 0) return { fill: 'green', shape: 'dot', text };
     if (s.ok === 0) return { fill: 'red', shape: 'ring', text };
     return { fill: 'yellow', shape: 'dot', text };
+  }
+
+  // ---------------------------------------------------------------- own schedule
+
+  private startSchedule(config: ConfigFacade, profile: SnmpProfile): void {
+    this.schedule = new PollSchedule({
+      defaultInterval: this.settings.interval ?? DEFAULT_INTERVAL_S,
+      isBusy: (key) => this.guard.has(key),
+      poll: (devices) => this.pollScheduled(config, devices),
+    });
+    if (profile.inventory.length > 0) {
+      const rejected: RejectedTarget[] = [];
+      const devices = ownProfileOnly(profile.inventory, rejected, config.name);
+      // no message to answer at start: snmp-config's own entries are logged and counted only
+      this.reportRejected(rejected, () => undefined);
+      this.schedule.update(devices);
+    }
+    this.status.set(this.scheduleStatus());
+  }
+
+  /** The node's OIDs for a turn of the schedule; undefined (reported once) when they cannot be resolved. */
+  private oidsForSchedule(mib: MibLookup | undefined): string[] | undefined {
+    if (this.scheduledOids === undefined) {
+      try {
+        this.scheduledOids = this.oidsFor({}, mib);
+      } catch (err) {
+        this.scheduledOids = (err as Error).message;
+        this.node.error(this.node.t('errors.bad-property', { error: this.scheduledOids }));
+      }
+    }
+    return typeof this.scheduledOids === 'string' ? undefined : this.scheduledOids;
+  }
+
+  /** A turn of the schedule: polls `devices` (none busy) and sends one fresh message per device. */
+  private pollScheduled(config: ConfigFacade, devices: Device[]): void {
+    if (this.closed) return;
+    let mib: MibLookup | undefined;
+    let engine: FleetEngine;
+    try {
+      mib = config.mib();
+      engine = config.engine();
+    } catch (err) {
+      this.warnings.note('schedule', this.node.t('warn.schedule-failed', { error: (err as Error).message }));
+      return;
+    }
+    const oids = this.oidsForSchedule(mib);
+    if (!oids) {
+      this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
+      return;
+    }
+    const request: PollRequest = { kind: this.settings.kind, devices, oids, walk: this.settings.walk };
+    const cycle = runPollCycle({ engine, mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
+      if (this.closed) return;
+      this.recent.add(result.ok ? undefined : result.failure.code);
+      this.noteHealth(result);
+      // a turn has no input message: each result is a message of its own
+      this.node.send(port === 0 ? [fields, null] : [null, fields]);
+      this.status.request();
+    });
+    this.active.add(cycle);
+    cycle.then(
+      (summary) => {
+        this.active.delete(cycle);
+        if (summary.deliveryErrors) this.warnings.note('delivery', `${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
+      },
+      (err: Error) => {
+        this.active.delete(cycle);
+        this.warnings.note('schedule', this.node.t('warn.schedule-failed', { error: err.message }));
+      },
+    );
+  }
+
+  /**
+   * An input of a scheduled node: msg.targets becomes the schedule's inventory (no poll
+   * now: new devices come at their phase, within one interval); msg.target is polled now;
+   * any other message polls every scheduled device now.
+   */
+  private scheduledInput(config: ConfigFacade, profile: SnmpProfile, schedule: PollSchedule, msg: Msg, send: Send, done: Done): void {
+    const fromConfig = profile.inventory.length > 0;
+    if (msg.targets !== undefined) {
+      if (fromConfig) {
+        this.warnings.note('inventory-wins', this.node.t('warn.inventory-wins'));
+        done();
+        return;
+      }
+      if (!Array.isArray(msg.targets)) {
+        this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
+        done(new Error('msg.targets must be an array of "host[:port]" strings or {host, port} objects'));
+        return;
+      }
+      if (msg.targets.length > MAX_TARGETS) {
+        done(new Error(`msg.targets has more than ${MAX_TARGETS} entries`));
+        return;
+      }
+      const read = readTargets(msg.targets, profile.port);
+      const index = new Map(read.devices.map((d, i) => [d, read.positions[i]]));
+      const devices = ownProfileOnly(read.devices, read.rejected, config.name, (d) => index.get(d));
+      // a list's entries are read in full before anything is sent: a fresh message per bad entry
+      this.reportRejected(read.rejected, (fields) => send([null, fields]));
+      const change = schedule.update(devices);
+      if (change.added + change.removed + change.moved > 0) {
+        this.node.log(this.node.t('log.inventory', { devices: schedule.size, added: change.added, removed: change.removed, moved: change.moved, bad: read.rejected.length }));
+      }
+      this.status.set(this.scheduleStatus());
+      done();
+      return;
+    }
+    let request: PollRequest;
+    let mib: MibLookup | undefined;
+    try {
+      mib = config.mib();
+      let devices: Device[];
+      if (msg.target !== undefined) {
+        devices = chooseTargets([], { target: msg.target }, profile.port, config.name).devices;
+      } else {
+        devices = schedule.devices();
+        if (devices.length === 0) throw new ConfigError(this.node.t('errors.nothing-scheduled'));
+      }
+      const oids = this.oidsForSchedule(mib);
+      if (!oids) throw new ConfigError(typeof this.scheduledOids === 'string' ? this.scheduledOids : 'no OIDs');
+      request = { kind: this.settings.kind, devices, oids, walk: this.settings.walk };
+    } catch (err) {
+      const e = err as Error;
+      done(e instanceof ConfigError ? new Error(e.message) : e);
+      return;
+    }
+    this.runCycle(config, request, mib, msg, send, done, inputCopier(msg, (m) => this.node.cloneMessage(m)));
+  }
+
+  /** Devices scheduled, polled in the last minute, skipped, bad entries, the commonest failure. */
+  private scheduleStatus(): StatusObject {
+    const schedule = this.schedule;
+    if (!schedule) return {};
+    const bad = this.badCount;
+    if (schedule.size === 0 && bad === 0) return { fill: 'grey', shape: 'ring', text: this.node.t('status.waiting') };
+    const { count, codes } = this.recent.total();
+    const parts = [this.node.t('status.scheduled', { n: schedule.size.toLocaleString('en-US'), rate: count.toLocaleString('en-US') })];
+    const skipped = schedule.skipped + this.skippedByInput;
+    if (skipped > 0) parts.push(this.node.t('status.skipped', { n: skipped.toLocaleString('en-US') }));
+    if (bad > 0) parts.push(this.node.t('status.bad-targets', { n: bad }));
+    let failed = 0;
+    for (const n of codes.values()) failed += n;
+    const worst = [...codes].sort((a, b) => b[1] - a[1])[0];
+    if (worst) parts.push(worst[0]);
+    const text = parts.join(' · ');
+    if (count > 0 && failed === count) return { fill: 'red', shape: 'ring', text };
+    if (failed > 0 || bad > 0 || schedule.size === 0) return { fill: 'yellow', shape: 'dot', text };
+    return { fill: 'green', shape: 'dot', text };
   }
 
   /** Stops sending; waits (bounded) for polls in flight so no callback fires after close. */
   async close(): Promise<void> {
     this.closed = true;
+    this.schedule?.close();
     this.status.cancel();
     const pending = [...this.active];
     if (pending.length > 0) {
@@ -226,6 +477,6 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
 }
 
 function describe(device: { host: string; port: number; name: string }): string {
-  const addr = device.host.includes(':') ? `[${device.host}]:${device.port}` : `${device.host}:${device.port}`;
+  const addr = describeDevice(device);
   return device.name && device.name !== device.host ? `${device.name} (${addr})` : addr;
 }
