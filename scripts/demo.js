@@ -29,6 +29,7 @@ const http = require('http');
 const path = require('path');
 const { startInfluxd, influxQuery, influxdInstalled, freeTcpPort } = require('./lib/influxd');
 const { loadExamples, prepareExamples } = require('./lib/examples');
+const { startMariadb, mariadbInstalled, sqlString } = require('./lib/mariadb');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
@@ -70,7 +71,7 @@ function linkModule(name, target) {
 }
 
 function installModules() {
-  const thirdParty = ['node-red-contrib-influxdb', '@flowfuse/node-red-dashboard'];
+  const thirdParty = ['node-red-contrib-influxdb', '@flowfuse/node-red-dashboard', 'node-red-node-mysql'];
   for (const name of thirdParty) {
     const dir = path.join(root, 'node_modules', ...name.split('/'));
     if (!fs.existsSync(path.join(dir, 'package.json'))) {
@@ -192,6 +193,46 @@ async function chooseInflux() {
     influx: { hostname: sink.hostname, port: sink.port, database },
     text: `InfluxDB: none found (no INFLUX_URL, no influxd); points are appended as line protocol to ${file}`,
     stop: sink.stop,
+  };
+}
+
+// ------------------------------------------------------------------ MariaDB
+
+/**
+ * Example 06's database: a private mariadbd with the table of `examples/06 inventory.sql`,
+ * its rows pointing at the last simulated devices, when Debian's mariadb-server is
+ * installed; otherwise the example's mysql node shows "not connected".
+ */
+async function chooseMariadb(fleet) {
+  if (!mariadbInstalled()) {
+    return { text: 'MariaDB: not installed (Debian mariadb-server); example 06 has no inventory database', env: {}, stop: async () => {} };
+  }
+  const password = require('crypto').randomBytes(12).toString('hex');
+  const db = await startMariadb({ database: DATABASE_DEFAULT, user: 'nodered', password, detached: true, onSpawn: (pid) => children.add({ name: 'mariadbd', pid }) });
+  const stop = async () => {
+    await db.stop();
+    children.delete([...children].find((c) => c.pid === db.pid));
+  };
+  try {
+    await db.sql(fs.readFileSync(path.join(root, 'examples', '06 inventory.sql'), 'utf8'), db.database);
+    // the sample rows name ports 16100-16105: the same roles on the last simulated devices
+    const devices = fleet.devices.slice(-6);
+    const rows = devices.map((d, i) => {
+      const core = i < 2;
+      const interval = core ? String(pollSeconds < 5 ? 5 : pollSeconds) : 'NULL';
+      const labels = JSON.stringify({ site: d.labels.site || 'lab', role: core ? 'core' : 'access' });
+      return `(${sqlString(d.host)}, ${d.port}, ${sqlString(`db-${d.name}`)}, NULL, ${interval}, ${sqlString(labels)}, TRUE)`;
+    });
+    await db.sql(`DELETE FROM snmp_inventory; INSERT INTO snmp_inventory (host, port, name, profile, poll_interval, labels, enabled) VALUES ${rows.join(', ')};`, db.database);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    mysql: { host: db.host, port: db.port, database: db.database },
+    env: { MYSQL_USER: db.user, MYSQL_PASSWORD: password },
+    text: `MariaDB: a private mariadbd at ${db.host}:${db.port}, database ${db.database}, table snmp_inventory with 6 simulated devices (example 06; data in ${db.dir}, removed on exit)`,
+    stop,
   };
 }
 
@@ -335,6 +376,10 @@ async function main() {
   stops.push(influx.stop);
   say(influx.text);
 
+  const mariadb = await chooseMariadb(fleet);
+  stops.push(mariadb.stop);
+  say(mariadb.text);
+
   fs.writeFileSync(path.join(userDir, 'inventory.csv'), inventoryCsv(fleet));
   const alertLog = path.join(userDir, 'snmp-fleet-alerts.log');
   say(process.env.SLACK_WEBHOOK_URL ? 'Slack: alerts go to SLACK_WEBHOOK_URL' : `Slack: SLACK_WEBHOOK_URL not set; Slack alerts go to ${alertLog} and the debug sidebar`);
@@ -348,6 +393,9 @@ async function main() {
     trapPort,
     trapAddress: '127.0.0.1',
     inventoryFile: 'inventory.csv',
+    mysql: mariadb.mysql,
+    // rows without an interval of their own: three demo cycles instead of five minutes
+    intervalSeconds: Math.max(5, 3 * pollSeconds),
   });
 
   red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
@@ -355,7 +403,7 @@ async function main() {
     stdio: ['ignore', 'inherit', 'inherit'],
     // own process group: Ctrl-C reaches this script once, and it stops Node-RED in order
     detached: true,
-    env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false' },
+    env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...mariadb.env },
   });
   children.add({ name: 'node-red', pid: red.pid });
   red.once('exit', (code, signal) => {

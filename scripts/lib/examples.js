@@ -55,6 +55,8 @@ function hasDevices(inventory) {
  *   trapPort?: number, trapAddress?: string,   trap-in listener
  *   inventoryFile?: string,  file-in nodes reading inventory.csv read this path instead
  *   env?: Record<string, string>,   added to every tab's env (flow-level variables)
+ *   mysql?: { host: string, port: number, database?: string },   MySQL config nodes connect there
+ *   intervalSeconds?: number,   poll nodes on their own schedule poll devices without an interval this often
  * }} o
  */
 function prepareExamples(nodes, o = {}) {
@@ -101,6 +103,17 @@ function prepareExamples(nodes, o = {}) {
         break;
       case 'file in':
         if (o.inventoryFile && n.filename === 'inventory.csv') n.filename = o.inventoryFile;
+        break;
+      case 'MySQLdatabase':
+        if (o.mysql) {
+          n.host = o.mysql.host;
+          n.port = String(o.mysql.port);
+          if (o.mysql.database) n.db = o.mysql.database;
+        }
+        break;
+      case 'snmp-get':
+      case 'snmp-bulkwalk':
+        if (o.intervalSeconds !== undefined && n.schedule === 'interval') n.interval = String(o.intervalSeconds);
         break;
       default:
         break;

@@ -1,10 +1,12 @@
 /**
  * The shipped examples, end to end: imported as shipped into a real Node-RED process
- * (with this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard in its
- * userDir), run against the fleet simulator, writing into a real influxd and posting to
- * a local HTTP server standing in for Slack and PagerDuty. Only addresses, credentials
+ * (with this pack, node-red-contrib-influxdb, @flowfuse/node-red-dashboard and
+ * node-red-node-mysql in its userDir), run against the fleet simulator, writing into a
+ * real influxd, reading example 06's inventory from a real MariaDB, and posting to a
+ * local HTTP server standing in for Slack and PagerDuty. Only addresses, credentials
  * and timing are substituted (scripts/lib/examples.js): the poll every 2 s instead of
- * 60 s, and the alert durations by the same factor (5 min → 10 s).
+ * 60 s, the alert durations by the same factor (5 min → 10 s), and the database rows
+ * without an interval of their own every 5 s (the floor) instead of 300 s.
  *
  * The scenario, from the deploy: device 1 saturates ifIndex 2 from 6 s to 30 s, device 2
  * goes dark from 6 s to 22 s, device 3 reboots at 10 s, and at 8 s Debian's snmptrap
@@ -16,10 +18,10 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import WebSocket from 'ws';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
-import { startNodeRed, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
+import { startNodeRed, linkModule, watchDebug, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
 import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
+import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../support/http-receiver';
 import { freeUdpPort } from '../support/snmpd';
 
@@ -38,6 +40,10 @@ const SLACK_PATH = '/services/T0E2E/B0E2E/not-a-real-secret';
 const ROUTING_KEY = 'e2e-routing-key-42';
 const RETRY_AFTER_S = 2;
 const DEVICES = 8;
+/** Devices past DEVICES are rows of example 06's table, polled by it alone. */
+const DB_DEVICES = 2;
+const DB_INTERVAL_S = 5;
+const MYSQL_PASSWORD = 'e2e-Inventory-Reader-3';
 const INTERFACES = 8;
 /** The configured inbound rate of every interface, bytes/s (outbound is half). */
 const rateBytes = (device: number, ifIndex: number) => (10 + 3 * device + ifIndex) * 125_000;
@@ -46,35 +52,10 @@ const DARK = { device: 2, fromS: 6, toS: 22 };
 const REBOOT = { device: 3, atS: 10 };
 const TRAPS_AT_S = 8;
 
-function linkModule(userDir: string, name: string): void {
-  const link = path.join(userDir, 'node_modules', ...name.split('/'));
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.symlinkSync(path.join(ROOT, 'node_modules', ...name.split('/')), link, 'dir');
-}
-
 function snmptrap(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(SNMPTRAP, args, { timeout: 10000 }, (err, _out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve()));
   });
-}
-
-/** Messages of the debug sidebar, as the editor receives them over /comms. */
-function watchDebug(port: number): { messages: Array<{ name: string; topic?: string; property?: string; msg: any }>; close(): void } {
-  const messages: Array<{ name: string; topic?: string; property?: string; msg: any }> = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
-  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
-  ws.on('error', () => { /* the test fails on missing messages instead */ });
-  ws.on('message', (data: WebSocket.RawData) => {
-    let batch: any;
-    try { batch = JSON.parse(data.toString()); } catch { return; }
-    for (const m of Array.isArray(batch) ? batch : [batch]) {
-      if (m?.topic !== 'debug') continue;
-      let msg = m.data.msg;
-      try { msg = JSON.parse(msg); } catch { /* text */ }
-      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
-    }
-  });
-  return { messages, close: () => ws.terminate() };
 }
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
@@ -94,6 +75,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
 
   let fleet: Fleet;
   let influx: Influxd;
+  let db: Mariadb;
   let rx: HttpReceiver;
   let red: NodeRed;
   let debug: ReturnType<typeof watchDebug>;
@@ -107,7 +89,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
 
   before(async function () {
     fleet = await startFleet({
-      count: DEVICES, interfaces: INTERFACES, community: COMMUNITY, rate: rateBytes,
+      count: DEVICES + DB_DEVICES, interfaces: INTERFACES, community: COMMUNITY, rate: rateBytes,
       labels: { site: ['paris', 'lyon'], role: ['access', 'core'] },
     });
     ifIndexOf = new Map();
@@ -115,13 +97,17 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       const v = fleet.device(0).value(`1.3.6.1.2.1.31.1.1.1.1.${i}`);
       ifIndexOf.set(Buffer.from(v!.value as Buffer).toString(), i);
     }
-    influx = await startInfluxd({ database: DB });
+    [influx, db] = await Promise.all([startInfluxd({ database: DB }), startMariadb({ database: DB, user: 'nodered', password: MYSQL_PASSWORD })]);
+    // example 06's table, made by its SQL file, with rows for the last devices instead of the samples
+    await db.sql(fs.readFileSync(path.join(ROOT, 'examples', '06 inventory.sql'), 'utf8'), DB);
+    await db.sql(`DELETE FROM snmp_inventory; INSERT INTO snmp_inventory (host, port, name, labels) VALUES ${fleet.devices.slice(DEVICES).map((d) => `(${sqlString(d.host)}, ${d.port}, ${sqlString(d.name)}, '{"site": "db", "role": "database"}')`).join(', ')};`, DB);
     rx = await startHttpReceiver();
     trapPort = await freeUdpPort();
 
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'examples-e2e-'));
     linkModule(userDir, 'node-red-contrib-influxdb');
     linkModule(userDir, '@flowfuse/node-red-dashboard');
+    linkModule(userDir, 'node-red-node-mysql');
     const csv = path.join(userDir, 'devices.csv');
     fs.writeFileSync(csv, ['host,port,name,site,rack', ...fleet.devices.slice(0, 2).map((d) => `${d.host},${d.port},${d.name},csv-site-${d.index},r${d.index}`), ''].join('\n'));
     rx.serve('/inventory.json', {
@@ -132,7 +118,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
 
     shipped = loadExamples().flatMap((e) => e.flow);
     deployed = prepareExamples(shipped, {
-      inventory: fleet.inventoryText(),
+      inventory: fleet.inventoryText().split('\n').slice(0, DEVICES).join('\n'),
       community: COMMUNITY,
       pollSeconds: POLL_S,
       timeScale: TIME_SCALE,
@@ -141,11 +127,13 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       trapPort,
       trapAddress: '127.0.0.1',
       inventoryFile: csv,
+      mysql: { host: db.host, port: db.port, database: DB },
+      intervalSeconds: DB_INTERVAL_S,
     });
 
     red = await startNodeRed({
       userDir,
-      env: { SLACK_WEBHOOK_URL: `${rx.url}${SLACK_PATH}`, PAGERDUTY_ROUTING_KEY: ROUTING_KEY, INVENTORY_URL: '' },
+      env: { SLACK_WEBHOOK_URL: `${rx.url}${SLACK_PATH}`, PAGERDUTY_ROUTING_KEY: ROUTING_KEY, INVENTORY_URL: '', MYSQL_USER: db.user, MYSQL_PASSWORD },
       settings: { fileWorkingDirectory: userDir },
       startTimeoutMs: 60000,
     });
@@ -182,13 +170,14 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
     debug?.close();
     await red?.stop();
     await influx?.stop();
+    await db?.stop();
     await rx?.close();
     await fleet?.close();
     if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
   });
 
   it('deploys the examples as shipped: only addresses, credentials and timing differ', function () {
-    const allowed = new Set(['inventory', 'credentials', 'repeat', 'rules', 'hostname', 'port', 'database', 'usetls', 'protocol', 'url', 'address', 'filename']);
+    const allowed = new Set(['inventory', 'credentials', 'repeat', 'rules', 'hostname', 'host', 'port', 'database', 'db', 'usetls', 'protocol', 'url', 'address', 'filename', 'interval']);
     const byId = new Map(shipped.map((n) => [n.id, n]));
     const changed = new Set<string>();
     assert.equal(deployed.length, shipped.length);
@@ -219,7 +208,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       if (!series.has(key)) series.set(key, []);
       series.get(key)!.push({ t: r.time, in: r.in_bps, out: r.out_bps });
     }
-    assert.equal(series.size, DEVICES * INTERFACES, 'every interface of every device has points');
+    assert.equal(series.size, (DEVICES + DB_DEVICES) * INTERFACES, 'every interface of every device has points');
     const pointErrors: number[] = [];
     const meanErrors: number[] = [];
     for (const [key, points] of series) {
@@ -228,6 +217,8 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       const ifIndex = ifIndexOf.get(ifName)!;
       // devices with events are checked by the alert tests; the others run steadily
       if (d === SAT.device || d === DARK.device || d === REBOOT.device) continue;
+      // example 06's devices have their own test
+      if (d >= DEVICES) continue;
       const expectIn = rateBytes(d, ifIndex) * 8;
       points.sort((a, b) => a.t - b.t);
       // the first rate covers the deploy's first two polls, which set up sessions
@@ -351,6 +342,20 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
     assert.ok(rx.on('/inventory.json').length >= 1);
     const d4 = debug.messages.slice(since).find((m) => m.msg.name === 'sim-0004')!.msg;
     assert.deepEqual(d4.labels, { site: 'http-site-4' });
+  });
+
+  it('example 06 polls the rows of its database table on their own interval, tagged with the rows\' labels', async function () {
+    const rows = influxRows(await influx.query("SELECT in_bps FROM snmp_interface WHERE role = 'database' GROUP BY device, ifName", DB));
+    const names = new Set(rows.map((r) => r.device));
+    assert.deepEqual([...names].sort(), fleet.devices.slice(DEVICES).map((d) => d.name));
+    for (const r of rows) {
+      const d = Number(String(r.device).slice(4));
+      const expectIn = rateBytes(d, ifIndexOf.get(r.ifName)!) * 8;
+      assert.ok(Math.abs(r.in_bps / expectIn - 1) < 0.1, `${r.device} ${r.ifName}: ${r.in_bps} b/s, configured ${expectIn}`);
+    }
+    // one poll every 5 s per device since the first read: a rate from the second on
+    assert.ok(rows.length >= DB_DEVICES * INTERFACES * 3, `${rows.length} points`);
+    assert.doesNotMatch(red.output(), new RegExp(MYSQL_PASSWORD));
   });
 
   it('serves the dashboard page and runs every example without an error in the log', async function () {

@@ -10,6 +10,7 @@ import { parseRules } from '../../src/lib/alert/rules';
 import { alertOptions } from '../../src/lib/red/alert-node';
 import { buildProfile } from '../../src/lib/snmp/profile';
 import { counterRateOptions } from '../../src/lib/red/counter-rate-node';
+import { scheduleSettings } from '../../src/lib/red/poll-node';
 import { readTrapSettings } from '../../src/lib/red/trap-node';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -50,8 +51,9 @@ const PACK_TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'packa
 const CORE_TYPES = new Set([...registeredTypes(path.join(ROOT, 'node_modules', '@node-red', 'nodes', 'core')), 'tab', 'group', 'junction']);
 const INFLUX_TYPES = registeredTypes(path.join(ROOT, 'node_modules', 'node-red-contrib-influxdb'));
 const DASHBOARD_TYPES = registeredTypes(path.join(ROOT, 'node_modules', '@flowfuse', 'node-red-dashboard', 'nodes'));
+const MYSQL_TYPES = registeredTypes(path.join(ROOT, 'node_modules', 'node-red-node-mysql'));
 /** Properties that name other nodes (config nodes, link targets). */
-const REFERENCES = ['snmp', 'snmp2', 'snmp3', 'snmp4', 'influxdb', 'group', 'page', 'ui', 'theme', 'tls', 'proxy'];
+const REFERENCES = ['snmp', 'snmp2', 'snmp3', 'snmp4', 'influxdb', 'mydb', 'group', 'page', 'ui', 'theme', 'tls', 'proxy'];
 const ENV_REF = /^\$\{[A-Z][A-Z0-9_]*\}$/;
 
 const examples = loadExamples();
@@ -63,31 +65,34 @@ const byName = (prefix: string) => {
 };
 
 describe('example flows (files)', function () {
-  it('ships the four examples, numbered in the order Node-RED lists them', function () {
+  it('ships the examples, numbered in the order Node-RED lists them', function () {
     assert.deepEqual(examples.map((e) => e.file), [
       '01 fleet poller.json',
       '02 trap receiver.json',
       '03 inventory from CSV or HTTP.json',
       '04 live dashboard.json',
+      '06 inventory from a database.json',
     ]);
     for (const e of examples) assert.ok(Array.isArray(e.flow) && e.flow.length > 5, e.file);
   });
 
-  it('uses only core nodes, this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard', function () {
-    assert.ok(CORE_TYPES.has('http request') && CORE_TYPES.has('change') && INFLUX_TYPES.has('influxdb batch') && DASHBOARD_TYPES.has('ui-chart'));
+  it('uses only core nodes, this pack, node-red-contrib-influxdb, @flowfuse/node-red-dashboard and node-red-node-mysql', function () {
+    assert.ok(CORE_TYPES.has('http request') && CORE_TYPES.has('change') && INFLUX_TYPES.has('influxdb batch') && DASHBOARD_TYPES.has('ui-chart') && MYSQL_TYPES.has('mysql'));
     const foreign: string[] = [];
     for (const e of examples) {
       for (const n of e.flow) {
-        const known = CORE_TYPES.has(n.type) || PACK_TYPES.includes(n.type) || INFLUX_TYPES.has(n.type) || DASHBOARD_TYPES.has(n.type);
+        const known = CORE_TYPES.has(n.type) || PACK_TYPES.includes(n.type) || INFLUX_TYPES.has(n.type) || DASHBOARD_TYPES.has(n.type) || MYSQL_TYPES.has(n.type);
         if (!known) foreign.push(`${e.file}: ${n.type}`);
       }
     }
     assert.deepEqual(foreign, []);
-    // the dashboard only where the example is about it, InfluxDB only where it writes history
+    // the dashboard only where the example is about it, the database likewise
     for (const e of examples) {
       const types = new Set(e.flow.map((n) => n.type));
       const dashboard = [...types].some((t) => DASHBOARD_TYPES.has(t));
       assert.equal(dashboard, e.name.includes('dashboard'), `${e.file} dashboard nodes`);
+      const mysql = [...types].some((t) => MYSQL_TYPES.has(t));
+      assert.equal(mysql, e.name.includes('database'), `${e.file} MySQL nodes`);
     }
   });
 
@@ -115,6 +120,7 @@ describe('example flows (files)', function () {
     assert.match(byName('02')[1].info!, /10162[\s\S]*SLACK_WEBHOOK_URL/);
     assert.match(byName('03')[1].info!, /INVENTORY_URL/);
     assert.match(byName('04')[1].info!, /@flowfuse\/node-red-dashboard/);
+    assert.match(byName('06')[1].info!, /node-red-node-mysql[\s\S]*06 inventory\.sql[\s\S]*CREATE TABLE[\s\S]*MYSQL_USER/);
   });
 
   it('explains every step with a comment node that has details', function () {
@@ -129,7 +135,7 @@ describe('example flows (files)', function () {
 
   it('keeps secrets out: credentials only as ${ENV} references, webhook URLs from the environment', function () {
     const text = JSON.stringify(all);
-    assert.doesNotMatch(text, /hooks\.slack\.com|xox[abpr]-|"routing_key"|"community"\s*:|"authKey"\s*:|"privKey"\s*:|"password"\s*:/);
+    assert.doesNotMatch(text, /hooks\.slack\.com|xox[abpr]-|"routing_key"|"community"\s*:|"authKey"\s*:|"privKey"\s*:|"password"\s*:\s*"(?!\$\{[A-Z][A-Z0-9_]*\}")/);
     for (const n of all) {
       for (const [k, v] of Object.entries(n.credentials ?? {})) assert.match(v, ENV_REF, `${n.type} credential ${k}`);
     }
@@ -189,6 +195,7 @@ describe('example flows (files)', function () {
       // the stored properties, as the runtime hands them to each node
       const def: any = n;
       if (n.type === 'snmp-config') buildProfile(def, { community: 'public' });
+      if (n.type === 'snmp-get' || n.type === 'snmp-bulkwalk') scheduleSettings(def);
       if (n.type === 'counter-rate') counterRateOptions(def);
       if (n.type === 'threshold-alert') {
         parseRules(n.rules);
@@ -228,6 +235,43 @@ describe('example flows (files)', function () {
     assert.ok(rules.some((r) => r.kind === 'device-down'));
     const counter = fleet.find((n) => n.type === 'counter-rate')!;
     assert.equal(counter.scale, '8', 'bits per second');
+  });
+
+  it('keeps the database inventory of example 06 as the issue draws it: a refresh every minute, rows straight to msg.targets, a self-scheduled walk → counter-rate → InfluxDB', function () {
+    const flow = byName('06');
+    const nodes = new Map(flow.map((n) => [n.id, n]));
+    const next = (n: FlowNode, port = 0) => (n.wires?.[port] ?? []).map((id) => nodes.get(id)!);
+    const tick = flow.find((n) => n.type === 'inject')!;
+    assert.equal(tick.repeat, '60');
+    assert.equal(tick.once, true);
+    const [query] = next(tick);
+    const sql = query.rules[0].to as string;
+    assert.match(sql, /SELECT host, port, name, profile, poll_interval AS `interval`, labels\s+FROM snmp_inventory/);
+    const [mysql] = next(query);
+    assert.equal(mysql.type, 'mysql');
+    const db = nodes.get(mysql.mydb)!;
+    assert.equal(db.type, 'MySQLdatabase');
+    assert.deepEqual(db.credentials, { user: '${MYSQL_USER}', password: '${MYSQL_PASSWORD}' });
+    const [targets] = next(mysql);
+    assert.deepEqual(targets.rules, [{ t: 'move', p: 'payload', pt: 'msg', to: 'targets', tot: 'msg' }]);
+    const [walk] = next(targets);
+    assert.equal(walk.type, 'snmp-bulkwalk');
+    assert.equal(walk.schedule, 'interval');
+    const cfg = nodes.get(walk.snmp)!;
+    assert.equal(cfg.inventory, '', 'the rows are the inventory');
+    const [rate] = next(walk);
+    assert.equal(rate.type, 'counter-rate');
+    const [bad] = next(walk, 1);
+    assert.equal(bad.property, 'error.code');
+    assert.equal(bad.rules[0].v, 'bad-target');
+    // every node the rows reach ends in InfluxDB
+    let cur = rate;
+    while (cur.type !== 'influxdb batch') cur = next(cur)[0];
+    // the SQL file beside it creates the table the query reads
+    const file = fs.readFileSync(path.join(ROOT, 'examples', '06 inventory.sql'), 'utf8');
+    for (const column of ['host', 'port', 'name', 'profile', 'poll_interval', 'labels', 'enabled']) assert.match(file, new RegExp(`^\\s+${column}\\s`, 'm'), column);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    assert.ok(pkg.files.includes('examples/*.sql'), 'the SQL file is published with the examples');
   });
 
   it('has JSONata expressions that compile', function () {

@@ -28,6 +28,7 @@ const ALLOWED = [
   /^nodes\/icons\/[a-z0-9-]+\.svg$/,
   /^resources\/[a-z0-9-]+\.js$/,
   /^examples\/[^/]+\.json$/,
+  /^examples\/[^/]+\.sql$/,
 ];
 
 /** Node-RED's own start-up notices, printed whatever the palette holds. */

@@ -247,3 +247,39 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     stop,
   };
 }
+
+/** One message of the debug sidebar. */
+export interface DebugMessage {
+  /** The debug node's name. */
+  name: string;
+  topic?: string;
+  property?: string;
+  /** The shown value, parsed when it is JSON. */
+  msg: any;
+}
+
+/** Messages of the debug sidebar, as the editor receives them over /comms. */
+export function watchDebug(port: number): { messages: DebugMessage[]; close(): void } {
+  const messages: DebugMessage[] = [];
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
+  ws.on('error', () => { /* the test fails on missing messages instead */ });
+  ws.on('message', (data: WebSocket.RawData) => {
+    let batch: any;
+    try { batch = JSON.parse(data.toString()); } catch { return; }
+    for (const m of Array.isArray(batch) ? batch : [batch]) {
+      if (m?.topic !== 'debug') continue;
+      let msg = m.data.msg;
+      try { msg = JSON.parse(msg); } catch { /* text */ }
+      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
+    }
+  });
+  return { messages, close: () => ws.terminate() };
+}
+
+/** Installs a package of this repository's node_modules into userDir/node_modules as a symlink. */
+export function linkModule(userDir: string, name: string): void {
+  const link = path.join(userDir, 'node_modules', ...name.split('/'));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules', ...name.split('/')), link, 'dir');
+}
