@@ -47,10 +47,17 @@ class Counter {
     this.rated = 0;
     this.firstError = undefined;
     this.waiter = undefined;
+    /** Requests by the second of their answer (msg.snmp.time), for the request-rate profile. */
+    this.bySecond = new Map();
   }
 
   add(msg) {
     this.messages++;
+    const snmp = msg.snmp;
+    if (snmp && typeof snmp.time === 'number') {
+      const second = Math.floor(snmp.time / 1000);
+      this.bySecond.set(second, (this.bySecond.get(second) || 0) + (snmp.requests || 1));
+    }
     if (msg.payload === null || msg.payload === undefined) {
       this.failed++;
       if (!this.firstError && msg.error) this.firstError = `${msg.error.code}: ${msg.error.message}`;

@@ -17,13 +17,14 @@ function fleet(n: number, interval?: (i: number) => number | undefined, from = 0
   });
 }
 
-/** A schedule on a fake clock that records every turn it starts. */
-function harness(defaultInterval = 60, clock: FakeClock = fakeClock(T0)) {
+/** A schedule on a fake clock that records every turn it starts; turn by turn unless `batchMs` says otherwise. */
+function harness(defaultInterval = 60, clock: FakeClock = fakeClock(T0), batchMs = 0) {
   const turns: Array<{ key: string; at: number }> = [];
   const busy = new Set<string>();
   const schedule = new PollSchedule({
     defaultInterval,
     clock,
+    batchMs,
     isBusy: (key) => busy.has(key),
     poll: (devices) => {
       for (const d of devices) turns.push({ key: deviceKey(d), at: clock.now() });
@@ -74,6 +75,38 @@ describe('poll schedule', () => {
     assert.equal(mean, 500 * 6 / 60 + 500 * 2 / 60);
     assert.ok(busiest <= 1.2 * mean, `busiest second ${busiest}, mean ${mean.toFixed(1)}`);
     assert.equal(h.schedule.skipped, 0);
+  });
+
+  it('starts the turns of a slot together: at most ten wake-ups a second, the same requests per second, turns still one interval apart', () => {
+    const clock = fakeClock(T0 + 37);
+    let timers = 0;
+    const counted = { ...clock, setTimeout: (fn: () => void, ms: number) => { timers++; return clock.setTimeout(fn, ms); } };
+    const exact = harness(60);
+    const batched = harness(60, counted as FakeClock, 100);
+    const devices = fleet(10000);
+    exact.schedule.update(devices);
+    batched.schedule.update(devices);
+    exact.clock.advance(120_000);
+    timers = 0;
+    batched.clock.advance(120_000);
+    assert.ok(timers <= 1200 + 1, `${timers} wake-ups in 120 s`);
+    const due = new Map<string, number[]>();
+    for (const t of exact.turns) due.set(t.key, [...(due.get(t.key) ?? []), t.at]);
+    const byKey = new Map<string, number[]>();
+    for (const t of batched.turns) byKey.set(t.key, [...(byKey.get(t.key) ?? []), t.at]);
+    for (const [key, times] of byKey) {
+      // (the first may start at once, mid-slot, when its slot had begun at the update)
+      assert.equal(times[times.length - 1] % 100, 0, 'a turn starts on a slot');
+      for (let i = 2; i < times.length; i++) assert.equal(times[i] - times[i - 1], 60_000, `${key}: one interval apart`);
+      if (times.length > 1) assert.ok(times[1] - times[0] > 59_900 && times[1] - times[0] <= 60_000, `${key}: ${times[1] - times[0]} ms after its first turn`);
+      const exactTimes = due.get(key)!.filter((t) => t >= T0 + 37);
+      // never late, at most a slot early
+      const early = exactTimes[0] - times[0];
+      assert.ok(early >= 0 && early < 100, `${key}: ${early} ms early`);
+    }
+    const a = perSecond(exact.turns, T0 + 60_000, T0 + 120_000);
+    const b = perSecond(batched.turns, T0 + 60_000, T0 + 120_000);
+    assert.ok(Math.max(...b) <= Math.max(...a) + 0, `busiest second ${Math.max(...b)} batched, ${Math.max(...a)} turn by turn`);
   });
 
   it('gives each device the same phase after a restart, whatever the order of the list', () => {
