@@ -231,7 +231,7 @@ async function chooseMariadb(fleet) {
   return {
     mysql: { host: db.host, port: db.port, database: db.database },
     env: { MYSQL_USER: db.user, MYSQL_PASSWORD: password },
-    text: `MariaDB: a private mariadbd at ${db.host}:${db.port}, database ${db.database}, table snmp_inventory with 6 simulated devices (example 06; data in ${db.dir}, removed on exit)`,
+    text: `MariaDB: a private mariadbd at ${db.host}:${db.port}, database ${db.database}, table snmp_inventory with 6 simulated devices (example 06; edit the rows with: mariadb --socket=${db.socket} -u root ${db.database}; data in ${db.dir}, removed on exit)`,
     stop,
   };
 }

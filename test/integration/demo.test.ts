@@ -93,6 +93,8 @@ describe('npm start (the demo)', function () {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.match(out, new RegExp(`InfluxDB: ${influx.url.replace(/[.]/g, '\\.')}, database demo_test \\(INFLUX_URL\\)`));
+    // example 06 reads its inventory from a private MariaDB
+    assert.match(out, /MariaDB: a private mariadbd at 127\.0\.0\.1:\d+, database snmp_fleet, table snmp_inventory with 6 simulated devices/);
     assert.match(out, /SLACK_WEBHOOK_URL not set; Slack alerts go to .*snmp-fleet-alerts\.log and the debug sidebar/);
     assert.match(out, /PAGERDUTY_ROUTING_KEY not set/);
     assert.match(out, new RegExp(`editor: +http://127\\.0\\.0\\.1:${port}/`));
@@ -104,9 +106,8 @@ describe('npm start (the demo)', function () {
     assert.equal(res.status, 200);
     assert.match(await res.text(), /Node-RED/);
     const flows = await (await fetch(`http://127.0.0.1:${port}/flows`)).json() as Array<{ type: string; label?: string }>;
-    assert.deepEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label), [
-      'SNMP fleet poller', 'SNMP trap receiver', 'SNMP inventory from CSV or HTTP', 'SNMP fleet dashboard',
-    ]);
+    const { loadExamples } = require('../../scripts/lib/examples.js') as { loadExamples(): Array<{ flow: Array<{ label?: string }> }> };
+    assert.deepEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label), loadExamples().map((e) => e.flow[0].label));
     const settings = fs.readFileSync(path.join(dir, 'settings.js'), 'utf8');
     assert.match(settings, /uiHost: '127\.0\.0\.1'/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard/snmp-fleet`)).status, 200);
