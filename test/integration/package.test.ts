@@ -88,6 +88,8 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     for (const must of ['package.json', 'README.md', 'LICENSE', 'resources/snmp-fleet-editor.js', 'resources/snmp-fleet-inventory.js']) assert.ok(files.includes(must), `${must} is packed`);
     const examples = fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')) : [];
     for (const e of examples) assert.ok(files.includes(`examples/${e}`), `example ${e} is packed`);
+    // what an example's comment tells to run comes along (06: the SQL that creates its table)
+    for (const f of fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((x) => x.endsWith('.sql')) : []) assert.ok(files.includes(`examples/${f}`), `${f} is packed`);
     for (const bin of Object.values<string>(pkg.bin ?? {})) assert.ok(files.includes(bin.replace(/^\.\//, '')), `bin ${bin} is packed`);
     assert.ok(files.includes(pkg.main), `main ${pkg.main} is packed`);
   });
