@@ -1,0 +1,63 @@
+import { strict as assert } from 'assert';
+import { chooseTargets, ownProfileOnly, readTargets, type RejectedTarget } from '../../../src/lib/poll/targets';
+import type { Device } from '../../../src/lib/common/types';
+
+describe('targets: msg.targets entry by entry', () => {
+  it('keeps the good entries in order and rejects each bad one with its place and key', () => {
+    const { devices, positions, rejected } = readTargets([
+      '192.0.2.1 a',
+      { host: 'bad host', port: 1161, name: 'row-2' },
+      { host: '192.0.2.2', port: 161, interval: 2 },
+      42,
+      { host: '192.0.2.3', labels: '{"site":"x"}', created: new Date(0), blob: { nested: true } },
+      '192.0.2.1:161 again',
+    ], 161);
+    assert.deepEqual(devices.map((d) => d.host), ['192.0.2.1', '192.0.2.3']);
+    assert.deepEqual(positions, [0, 4]);
+    assert.deepEqual(rejected.map((r) => [r.index, r.key, r.name]), [
+      [1, 'bad host:1161', 'row-2'],
+      [2, '192.0.2.2:161', undefined],
+      [3, 'msg.targets[3]', undefined],
+      [5, '192.0.2.1:161', 'again'],
+    ]);
+    assert.match(rejected[0].error, /^msg\.targets\[1\] \(bad host:1161\): "bad host" is not a host name/);
+    assert.match(rejected[3].error, /the same device as msg\.targets\[0\]/);
+    assert.deepEqual(rejected[3].device, { host: '192.0.2.1', port: 161, name: 'again', labels: {} });
+    // the entry itself, JSON-safe: scalars kept, a date as ISO text, objects left out
+    assert.deepEqual(rejected[0].entry, { host: 'bad host', port: 1161, name: 'row-2' });
+    assert.equal(rejected[2].entry, 42);
+  });
+
+  it('rejects devices of another profile, naming it and this node\'s own (scale-out joins here)', () => {
+    const devices: Device[] = [
+      { host: '192.0.2.1', port: 161, name: 'a', labels: {} },
+      { host: '192.0.2.2', port: 161, name: 'b', labels: {}, profile: 'core-v3' },
+      { host: '192.0.2.3', port: 161, name: 'c', labels: {}, profile: 'lab' },
+    ];
+    const rejected: RejectedTarget[] = [];
+    assert.deepEqual(ownProfileOnly(devices, rejected, 'lab').map((d) => d.name), ['a', 'c']);
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0].error, '192.0.2.2:161: profile "core-v3" is not this node\'s snmp-config ("lab")');
+    const unnamed: RejectedTarget[] = [];
+    assert.deepEqual(ownProfileOnly(devices, unnamed, undefined).map((d) => d.name), ['a']);
+    assert.match(unnamed[1].error, /is not this node's snmp-config \(unnamed\)$/);
+    // the same list untouched when no device names another profile
+    const plain = devices.slice(0, 1);
+    assert.equal(ownProfileOnly(plain, [], undefined), plain);
+  });
+
+  it('chooses: the inventory wins; msg.targets entry by entry; a message with nothing usable throws', () => {
+    const inventory: Device[] = [{ host: '192.0.2.9', port: 161, name: 'inv', labels: {} }];
+    assert.deepEqual(chooseTargets(inventory, { targets: ['x'] }, 161).ignoredOverride, true);
+    const choice = chooseTargets([], { targets: [{ host: '192.0.2.1', profile: 'other' }, '192.0.2.2'] }, 161, 'mine');
+    assert.deepEqual(choice.devices.map((d) => d.host), ['192.0.2.2']);
+    assert.match(choice.rejected[0].error, /^msg\.targets\[0\] \(192\.0\.2\.1:161\): profile "other"/);
+    const allBad = chooseTargets([], { targets: ['bad..host'] }, 161);
+    assert.equal(allBad.devices.length, 0, 'every entry reported, nothing to poll: not an error of the message');
+    assert.equal(allBad.rejected.length, 1);
+    assert.throws(() => chooseTargets([], { targets: [] }, 161), /msg\.targets is empty/);
+    assert.throws(() => chooseTargets([], { targets: 'x' }, 161), /must be an array/);
+    assert.throws(() => chooseTargets([], { target: { host: '192.0.2.1', profile: 'other' } }, 161, 'mine'), /profile "other"/);
+    assert.throws(() => chooseTargets([], {}, 161), /no target/);
+  });
+});
