@@ -17,7 +17,8 @@ UDP ports, one socket per device, until SIGINT or SIGTERM.
 
 Fleet:
   --devices N            number of devices (default 50)
-  --host ADDR            127.0.0.1 (default) or ::1
+  --host ADDR            127.0.0.1 (default), ::1, or per-device: device i answers on
+                         its own address 127.0.0.2, 127.0.0.3, ... (told apart by trap-in)
   --base-port P          device i listens on P+i (default: ephemeral ports)
   --interfaces N         interfaces per device (default 48)
   --community TEXT       v1/v2c community (default public)
