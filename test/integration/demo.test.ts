@@ -138,6 +138,17 @@ describe('npm start (the demo)', function () {
     assert.match(out, new RegExp(`dashboard: http://127\\.0\\.0\\.1:${port}/dashboard/snmp-fleet`));
   });
 
+  it('starts quietly: Debian\'s MIB gaps are one info line that says what to install, blamed on no node', async function () {
+    // the MIBs load with the first poll, just after the deploy
+    const deadline = Date.now() + 30000;
+    while (!/MIB files in \/usr\/share\/snmp\/mibs import modules/.test(demo.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const lines = demo.output().split('\n');
+    const mib = lines.filter((l) => /MIB/.test(l) && /\[(info|warn|error)\]/.test(l));
+    assert.equal(mib.length, 1, mib.join('\n'));
+    assert.match(mib[0], /\[info\] snmp-fleet: \d+ MIB files in \/usr\/share\/snmp\/mibs import modules this machine does not have \(.*HCNUM-TC.*\); .*snmp-mibs-downloader/);
+    assert.deepEqual(lines.filter((l) => /\[warn\] \[(snmp-config|snmp-get|snmp-bulkwalk|trap-in|counter-rate)/.test(l)), []);
+  });
+
   it('answers on its editor URL, bound to 127.0.0.1, with the examples deployed', async function () {
     const res = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(res.status, 200);
