@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, statusesOf, collect, logText } from '../support/flow';
+import { helper, statusesOf, collect, logText, firstAlert } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { treeFor } from '../../src/sim/tree';
@@ -116,11 +116,11 @@ describe('threshold-alert node', function () {
       const alertOut = collect('alertOut');
       await cycles(5);
       assert.equal(alertOut.msgs.length, 1, JSON.stringify(alertOut.msgs.map((m) => m.payload)));
-      const fired = alertOut.msgs[0].payload;
+      const fired = firstAlert(alertOut.msgs[0]);
       assert.equal(fired.status, 'firing');
       assert.equal(fired.alertname, 'HighUtilization');
       assert.equal(fired.device, 'sim-0000');
-      assert.equal(fired.instance, '2');
+      assert.deepEqual([fired.index, fired.instance], ['2', 'GigabitEthernet0/2'], 'named by the walked ifDescr');
       assert.ok(Math.abs(fired.value - 900e6) / 900e6 < 0.15, `rate ${fired.value}`);
       assert.ok(fired.summary.includes(HOSTILE), 'the generic alert carries the raw text (JSON escapes itself)');
 
@@ -130,14 +130,14 @@ describe('threshold-alert node', function () {
       assert.ok(!all.includes('<!channel>') && !all.includes('<@U024BE7LH>') && !all.includes('<script>'), all);
       assert.ok(body.blocks[0].text.text.includes('&lt;!channel&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; &lt;@U024BE7LH&gt; @\u2060here'), body.blocks[0].text.text);
       assert.ok(body.text.length <= 3000 && body.blocks.length === 3);
-      assert.equal(slackOut.msgs[0].alert.fingerprint, fired.fingerprint);
+      assert.equal(slackOut.msgs[0].alert.alerts[0].fingerprint, fired.fingerprint);
 
       fleet.device(0).linkDown(2);
       await cycles(4);
-      assert.deepEqual(alertOut.msgs.map((m) => m.payload.status), ['firing', 'resolved']);
-      assert.equal(alertOut.msgs[1].payload.fingerprint, fired.fingerprint);
-      assert.equal(alertOut.msgs[1].payload.startsAt, fired.startsAt);
-      assert.match(slackOut.msgs[1].payload.text, /^RESOLVED: HighUtilization on sim-0000 2/);
+      assert.deepEqual(alertOut.msgs.map((m) => firstAlert(m).status), ['firing', 'resolved']);
+      assert.equal(firstAlert(alertOut.msgs[1]).fingerprint, fired.fingerprint);
+      assert.equal(firstAlert(alertOut.msgs[1]).startsAt, fired.startsAt);
+      assert.match(slackOut.msgs[1].payload.text, /^RESOLVED: HighUtilization on sim-0000 GigabitEthernet0\/2/);
       assert.equal(slackOut.msgs.length, 2);
       fleet.device(0).linkUp(2);
     });
@@ -151,10 +151,10 @@ describe('threshold-alert node', function () {
       await cycles(4, 500);
       fleet.device(0).setSilent(false);
       await cycles(3, 400);
-      const down = alertOut.msgs.slice(before).filter((m) => m.payload.alertname === 'DeviceDown');
-      assert.deepEqual(down.map((m) => m.payload.status), ['firing', 'resolved']);
-      assert.equal(down[0].payload.value, 'timeout');
-      assert.match(down[0].payload.summary, /^sim-0000 does not answer: /);
+      const down = alertOut.msgs.slice(before).filter((m) => firstAlert(m).alertname === 'DeviceDown');
+      assert.deepEqual(down.map((m) => firstAlert(m).status), ['firing', 'resolved']);
+      assert.equal(firstAlert(down[0]).value, 'timeout');
+      assert.match(firstAlert(down[0]).summary, /^sim-0000 does not answer: /);
     });
   });
 
@@ -167,7 +167,7 @@ describe('threshold-alert node', function () {
       let out = collect('out');
       helper.getNode('ta').receive(rowsMsg(900e6, T0));
       await out.wait(1);
-      assert.equal(out.msgs[0].payload.status, 'firing');
+      assert.equal(firstAlert(out.msgs[0]).status, 'firing');
       await stopNodeRed();
 
       const files = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String);
@@ -182,8 +182,8 @@ describe('threshold-alert node', function () {
       assert.equal(out.msgs.length, 0, 'no second firing after the restart');
       helper.getNode('ta').receive(rowsMsg(100e6, T0 + 120_000));
       const [resolved] = await out.wait(1);
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.equal(resolved.payload.startsAt, new Date(T0).toISOString(), 'the same alert');
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.equal(firstAlert(resolved).startsAt, new Date(T0).toISOString(), 'the same alert');
     } finally {
       await stopNodeRed(); // its last write would bring the folder back
       helper.settings({ contextStorage: {} });
@@ -211,9 +211,9 @@ describe('threshold-alert node', function () {
       const before = Date.now();
       helper.getNode('ta').receive(rowsMsg(900e6, 1.7e18));
       const [fired] = await out.wait(1);
-      assert.equal(fired.payload.status, 'firing');
-      const startsAt = Date.parse(fired.payload.startsAt);
-      assert.ok(startsAt >= before && startsAt <= Date.now(), `startsAt ${fired.payload.startsAt} is the clock`);
+      assert.equal(firstAlert(fired).status, 'firing');
+      const startsAt = Date.parse(firstAlert(fired).startsAt);
+      assert.ok(startsAt >= before && startsAt <= Date.now(), `startsAt ${firstAlert(fired).startsAt} is the clock`);
       const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-time');
       assert.equal(warns.length, 1);
       await stopNodeRed();
@@ -225,8 +225,8 @@ describe('threshold-alert node', function () {
       out = collect('out');
       helper.getNode('ta').receive(rowsMsg(100e6, Date.now()));
       const [resolved] = await out.wait(1);
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.equal(resolved.payload.startsAt, fired.payload.startsAt);
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.equal(firstAlert(resolved).startsAt, firstAlert(fired).startsAt);
       assert.equal(caught.msgs.length, 0);
     });
 
@@ -243,8 +243,8 @@ describe('threshold-alert node', function () {
       await helper.load([alertNode, catchNode, loadContextStores], alertFlow({ store: 'file', nodataAfter: '1' }));
       const out = collect('out');
       const [resolved] = await out.wait(1, 5000); // the no-data tick, a second or two after the start
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.ok(Math.abs(Date.parse(resolved.payload.startsAt) - Date.now()) < 60_000, resolved.payload.startsAt);
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.ok(Math.abs(Date.parse(firstAlert(resolved).startsAt) - Date.now()) < 60_000, firstAlert(resolved).startsAt);
       assert.equal(helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-stored-time').length, 1);
     });
   });
@@ -285,10 +285,10 @@ describe('threshold-alert node', function () {
     node.receive(rowsMsg(900e6, T0, 'core-2'));
     await out.wait(1);
     await sleep(100);
-    assert.deepEqual(out.msgs.map((m) => m.payload.device), ['core-2']);
+    assert.deepEqual(out.msgs.map((m) => firstAlert(m).device), ['core-2']);
     node.receive({ silence: { device: 'core-1', duration: 0 } });
     await out.wait(2);
-    assert.deepEqual([out.msgs[1].payload.device, out.msgs[1].payload.status], ['core-1', 'firing']);
+    assert.deepEqual([firstAlert(out.msgs[1]).device, firstAlert(out.msgs[1]).status], ['core-1', 'firing']);
   });
 
   it('shows pending (yellow), firing (red ring) and all clear (green)', async () => {
@@ -319,9 +319,9 @@ describe('threshold-alert node', function () {
     node.receive({ topic: 'r1', payload: [{ index: '1', ifHCInOctets: 'very high' }] });
     node.receive({ topic: '__proto__', payload: [{ index: '1', ifHCInOctets: 9e8 }] });
     const errs = await caught.wait(3);
-    assert.deepEqual(errs.map((e) => e.error.message.replace(/^Error: /, '').split(':')[0]), ['threshold-alert.errors.no-topic', 'msg.silence needs until or duration', 'msg.silence must be an object']);
+    assert.deepEqual(errs.map((e) => e.error.message.replace(/^Error: /, '').split(':')[0]), ['threshold-alert.errors.no-topic', 'msg.silence needs for (or until)', 'msg.silence must be an object']);
     const [fired] = await out.wait(1);
-    assert.equal(fired.payload.device, '__proto__');
+    assert.equal(firstAlert(fired).device, '__proto__');
     await sleep(50);
     const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.not-comparable');
     assert.equal(warns.length, 1);
