@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, statusesOf, collect, logText, firstAlert } from '../support/flow';
+import { helper, statusesOf, collect, logText, firstAlert, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { treeFor } from '../../src/sim/tree';
@@ -29,6 +29,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const UTIL_RULE = { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '800000000', clear: '500000000', for: '0', keepFiringFor: '0', severity: 'critical', summary: '{{device}} {{ifDescr}} ({{ifAlias}}) at {{value}} b/s' };
 const DOWN_RULE = { kind: 'device-down', name: 'DeviceDown', for: '0', severity: 'critical', summary: '' };
+
+/** Resolves once the node's latest status satisfies `accept` (it may already). */
+async function waitForStatus(id: string, accept: (s: { text?: string }) => boolean, ms = 10000): Promise<void> {
+  if (accept(statusesOf(id).at(-1) ?? {})) return;
+  await nextStatus(id, accept, ms);
+}
 
 const loadContextStores = () => (helper as any)._redNodes.loadContextsPlugin();
 
@@ -369,5 +375,133 @@ describe('threshold-alert node', function () {
     }
     await sleep(1500);
     assert.ok(activeTimers() <= before + 1, `timers ${before} → ${activeTimers()}`);
+  });
+
+  describe('grouping, inhibition, silences, readable instances (every setting through the node)', () => {
+    const IFDOWN = { name: 'InterfaceDown', field: 'ifOperStatus', op: '==', threshold: '2', for: '0', severity: 'warning', summary: '{{device}} {{instance}} is down' };
+    const ports = (topic: string, down: number[], time: number, site = 'ams') => ({
+      topic,
+      payload: [1, 2, 3].map((i) => ({ index: String(i), ifName: `xe-0/0/${i}`, ifDescr: `port ${i}`, ifOperStatus: down.includes(i) ? 2 : 1 })),
+      device: { host: '127.0.0.1', port: 161, name: topic, labels: { site } },
+      snmp: { time, elapsedMs: 2, version: '2c' },
+    });
+    const fail = (topic: string, time: number) => ({ topic, payload: null, error: { code: 'timeout', message: 'no answer' }, device: { host: '127.0.0.1', port: 161, name: topic, labels: { site: 'ams' } }, snmp: { time } });
+    function flow(props: Record<string, unknown>) {
+      return [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'ta', type: 'threshold-alert', z: 'tab', rules: [IFDOWN, DOWN_RULE], repeat: '0', nodata: 'resolve', nodataAfter: '3', format: 'alert', store: '', wires: [['out'], ['silences']], ...props },
+        { id: 'out', type: 'helper', z: 'tab' },
+        { id: 'silences', type: 'helper', z: 'tab' },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ];
+    }
+
+    it('by default one poll\'s changes on a device are one message, named by ifName', async () => {
+      await helper.load([alertNode, catchNode], flow({}));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('core-1', [], T0));
+      helper.getNode('ta').receive(ports('core-1', [1, 2, 3], T0 + 60_000));
+      const [m] = await out.wait(1);
+      assert.equal(m.payload.summary, 'core-1: 3 × InterfaceDown firing');
+      assert.deepEqual(m.payload.alerts.map((a: any) => [a.instance, a.index]), [['xe-0/0/1', '1'], ['xe-0/0/2', '2'], ['xe-0/0/3', '3']]);
+      assert.deepEqual(m.alert, m.payload, 'msg.alert carries the group too');
+      await sleep(300);
+      assert.equal(out.msgs.length, 1);
+    });
+
+    it('instanceLabel names instances by the chosen column', async () => {
+      await helper.load([alertNode, catchNode], flow({ instanceLabel: 'ifDescr', grouping: 'none' }));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('core-1', [2], T0));
+      const [m] = await out.wait(1);
+      assert.deepEqual([m.payload.instance, m.payload.index, m.payload.summary], ['port 2', '2', 'core-1 port 2 is down'], 'grouping none: the 0.1 alert object');
+    });
+
+    it('grouping by labels: two devices of one site in one message after the wait', async () => {
+      await helper.load([alertNode, catchNode], flow({ grouping: 'labels', groupBy: 'site', groupWait: '1s', groupInterval: '1m' }));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('a', [1], T0));
+      helper.getNode('ta').receive(ports('b', [2], T0));
+      helper.getNode('ta').receive(ports('c', [3], T0, 'par'));
+      const msgs = await out.wait(2, 15000);
+      await sleep(1500);
+      assert.equal(out.msgs.length, 2);
+      const ams = msgs.find((m) => m.payload.groupLabels.site === 'ams');
+      assert.deepEqual(ams.payload.alerts.map((a: any) => `${a.device} ${a.instance}`), ['a xe-0/0/1', 'b xe-0/0/2']);
+    });
+
+    it('device-down holds back the device\'s interface alerts (status "held"); its recovery releases those still true', async () => {
+      await helper.load([alertNode, catchNode], flow({ grouping: 'labels', groupBy: 'device', groupWait: '1s', groupInterval: '1s' }));
+      const out = collect('out');
+      const node = helper.getNode('ta');
+      node.receive(ports('a', [], T0));
+      node.receive(ports('a', [1, 2], T0 + 60_000));
+      node.receive(fail('a', T0 + 70_000));
+      const [down] = await out.wait(1, 15000);
+      assert.deepEqual(down.payload.alerts.map((a: any) => `${a.status} ${a.alertname}`), ['firing DeviceDown']);
+      await waitForStatus('ta', (st) => /threshold-alert\.status\.held/.test(st.text ?? ''));
+      node.receive(ports('a', [2], T0 + 180_000));
+      const [, back] = await out.wait(2, 15000);
+      assert.deepEqual(back.payload.alerts.map((a: any) => `${a.status} ${a.alertname} ${a.instance}`).sort(), ['firing InterfaceDown xe-0/0/2', 'resolved DeviceDown '], 'port 1 came back meanwhile: never heard of');
+    });
+
+    it('a silence in the DESIGN form: nothing for its device while others notify; listed on output 2, counted in the status; after it ends a still-firing alert is sent once', async () => {
+      await helper.load([alertNode, catchNode], flow({}));
+      const out = collect('out');
+      const silences = collect('silences');
+      const node = helper.getNode('ta');
+      node.receive({ silence: { match: { device: 'core-1' }, for: '2s', comment: 'reboot', by: 'ops' } });
+      const [reply] = await silences.wait(1);
+      assert.equal(reply.payload.length, 1);
+      assert.deepEqual([reply.payload[0].match, reply.payload[0].comment, reply.payload[0].by], [{ device: 'core-1' }, 'reboot', 'ops']);
+      assert.match(reply.payload[0].until, /^\d{4}-\d\d-\d\dT/);
+      await waitForStatus('ta', (st) => /threshold-alert\.status\.silences/.test(st.text ?? ''));
+      node.receive(ports('core-1', [1], T0));
+      node.receive(ports('core-2', [1], T0));
+      const [first] = await out.wait(1);
+      assert.equal(first.payload.device, 'core-2');
+      // the silence ends by itself; the alert still firing is announced once
+      const [, late] = await out.wait(2, 15000);
+      assert.equal(late.payload.device, 'core-1');
+      await sleep(1500);
+      assert.equal(out.msgs.length, 2);
+      node.receive({ silence: 'list' });
+      const [, listed] = await silences.wait(2);
+      assert.deepEqual(listed.payload, [], 'expired by itself');
+    });
+
+    it('silences expire by id and by matchers, and survive a restart with a file store', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threshold-alert-silences-'));
+      try {
+        helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } });
+        const f = flow({ store: 'file' });
+        await helper.load([alertNode, catchNode, loadContextStores], f);
+        let silences = collect('silences');
+        helper.getNode('ta').receive({ silence: [{ match: { site: 'ams' }, for: '1h' }, { match: { device: 'x' }, for: '1h' }] });
+        const [added] = await silences.wait(1);
+        assert.equal(added.payload.length, 2);
+        await stopNodeRed();
+        await helper.load([alertNode, catchNode, loadContextStores], f);
+        silences = collect('silences');
+        const out = collect('out');
+        helper.getNode('ta').receive(ports('core-1', [1], T0));
+        await sleep(300);
+        assert.equal(out.msgs.length, 0, 'the site silence came back with the state');
+        helper.getNode('ta').receive({ silence: 'list' });
+        const [listed] = await silences.wait(1);
+        assert.deepEqual(listed.payload.map((x: any) => x.match), [{ site: 'ams' }, { device: 'x' }]);
+        helper.getNode('ta').receive({ silence: { expire: listed.payload[1].id } });
+        helper.getNode('ta').receive({ silence: { match: { site: 'ams' }, expire: true } });
+        const replies = await silences.wait(3);
+        assert.deepEqual([replies[1].silence.expired, replies[2].silence.expired, replies[2].payload], [1, 1, []]);
+        const [late] = await out.wait(1);
+        assert.equal(late.payload.device, 'core-1', 'lifting the silence announces what it held');
+      } finally {
+        await stopNodeRed();
+        helper.settings({ contextStorage: {} });
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });
