@@ -277,12 +277,12 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
   it('sends Slack exactly one firing and one resolved message for the saturated link and for the dark device', function () {
     const delivered = rx.on('/services/').filter((r) => r.status === 200).map(slackText);
     const count = (re: RegExp) => delivered.filter((t) => re.test(t)).length;
-    assert.equal(count(/^FIRING: HighUtilization on sim-0001 2 /), 1, delivered.join('\n'));
-    assert.equal(count(/^RESOLVED: HighUtilization on sim-0001 2 /), 1);
+    assert.equal(count(/^FIRING: HighUtilization on sim-0001 Gi0\/2 /), 1, delivered.join('\n'));
+    assert.equal(count(/^RESOLVED: HighUtilization on sim-0001 Gi0\/2 /), 1);
     assert.equal(count(/^FIRING: DeviceUnreachable on sim-0002 /), 1);
     assert.equal(count(/^RESOLVED: DeviceUnreachable on sim-0002 /), 1);
     // nothing else fired: no other link, no other device, no reboot artefact
-    assert.deepEqual(delivered.filter((t) => /^(FIRING|RESOLVED|STILL FIRING): /.test(t)).filter((t) => !/HighUtilization on sim-0001 2 |DeviceUnreachable on sim-0002 /.test(t)), []);
+    assert.deepEqual(delivered.filter((t) => /^(FIRING|RESOLVED|STILL FIRING): /.test(t)).filter((t) => !/HighUtilization on sim-0001 Gi0\/2 |DeviceUnreachable on sim-0002 /.test(t)), []);
     const firing = rx.on('/services/').find((r) => r.status === 200 && /^FIRING: HighUtilization/.test(slackText(r)))!;
     assert.ok(Array.isArray(firing.body.blocks) && firing.body.blocks.length >= 2, 'a Block Kit body');
     assert.match(firing.headers['content-type'] ?? '', /application\/json/);

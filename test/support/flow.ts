@@ -70,3 +70,11 @@ export function statusesOf(id: string): any[] {
 export function errorLogs(key: string): any[] {
   return helper.log().args.filter((a: any[]) => a[0]?.level === 20 && a[0]?.msg === key);
 }
+
+/**
+ * The first alert a threshold-alert message announces: `msg.payload` of the alert
+ * format is a group (`alerts: [...]`) unless the node groups nothing.
+ */
+export function firstAlert(msg: any): any {
+  return Array.isArray(msg?.payload?.alerts) ? msg.payload.alerts[0] : msg.payload;
+}

@@ -67,6 +67,11 @@ export interface NodeRed {
   /** Any admin API request (relative path), JSON in and out. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+  /**
+   * Kills the process with SIGKILL, as a crash would, and keeps userDir (flows, context
+   * files) for a restart: `startNodeRed({ userDir })`. The caller removes the folder.
+   */
+  kill(): Promise<void>;
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; good enough on loopback). */
@@ -134,6 +139,24 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   let wsOpen: Promise<void> | undefined;
   const statuses = new Map<string, NodeStatus>();
   const watchers = new Set<() => void>();
+
+  const closeComms = () => {
+    if (ws) {
+      ws.removeAllListeners();
+      ws.on('error', () => { /* closing anyway */ });
+      ws.terminate();
+      ws = undefined;
+    }
+  };
+
+  const kill = async () => {
+    closeComms();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
 
   const stop = async () => {
     if (ws) {
@@ -245,5 +268,6 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     },
     request,
     stop,
+    kill,
   };
 }
