@@ -10,6 +10,8 @@ import type { AlertNotification } from '../alert/notification';
 import { parseRules, type AlertRule } from '../alert/rules';
 import { parseSilences } from '../alert/silences';
 import { isPlausibleTime } from '../common/state-store';
+import { registerHealth } from './health-registry';
+import { alertHealth, nodeLabel } from './health-sources';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
 import { StatefulNode, type Done, type Send } from './stateful-node';
@@ -82,8 +84,13 @@ export function resolveSecret(value: unknown, env: Record<string, string | undef
 export class AlertNode {
   private readonly stateful: StatefulNode<AlertEngine>;
   private timer: NodeJS.Timeout | undefined;
+  private readonly unregisterHealth: () => void;
 
   constructor(private readonly facade: NodeFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
+    this.unregisterHealth = registerHealth(facade.id, () => {
+      const engine = this.stateful.engine;
+      return engine ? alertHealth(nodeLabel(facade), engine.counts()) : [];
+    });
     if (opts.format === 'pagerduty' && opts.routingKeyInBody && !opts.routingKey) facade.warn(facade.t('warn.no-routing-key'));
     this.stateful = new StatefulNode<AlertEngine>(facade, {
       key: ALERT_STATE_KEY,
@@ -131,6 +138,7 @@ export class AlertNode {
 
   /** Stops the timer and writes the state a last time. */
   async close(): Promise<void> {
+    this.unregisterHealth();
     if (this.timer) clearInterval(this.timer);
     await this.stateful.close();
   }
