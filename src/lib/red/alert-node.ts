@@ -16,6 +16,8 @@ import type { AlertNotification } from '../alert/notification';
 import { parseRules, type AlertRule } from '../alert/rules';
 import { parseSilenceCommands, silenceView } from '../alert/silences';
 import { isPlausibleTime } from '../common/state-store';
+import { registerHealth } from './health-registry';
+import { alertHealth, nodeLabel } from './health-sources';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
 import { StatefulNode, type Done, type Send } from './stateful-node';
@@ -123,8 +125,13 @@ export class AlertNode {
   /** A write-ahead and its sends are under way; `again` asks for one more round after it. */
   private delivering = false;
   private again = false;
+  private readonly unregisterHealth: () => void;
 
   constructor(private readonly facade: NodeFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
+    this.unregisterHealth = registerHealth(facade.id, () => {
+      const engine = this.stateful.engine;
+      return engine ? alertHealth(nodeLabel(facade), engine.counts()) : [];
+    });
     this.stateful = new StatefulNode<AlertEngine>(facade, {
       key: ALERT_STATE_KEY,
       store: opts.store,
@@ -175,6 +182,7 @@ export class AlertNode {
 
   /** Stops the timer and writes the state a last time. */
   async close(): Promise<void> {
+    this.unregisterHealth();
     if (this.timer) clearInterval(this.timer);
     await this.stateful.close();
   }

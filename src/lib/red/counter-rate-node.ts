@@ -131,6 +131,8 @@ export class CounterRateNode {
     }
     const result = engine.process({ topic, payload, varbinds: msg.varbinds, types: msg.types, time });
     if (result.events.length > 0) msg.counterEvents = result.events;
+    // msg.types still says Counter64: this tells readers (snmp-metrics) the values are rates now
+    msg.counterRate = { mode: this.opts.mode, scale: this.opts.scale };
     try {
       send(msg);
     } finally {

@@ -9,11 +9,14 @@ import type { MibLookup, SnmpProfile } from '../common/types';
 import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle';
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
+import { PollStats } from '../poll/stats';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
 import { ConfigError } from '../common/inventory';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
+import { registerHealth } from './health-registry';
+import { nodeLabel } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
 import { startNode } from './start-node';
 import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
@@ -45,6 +48,9 @@ const CLOSE_WAIT_MS = 2000;
 export class PollNode {
   private readonly guard = new InFlightGuard();
   private readonly health = new DeviceHealth();
+  /** Published for snmp-metrics through the health registry. */
+  readonly stats = new PollStats();
+  private readonly unregisterHealth: () => void;
   private readonly warnings: CountedWarnings;
   private readonly status: StatusThrottle;
   private closed = false;
@@ -59,6 +65,7 @@ export class PollNode {
     if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
     else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
     else node.status({});
+    this.unregisterHealth = registerHealth(node.id, () => this.stats.families(nodeLabel(node)));
   }
 
   /** The OIDs of this trigger: the node's list wins; msg.oids only when it is empty. */
@@ -111,6 +118,7 @@ export class PollNode {
     const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
     const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source }, request, (port: 0 | 1, fields: ResultFields, result) => {
       progress.done++;
+      this.stats.record(result);
       if (this.closed) return;
       const out = copyInput();
       Object.assign(out, fields);
@@ -128,6 +136,7 @@ export class PollNode {
       (summary) => {
         this.active.delete(cycle);
         if (this.progress === progress) this.progress = undefined;
+        this.stats.endCycle(summary);
         if (this.closed) return done();
         this.status.set(this.summaryStatus(summary, failureCodes));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
@@ -166,6 +175,7 @@ export class PollNode {
   async close(): Promise<void> {
     this.closed = true;
     this.status.cancel();
+    this.unregisterHealth();
     const pending = [...this.active];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;

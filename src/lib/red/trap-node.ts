@@ -14,6 +14,8 @@ import type { ListenerStatus, TrapCredentials, TrapListener, TrapSubscriber } fr
 import { parseFilter, rejectionPayload, trapMessage, type Notification, type Rejection, type TrapFilter } from '../trap/notification';
 import { ReportLimiter } from '../trap/rate-limit';
 import { joinListener } from '../trap/registry';
+import { registerHealth } from './health-registry';
+import { trapHealth } from './health-sources';
 import type { NodeFacade } from './node-facade';
 import { integer, PropertyError, text } from '../common/properties';
 import { StatefulNode } from './stateful-node';
@@ -129,6 +131,7 @@ export class TrapInNode implements TrapSubscriber {
   private mib: MibLookup | undefined;
   private listener: TrapListener | undefined;
   private leave: (() => Promise<void>) | undefined;
+  private unregisterHealth: (() => void) | undefined;
   private readonly reports = new ReportLimiter();
   private readonly status: StatusThrottle;
   private state: StatefulNode<StoredEngine> | undefined;
@@ -242,6 +245,10 @@ export class TrapInNode implements TrapSubscriber {
     }
     this.listener = joined.listener;
     this.leave = joined.leave;
+    // one report per shared listener, whichever of its nodes holds it
+    const listener = joined.listener;
+    const name = `${address || '0.0.0.0'}:${port}`;
+    this.unregisterHealth = registerHealth(`trap-listener ${name}`, () => trapHealth(name, listener.stats));
     // the listener's counters change with every datagram: shown once a second at most
     this.timer = setInterval(() => this.status.request(), 1000);
     this.timer.unref?.();
@@ -318,6 +325,8 @@ export class TrapInNode implements TrapSubscriber {
     this.status.cancel();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unregisterHealth?.();
+    this.unregisterHealth = undefined;
     const leave = this.leave;
     this.leave = undefined;
     this.listener = undefined;

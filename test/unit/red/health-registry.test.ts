@@ -1,0 +1,44 @@
+/**
+ * The process-wide health register: sources come and go with their nodes, a shared
+ * listener reports once, families of the same name merge, a failing source is left out.
+ */
+import { strict as assert } from 'assert';
+import type { HealthFamily } from '../../../src/lib/common/health';
+import { collectHealth, healthSourceCount, registerHealth } from '../../../src/lib/red/health-registry';
+import { alertHealth, trapHealth } from '../../../src/lib/red/health-sources';
+
+const polls = (node: string, value: number): HealthFamily[] => [
+  { name: 'snmp_fleet_polls_total', type: 'counter', help: 'polls', labelNames: ['node'], samples: [{ labels: { node }, value }] },
+];
+
+describe('health registry', () => {
+  it('merges what the registered sources report, once per key, and forgets them when they leave', () => {
+    const base = healthSourceCount();
+    const offA = registerHealth('node-a', () => polls('a', 1));
+    const offB = registerHealth('node-b', () => polls('b', 2));
+    const stats = { received: 9, accepted: 5, rejected: 2, malformed: 1, rateLimited: 1, discovery: 0, informs: 3, reports: 0, sendErrors: 0, internalErrors: 0 };
+    const offT1 = registerHealth('trap-listener 0.0.0.0:10162', () => trapHealth('0.0.0.0:10162', stats));
+    const offT2 = registerHealth('trap-listener 0.0.0.0:10162', () => trapHealth('0.0.0.0:10162', stats));
+    const offBad = registerHealth('broken', () => { throw new Error('boom'); });
+    try {
+      const all = collectHealth();
+      assert.deepEqual(all.find((f) => f.name === 'snmp_fleet_polls_total')!.samples.map((s) => s.value), [1, 2]);
+      const received = all.find((f) => f.name === 'snmp_fleet_trap_received_total')!;
+      assert.deepEqual(received.samples, [{ labels: { listener: '0.0.0.0:10162' }, value: 9 }], 'two nodes on one listener report it once');
+      assert.equal(all.find((f) => f.name === 'snmp_fleet_trap_rate_limited_total')!.samples[0].value, 1);
+      offT1();
+      assert.ok(collectHealth().some((f) => f.name === 'snmp_fleet_trap_received_total'), 'the other node still holds the listener');
+    } finally {
+      offA(); offB(); offT2(); offBad();
+    }
+    assert.equal(healthSourceCount(), base);
+    assert.ok(!collectHealth().some((f) => f.name === 'snmp_fleet_trap_received_total'));
+  });
+
+  it('reports alerts by phase', () => {
+    assert.deepEqual(alertHealth('to Slack', { firing: 2, pending: 1 }).map((f) => [f.name, f.type, f.samples[0].value]), [
+      ['snmp_fleet_alerts_firing', 'gauge', 2],
+      ['snmp_fleet_alerts_pending', 'gauge', 1],
+    ]);
+  });
+});
