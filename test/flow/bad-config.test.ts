@@ -13,6 +13,7 @@ const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
 const trapInNode = require('../../src/trap-in');
+const spoolNode = require('../../src/snmp-spool');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,7 +28,7 @@ function flow(node: Record<string, unknown>, configProps: Record<string, unknown
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
 }
-const NODES = [snmpConfigNode, snmpGetNode, bulkwalkNode, counterRateNode, alertNode, trapInNode, catchNode];
+const NODES = [snmpConfigNode, snmpGetNode, bulkwalkNode, counterRateNode, alertNode, trapInNode, spoolNode, catchNode];
 const creds = { cfg: { community: 'public' } };
 
 /** Sends two messages and expects both at Catch with `reason`, nothing on the outputs. */
@@ -54,6 +55,7 @@ describe('a bad node property, the same in every node', function () {
     ['snmp-bulkwalk', { type: 'snmp-bulkwalk', snmp: 'cfg', oids: 'ifTable', maxRepetitions: '5000' }, /maxRepetitions must be a whole number from 1 to 1000/],
     ['counter-rate', { type: 'counter-rate', scale: 'eight' }, /scale must be a number above 0/],
     ['threshold-alert', { type: 'threshold-alert', rules: [{ name: 'Hot', field: 'x', op: '>', threshold: '1' }], nodata: 'sometimes' }, /nodata must be one of resolve, keep, alert/],
+    ['snmp-spool', { type: 'snmp-spool', maxInFlight: 'lots' }, /maxInFlight must be a whole number from 1 to 1000/],
   ];
   for (const [type, node, reason] of cases.slice(1)) {
     it(`${type}: red ring, one log line, every input to Catch`, async () => {
