@@ -93,6 +93,7 @@ function errorKey(msg: Msg): string {
 export function failureText(err: unknown): string {
   const raw = err && typeof err === 'object' && 'message' in err ? String((err as { message: unknown }).message) : String(err ?? '');
   const text = raw
+    .replace(/^Error: /, '')
     .replace(/\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/@]*@)?([^\s/?#]+)[^\s]*/gi, '$1$2/…')
     .replace(/[\u0000-\u001f\u007f]+/g, ' ')
     .trim();
