@@ -37,6 +37,8 @@ export interface StartOptions {
   userDir?: string;
   /** Flows the runtime starts with (written to flows.json before start). */
   flows?: FlowNode[];
+  /** Start with the flows already in userDir (a restart after kill()); `flows` is then ignored. */
+  keepFlows?: boolean;
   /** Encrypts flows_cred.json; tests that look for secrets on disk rely on it. */
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
@@ -66,6 +68,11 @@ export interface NodeRed {
   waitForStatus(id: string, accept: (s: NodeStatus) => boolean, timeoutMs?: number): Promise<NodeStatus>;
   /** Any admin API request (relative path), JSON in and out. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /**
+   * Ends the process with SIGKILL, as a crash would, and keeps the userDir for a restart
+   * (startNodeRed({ userDir, keepFlows: true })); whoever runs last calls stop().
+   */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -118,7 +125,9 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const port = await freeTcpPort();
   if ((opts.install ?? 'link') === 'link') linkPack(userDir);
   const settingsFile = writeSettings(userDir, port, opts);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  if (!opts.keepFlows || !fs.existsSync(path.join(userDir, 'flows.json'))) {
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  }
 
   let log = '';
   const child: ChildProcess = spawn(process.execPath, [RED_JS, '--userDir', userDir, '--settings', settingsFile], {
@@ -135,13 +144,17 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const statuses = new Map<string, NodeStatus>();
   const watchers = new Set<() => void>();
 
-  const stop = async () => {
+  const closeComms = () => {
     if (ws) {
       ws.removeAllListeners();
       ws.on('error', () => { /* closing anyway */ });
       ws.terminate();
       ws = undefined;
     }
+  };
+
+  const stop = async () => {
+    closeComms();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
@@ -244,6 +257,14 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
       });
     },
     request,
+    async kill() {
+      closeComms();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     stop,
   };
 }
