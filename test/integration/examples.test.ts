@@ -12,6 +12,7 @@ import { buildProfile } from '../../src/lib/snmp/profile';
 import { counterRateOptions } from '../../src/lib/red/counter-rate-node';
 import { readTrapSettings } from '../../src/lib/red/trap-node';
 import { metricsOptions } from '../../src/lib/red/metrics-node';
+import { spoolSettings } from '../../src/lib/red/spool-node';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const { loadExamples } = require('../../scripts/lib/examples.js') as {
@@ -193,6 +194,7 @@ describe('example flows (files)', function () {
       const def: any = n;
       if (n.type === 'snmp-config') buildProfile(def, { community: 'public' });
       if (n.type === 'counter-rate') counterRateOptions(def);
+      if (n.type === 'snmp-spool') spoolSettings(def);
       if (n.type === 'threshold-alert') {
         parseRules(n.rules);
         alertOptions(def, 'a-routing-key');
@@ -217,6 +219,23 @@ describe('example flows (files)', function () {
     const config = fleet.find((n) => n.type === 'influxdb')!;
     assert.equal(config.influxdbVersion, '1.x');
     assert.ok(!('credentials' in config));
+  });
+
+  it('writes to InfluxDB through snmp-spool, released by a complete node and retried from a catch node, both scoped to the batch node', function () {
+    const fleet = byName('01');
+    const [batch] = fleet.filter((n) => n.type === 'influxdb batch');
+    const spools = fleet.filter((n) => n.type === 'snmp-spool');
+    assert.equal(spools.length, 1);
+    const spool = spools[0];
+    assert.deepEqual(spool.wires, [[batch.id]], 'the spool feeds the batch node');
+    const feeders = fleet.filter((n) => (n.wires ?? []).some((port) => port.includes(batch.id)));
+    assert.deepEqual(feeders.map((n) => n.id), [spool.id], 'only the spool feeds the batch node');
+    const intoSpool = fleet.filter((n) => (n.wires ?? []).some((port) => port.includes(spool.id)));
+    assert.deepEqual(intoSpool.map((n) => n.name).sort(), ['any points?', 'not written', 'system point', 'written']);
+    for (const type of ['complete', 'catch']) {
+      const n = intoSpool.find((x) => x.type === type)!;
+      assert.deepEqual(n.scope, [batch.id], `the ${type} node watches the batch node only`);
+    }
   });
 
   it('polls every 60 s with the rules the issue names: utilization > 80 % for 5 min, interface down, device unreachable', function () {

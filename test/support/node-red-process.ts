@@ -37,6 +37,8 @@ export interface StartOptions {
   userDir?: string;
   /** Flows the runtime starts with (written to flows.json before start). */
   flows?: FlowNode[];
+  /** Start with the flows already in userDir (a restart after kill()); `flows` is then ignored. */
+  keepFlows?: boolean;
   /** Encrypts flows_cred.json; tests that look for secrets on disk rely on it. */
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
@@ -123,7 +125,9 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const port = await freeTcpPort();
   if ((opts.install ?? 'link') === 'link') linkPack(userDir);
   const settingsFile = writeSettings(userDir, port, opts);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  if (!opts.keepFlows || !fs.existsSync(path.join(userDir, 'flows.json'))) {
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  }
 
   let log = '';
   const child: ChildProcess = spawn(process.execPath, [RED_JS, '--userDir', userDir, '--settings', settingsFile], {
@@ -165,6 +169,10 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
       ws.terminate();
       ws = undefined;
     }
+  };
+
+  const stop = async () => {
+    closeComms();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
