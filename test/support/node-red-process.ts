@@ -163,15 +163,6 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   };
 
   const stop = async () => {
-    if (ws) {
-      ws.removeAllListeners();
-      ws.on('error', () => { /* closing anyway */ });
-      ws.terminate();
-      ws = undefined;
-    }
-  };
-
-  const stop = async () => {
     closeComms();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -53,6 +53,11 @@ export interface SnmpProfile {
   sourceAddress?: string;
   context: string;
   contextEngineId?: string;
+  /**
+   * v3: the authoritative engine IDs (lower-case hex) the user's traps may come from,
+   * as snmptrapd's `createUser -e`; absent = any engine.
+   */
+  trapEngineIds?: string[];
   inventory: Device[];
   mibDirs: string[];
 }

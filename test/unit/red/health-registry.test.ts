@@ -16,7 +16,7 @@ describe('health registry', () => {
     const base = healthSourceCount();
     const offA = registerHealth('node-a', () => polls('a', 1));
     const offB = registerHealth('node-b', () => polls('b', 2));
-    const stats = { received: 9, accepted: 5, rejected: 2, malformed: 1, rateLimited: 1, discovery: 0, informs: 3, reports: 0, sendErrors: 0, internalErrors: 0 };
+    const stats = { received: 9, accepted: 5, rejected: 2, malformed: 1, rateLimited: 1, discovery: 0, informs: 3, reports: 0, sendErrors: 0, internalErrors: 0, truncated: 0, varbindsDropped: 0 };
     const offT1 = registerHealth('trap-listener 0.0.0.0:10162', () => trapHealth('0.0.0.0:10162', stats));
     const offT2 = registerHealth('trap-listener 0.0.0.0:10162', () => trapHealth('0.0.0.0:10162', stats));
     const offBad = registerHealth('broken', () => { throw new Error('boom'); });

@@ -35,7 +35,7 @@ describe('trap-in engine', () => {
         const boots = node.shared?.engine.boots as number;
         assert.equal(node.shared?.engine.id.toString('hex'), '8000b9838001020304');
         assert.ok(boots > last, `boots ${boots} after ${last}`);
-        assert.deepEqual(store.get('engine'), { id: '8000b9838001020304', boots });
+        assert.deepEqual(store.get('engine'), { id: '8000b9838001020304', boots, clocks: [] });
         last = boots;
       } finally {
         await node.close();
