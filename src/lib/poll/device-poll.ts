@@ -7,7 +7,7 @@ import { classifyError, PollError } from '../common/errors';
 import { decodeVarbind, TypeTag, type RawVarbind } from '../common/codec';
 import type { Device, MibLookup, OidInfo, PollFailure, SnmpProfile, Varbind } from '../common/types';
 import type { PooledSession, SessionPool } from '../snmp/session-pool';
-import { ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, type Counter } from './requests';
+import { cancelInFlight, ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, type Counter } from './requests';
 import { withDeadline } from './scheduler';
 import { walkAll, type WalkOptions } from './walker';
 
@@ -151,6 +151,9 @@ async function pollDevice(
     const time = counter.firstAnswerAt ?? end;
     return { ok: true, device, varbinds, infos, nonRepeaterCount: result.nonRepeaterCount, time, elapsedMs: end - started, requests: counter.requests };
   } catch (err) {
+    // past the deadline the work may still have a request out, retrying or re-sent on
+    // Reports: end it now, so nothing of this poll outlives its deadline
+    cancelInFlight(counter);
     let failure = classifyError(err, { timeout: ctx.profile.timeout, retries: ctx.profile.retries });
     if (failure.code === 'timeout') failure = explainTimeout(failure, ctx.profile, ps);
     const time = now();
