@@ -7,7 +7,7 @@
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { addUserMibDir, mibServiceForAdmin } from './mib-access';
+import { addUserMibDir, applyMibNameCacheSetting, MIB_NAME_CACHE_SETTING, mibServiceForAdmin } from './mib-access';
 
 /** The permission both routes need; a Node-RED "read" user has it. */
 export const MIB_API_PERMISSION = 'snmp-fleet.read';
@@ -30,7 +30,8 @@ function queryString(value: unknown, max: number): string {
  * (at most 50, exact then prefix then substring matches) and
  * `GET snmp-fleet/mib/validate?name=<name>` → `{ valid: true, oid, name, module, object,
  * instance, kind, syntax?, enums? }` or `{ valid: false, error }`. Also adds
- * `<userDir>/mibs` to the MIB search path. Safe to call more than once.
+ * `<userDir>/mibs` to the MIB search path and applies settings.js
+ * `snmpConfigMibNameCacheMb`. Safe to call more than once.
  */
 export function registerMibApi(RED: NodeAPI): void {
   const admin = RED.httpAdmin as unknown as object | undefined;
@@ -38,7 +39,10 @@ export function registerMibApi(RED: NodeAPI): void {
   registered.add(admin);
 
   const mib = mibServiceForAdmin();
-  addUserMibDir((RED.settings as unknown as { userDir?: unknown }).userDir);
+  const settings = RED.settings as unknown as Record<string, unknown>;
+  addUserMibDir(settings.userDir);
+  const cacheWarning = applyMibNameCacheSetting(settings[MIB_NAME_CACHE_SETTING]);
+  if (cacheWarning) RED.log.warn(cacheWarning);
 
   const canRead = RED.auth.needsPermission(MIB_API_PERMISSION);
 
