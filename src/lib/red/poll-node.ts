@@ -231,5 +231,5 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
 
 function describe(device: { host: string; port: number; name: string }): string {
   const addr = device.host.includes(':') ? `[${device.host}]:${device.port}` : `${device.host}:${device.port}`;
-  return device.name && device.name !== device.host ? `${device.name} (${addr})` : addr;
+  return device.name && device.name !== device.host && device.name !== addr ? `${device.name} (${addr})` : addr;
 }
