@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { setupPollNode } from './lib/red/poll-node';
-import { integer, oneOf } from './lib/common/properties';
+import { bool, integer, oneOf } from './lib/common/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;
@@ -13,6 +13,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  keepPartial?: boolean | string;
 }
 
 export = function (RED: NodeAPI) {
@@ -26,6 +27,7 @@ export = function (RED: NodeAPI) {
         nonRepeaters: integer('nonRepeaters', def.nonRepeaters, 0, 0, 100),
         maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
+        keepPartial: bool('keepPartial', def.keepPartial, false),
       },
     }));
   }

@@ -104,6 +104,11 @@ export interface SnmpMeta {
   version: SnmpVersion;
   /** Number of request/response round trips the poll took. */
   requests?: number;
+  /**
+   * snmp-bulkwalk with "keep a partial walk": why the walk stopped before its end
+   * (an OID not increasing, the varbind cap); the payload holds what came before.
+   */
+  incomplete?: { code: ErrorCode; message: string };
 }
 
 /**

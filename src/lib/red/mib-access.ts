@@ -85,3 +85,20 @@ export function mibServiceForAdmin(): MibService {
 export function addUserMibDir(userDir: unknown): void {
   if (typeof userDir === 'string' && userDir !== '') getMibService().addMibDirs([path.join(userDir, 'mibs')], { optional: true });
 }
+
+/** settings.js name of the MIB name cache size, in MB (Node-RED prefixes node settings with the type). */
+export const MIB_NAME_CACHE_SETTING = 'snmpConfigMibNameCacheMb';
+
+/**
+ * Applies settings.js `snmpConfigMibNameCacheMb` (megabytes; 0 caches nothing) to the
+ * shared MIB service. Returns a warning to log when the value cannot be used.
+ */
+export function applyMibNameCacheSetting(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb < 0 || mb > 4096) {
+    return `settings.js ${MIB_NAME_CACHE_SETTING} must be a number of megabytes from 0 to 4096 (got ${String(value).slice(0, 40)}); the MIB name cache keeps its default size`;
+  }
+  getMibService().setNameCacheBytes(Math.round(mb * 1024 * 1024));
+  return undefined;
+}

@@ -111,6 +111,7 @@ export class PollNode {
     }
 
     const failureCodes = new Map<string, number>();
+    let incomplete = 0;
     const progress = { done: 0, total: request.devices.length };
     this.progress = progress;
     this.status.request();
@@ -123,6 +124,7 @@ export class PollNode {
       const out = copyInput();
       Object.assign(out, fields);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
+      else if (result.incomplete) incomplete++;
       const transition = this.health.update(result);
       if (transition) {
         if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
@@ -138,7 +140,7 @@ export class PollNode {
         if (this.progress === progress) this.progress = undefined;
         this.stats.endCycle(summary);
         if (this.closed) return done();
-        this.status.set(this.summaryStatus(summary, failureCodes));
+        this.status.set(this.summaryStatus(summary, failureCodes, incomplete));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
@@ -157,16 +159,18 @@ export class PollNode {
     return { fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: p.done, total: p.total }) };
   }
 
-  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>): StatusObject {
+  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>, incomplete: number): StatusObject {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
+    // walks kept in part (snmp-bulkwalk's keepPartial): answers, but not whole ones
+    if (incomplete > 0) parts.push(this.node.t('status.incomplete', { n: incomplete }));
     // the reason at a glance: the most frequent failure code of the cycle
     const worst = [...failureCodes].sort((a, b) => b[1] - a[1])[0];
     if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (polled === 0) return { fill: 'yellow', shape: 'ring', text };
-    if (s.failed === 0) return { fill: 'green', shape: 'dot', text };
+    if (s.failed === 0) return { fill: incomplete > 0 ? 'yellow' : 'green', shape: 'dot', text };
     if (s.ok === 0) return { fill: 'red', shape: 'ring', text };
     return { fill: 'yellow', shape: 'dot', text };
   }
@@ -237,5 +241,5 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
 
 function describe(device: { host: string; port: number; name: string }): string {
   const addr = device.host.includes(':') ? `[${device.host}]:${device.port}` : `${device.host}:${device.port}`;
-  return device.name && device.name !== device.host ? `${device.name} (${addr})` : addr;
+  return device.name && device.name !== device.host && device.name !== addr ? `${device.name} (${addr})` : addr;
 }
