@@ -652,7 +652,10 @@ export interface RestoreReport {
  * notification throw.
  *
  * Layouts read:
- * - v2 (this one): see {@link AlertRecord} and {@link DeviceTrack}.
+ * - v3 (this one): see {@link AlertRecord}, {@link DeviceTrack}, {@link Silence} (matchers
+ *   under `match`, an id, createdAt, by) and the outbox of unsent notifications.
+ * - v2: as v3 without outbox and groups; silences kept device/alertname/instance beside
+ *   `until` (converted to matchers; the next save writes v3).
  * - v1 (release 0.1.0): one-letter keys, converted on the way in (the next save writes
  *   v2). Alerts: `r` → `alertname`, `d` → `device`, `i` → `instance` (the machine
  *   state's fields and the alert keys are unchanged). Devices: `arr` → `lastArrival`,
