@@ -128,7 +128,7 @@ describe('editor files of counter-rate, threshold-alert and snmp-spool', () => {
 
   it('threshold-alert: contract properties, a password credential, and rule validation like the runtime', () => {
     const def = editorDefinition('threshold-alert');
-    assert.deepEqual([...Object.keys(def.defaults)].sort(), ['format', 'name', 'nodata', 'nodataAfter', 'repeat', 'routingKeyInBody', 'rules', 'store']);
+    assert.deepEqual([...Object.keys(def.defaults)].sort(), ['format', 'groupBy', 'groupInterval', 'groupWait', 'grouping', 'instanceLabel', 'name', 'nodata', 'nodataAfter', 'repeat', 'routingKeyInBody', 'rules', 'store']);
     assert.equal(def.defaults.routingKeyInBody.value, true, 'the key stays in the body unless unticked (older flows)');
     assert.equal(def.label.call({ name: '', rules: [{ kind: 'threshold', name: 'HighUtil', field: 'util', op: '>', threshold: '80' }, { kind: 'device-down' }] }), 'alert util > 80 +1');
     assert.equal(def.label.call({ name: '', rules: [{ kind: 'device-down', name: 'DeviceDown' }] }), 'alert device down');
