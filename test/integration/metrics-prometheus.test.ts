@@ -213,6 +213,6 @@ describe('snmp-metrics scraped by a real Prometheus', function () {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('x-snmp-fleet-middleware'), 'ran');
     assert.equal(ok.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
-    assert.match(await ok.text(), /^snmp_fleet_metrics_series\{node="fleet metrics"\} \d+$/m);
+    assert.match(await ok.text(), /^snmp_fleet_metrics_series\{node="fleet metrics",node_id="metrics"\} \d+$/m);
   });
 });
