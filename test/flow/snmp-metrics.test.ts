@@ -89,10 +89,10 @@ describe('snmp-metrics node', function () {
     assert.match(res.body, /^# TYPE snmp_ifHighSpeed gauge$/m);
     assert.match(res.body, new RegExp(`^snmp_sysUpTime\\{device="${d.name}",host="${d.host}:${d.port}",site="lyon"\\} \\d+$`, 'm'));
     // health: the poll nodes report up, durations, polls, requests and varbinds
-    assert.match(res.body, new RegExp(`^snmp_fleet_device_up\\{node="interfaces",device="${d.name}",host="${d.host}:${d.port}"\\} 1$`, 'm'));
-    assert.match(res.body, /^snmp_fleet_polls_total\{node="system"\} 3$/m);
-    assert.match(res.body, /^snmp_fleet_varbinds_total\{node="interfaces"\} 48$/m);
-    assert.match(res.body, /^snmp_fleet_device_poll_duration_seconds\{node="interfaces",.*\} [0-9.e-]+$/m);
+    assert.match(res.body, new RegExp(`^snmp_fleet_device_up\\{node="interfaces",node_id="walk",device="${d.name}",host="${d.host}:${d.port}"\\} 1$`, 'm'));
+    assert.match(res.body, /^snmp_fleet_polls_total\{node="system",node_id="get"\} 3$/m);
+    assert.match(res.body, /^snmp_fleet_varbinds_total\{node="interfaces",node_id="walk"\} 48$/m);
+    assert.match(res.body, /^snmp_fleet_device_poll_duration_seconds\{node="interfaces",node_id="walk",.*\} [0-9.e-]+$/m);
     // the status tells at a glance
     await new Promise((r) => setTimeout(r, 1200));
     assert.match(statusesOf('m').at(-1).text, /snmp-metrics\.status\.series/);
@@ -111,8 +111,8 @@ describe('snmp-metrics node', function () {
     fleet.device(2).setSilent(false);
     const body = (await scrape()).body;
     const dark = fleet.devices[2].name;
-    assert.match(body, new RegExp(`^snmp_fleet_device_up\\{node="interfaces",device="${dark}",.*\\} 0$`, 'm'));
-    assert.match(body, /^snmp_fleet_poll_failures_total\{node="interfaces",code="timeout"\} 2$/m);
+    assert.match(body, new RegExp(`^snmp_fleet_device_up\\{node="interfaces",node_id="walk",device="${dark}",.*\\} 0$`, 'm'));
+    assert.match(body, /^snmp_fleet_poll_failures_total\{node="interfaces",node_id="walk",code="timeout"\} 2$/m);
     assert.ok(!body.includes(`snmp_ifHCInOctets_total{device="${dark}"`), 'the dark device\'s series are gone after one interval');
     assert.ok(body.includes(`snmp_ifHCInOctets_total{device="${fleet.devices[0].name}"`), 'the others stay');
   });

@@ -43,6 +43,8 @@ export interface StartOptions {
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
   settings?: Record<string, unknown>;
+  /** JavaScript appended to settings.js, for entries that are functions (`module.exports.httpNodeMiddleware = ...`). */
+  settingsCode?: string;
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
   startTimeoutMs?: number;
@@ -115,7 +117,7 @@ function writeSettings(userDir: string, port: number, opts: StartOptions): strin
     ...opts.settings,
   };
   const file = path.join(userDir, 'settings.js');
-  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n${opts.settingsCode ?? ''}\n`);
   return file;
 }
 

@@ -44,6 +44,19 @@ export function hostLabel(host: string, port: unknown): string {
 }
 
 /**
+ * The families with `labels` added in front of every sample's own (a node's identity on
+ * what it reports).
+ */
+export function withLabels(families: HealthFamily[], labels: Record<string, string>): HealthFamily[] {
+  const names = Object.keys(labels);
+  return families.map((f) => ({
+    ...f,
+    labelNames: [...names, ...f.labelNames.filter((l) => !names.includes(l))],
+    samples: f.samples.map((s) => ({ labels: { ...labels, ...s.labels }, value: s.value })),
+  }));
+}
+
+/**
  * Merges families of the same name from several sources (several poll nodes each
  * report `snmp_fleet_polls_total`); the first description and type win, label names
  * are united.

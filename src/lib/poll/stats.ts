@@ -50,41 +50,41 @@ export class PollStats {
     for (const [key, d] of this.devices) if (this.cycle - d.cycle > FORGET_AFTER_CYCLES) this.devices.delete(key);
   }
 
-  /** The numbers, labelled with the node's name. */
-  families(node: string): HealthFamily[] {
-    const device = (d: DeviceRecord) => ({ node, device: d.device.name, host: hostLabel(d.device.host, d.device.port) });
+  /** The numbers; the adapter adds the node's identity (common/health.ts withLabels). */
+  families(): HealthFamily[] {
+    const device = (d: DeviceRecord) => ({ device: d.device.name, host: hostLabel(d.device.host, d.device.port) });
     const records = [...this.devices.values()];
     const p = HEALTH_PREFIX;
     const families: HealthFamily[] = [
       {
-        name: `${p}device_up`, type: 'gauge', labelNames: ['node', 'device', 'host'],
+        name: `${p}device_up`, type: 'gauge', labelNames: ['device', 'host'],
         help: 'Whether the device answered its last poll (1) or failed (0)',
         samples: records.map((d) => ({ labels: device(d), value: d.up ? 1 : 0 })),
       },
       {
-        name: `${p}device_poll_duration_seconds`, type: 'gauge', labelNames: ['node', 'device', 'host'],
+        name: `${p}device_poll_duration_seconds`, type: 'gauge', labelNames: ['device', 'host'],
         help: 'How long the last poll of the device took, requests and retries included',
         samples: records.map((d) => ({ labels: device(d), value: d.elapsedMs / 1000 })),
       },
-      { name: `${p}polls_total`, type: 'counter', labelNames: ['node'], help: 'Device polls done', samples: [{ labels: { node }, value: this.polls }] },
+      { name: `${p}polls_total`, type: 'counter', labelNames: [], help: 'Device polls done', samples: [{ labels: {}, value: this.polls }] },
       {
-        name: `${p}poll_failures_total`, type: 'counter', labelNames: ['node', 'code'],
+        name: `${p}poll_failures_total`, type: 'counter', labelNames: ['code'],
         help: 'Device polls that failed, by error code (timeout, unreachable, auth, snmp-error, bad-response)',
-        samples: [...this.failures].map(([code, value]) => ({ labels: { node, code }, value })),
+        samples: [...this.failures].map(([code, value]) => ({ labels: { code }, value })),
       },
-      { name: `${p}requests_total`, type: 'counter', labelNames: ['node'], help: 'SNMP requests sent (GET, GETNEXT, GETBULK round trips)', samples: [{ labels: { node }, value: this.requests }] },
-      { name: `${p}varbinds_total`, type: 'counter', labelNames: ['node'], help: 'Varbinds received in answers', samples: [{ labels: { node }, value: this.varbinds }] },
+      { name: `${p}requests_total`, type: 'counter', labelNames: [], help: 'SNMP requests sent (GET, GETNEXT, GETBULK round trips)', samples: [{ labels: {}, value: this.requests }] },
+      { name: `${p}varbinds_total`, type: 'counter', labelNames: [], help: 'Varbinds received in answers', samples: [{ labels: {}, value: this.varbinds }] },
       {
-        name: `${p}skipped_total`, type: 'counter', labelNames: ['node'],
+        name: `${p}skipped_total`, type: 'counter', labelNames: [],
         help: 'Devices skipped by the scheduler because their previous poll was still running',
-        samples: [{ labels: { node }, value: this.skipped }],
+        samples: [{ labels: {}, value: this.skipped }],
       },
     ];
     if (this.lastCycleMs !== undefined) {
       families.push({
-        name: `${p}cycle_duration_seconds`, type: 'gauge', labelNames: ['node'],
+        name: `${p}cycle_duration_seconds`, type: 'gauge', labelNames: [],
         help: 'How long the last poll cycle of the node took, from trigger to last device',
-        samples: [{ labels: { node }, value: this.lastCycleMs / 1000 }],
+        samples: [{ labels: {}, value: this.lastCycleMs / 1000 }],
       });
     }
     return families;

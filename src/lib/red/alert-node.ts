@@ -17,7 +17,8 @@ import { parseRules, type AlertRule } from '../alert/rules';
 import { parseSilenceCommands, silenceView } from '../alert/silences';
 import { isPlausibleTime } from '../common/state-store';
 import { registerHealth } from './health-registry';
-import { alertHealth, nodeLabel } from './health-sources';
+import { alertHealth, nodeLabels } from './health-sources';
+import { withLabels } from '../common/health';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
 import { StatefulNode, type Done, type Send } from './stateful-node';
@@ -130,7 +131,7 @@ export class AlertNode {
   constructor(private readonly facade: NodeFacade, private readonly opts: AlertNodeOptions, private readonly clock: () => number = Date.now) {
     this.unregisterHealth = registerHealth(facade.id, () => {
       const engine = this.stateful.engine;
-      return engine ? alertHealth(nodeLabel(facade), engine.counts()) : [];
+      return engine ? withLabels(alertHealth(engine.counts()), nodeLabels(facade)) : [];
     });
     this.stateful = new StatefulNode<AlertEngine>(facade, {
       key: ALERT_STATE_KEY,

@@ -8,9 +8,12 @@ import { HEALTH_PREFIX, type HealthFamily } from '../common/health';
 import type { TrapStats } from '../trap/listener';
 import type { NodeFacade } from './node-facade';
 
-/** The `node` label of a node's health: its name, else its id. */
-export function nodeLabel(node: Pick<NodeFacade, 'id' | 'name'>): string {
-  return node.name ? node.name : node.id;
+/**
+ * The labels of a node's health: `node`, its name (else its id), for people, and
+ * `node_id`, so two nodes of the same name stay two series.
+ */
+export function nodeLabels(node: Pick<NodeFacade, 'id' | 'name'>): { node: string; node_id: string } {
+  return { node: node.name ? node.name : node.id, node_id: node.id };
 }
 
 /** Counters of one trap listener (shared by every trap-in node on its address and port). */
@@ -29,11 +32,11 @@ export function trapHealth(listener: string, stats: TrapStats): HealthFamily[] {
   ];
 }
 
-/** Alerts of one threshold-alert node by phase. */
-export function alertHealth(node: string, counts: { firing: number; pending: number }): HealthFamily[] {
+/** Alerts of one threshold-alert node by phase (the node's labels added by the caller). */
+export function alertHealth(counts: { firing: number; pending: number }): HealthFamily[] {
   const p = HEALTH_PREFIX;
   return [
-    { name: `${p}alerts_firing`, type: 'gauge', labelNames: ['node'], help: 'Alerts of the threshold-alert node firing now', samples: [{ labels: { node }, value: counts.firing }] },
-    { name: `${p}alerts_pending`, type: 'gauge', labelNames: ['node'], help: 'Alerts of the threshold-alert node pending (over threshold, waiting for their for duration)', samples: [{ labels: { node }, value: counts.pending }] },
+    { name: `${p}alerts_firing`, type: 'gauge', labelNames: [], help: 'Alerts of the threshold-alert node firing now', samples: [{ labels: {}, value: counts.firing }] },
+    { name: `${p}alerts_pending`, type: 'gauge', labelNames: [], help: 'Alerts of the threshold-alert node pending (over threshold, waiting for their for duration)', samples: [{ labels: {}, value: counts.pending }] },
   ];
 }

@@ -5,7 +5,7 @@
  * warned once each, and the status. src/snmp-metrics.ts only creates it.
  */
 import type { IncomingMessage, ServerResponse } from 'http';
-import { HEALTH_PREFIX, mergeFamilies, type HealthFamily } from '../common/health';
+import { HEALTH_PREFIX, mergeFamilies, withLabels, type HealthFamily } from '../common/health';
 import { bool, integer, PropertyError, text } from '../common/properties';
 import { isValidPrefix } from '../metrics/names';
 import { DROP_REASONS, readAlerts, readMessage, type DropReason, type SampleSink } from '../metrics/read-message';
@@ -13,7 +13,7 @@ import { serveScrape, type ScrapeResult } from '../metrics/serve';
 import { SeriesStore } from '../metrics/series-store';
 import { CountedWarnings } from './counted-warnings';
 import { collectHealth } from './health-registry';
-import { nodeLabel } from './health-sources';
+import { nodeLabels } from './health-sources';
 import { PathInUseError, type HttpHost } from './http-route';
 import type { Msg, NodeFacade } from './node-facade';
 import type { NodeBehaviour } from './start-node';
@@ -87,7 +87,6 @@ export class MetricsNode implements NodeBehaviour {
   messages = 0;
   scrapes = 0;
   lastScrape: ScrapeResult | undefined;
-  private readonly label: string;
 
   constructor(
     private readonly node: NodeFacade,
@@ -95,7 +94,6 @@ export class MetricsNode implements NodeBehaviour {
     http: HttpHost,
     private readonly clock: () => number = Date.now,
   ) {
-    this.label = nodeLabel(node);
     this.warnings = new CountedWarnings((t) => node.warn(t));
     this.store = new SeriesStore({ prefix: opts.prefix, maxSeries: opts.maxSeries, staleAfter: opts.staleAfter });
     this.store.onFirstDrop = (reason, detail) => {
@@ -178,26 +176,26 @@ export class MetricsNode implements NodeBehaviour {
   }
 
   private ownHealth(): HealthFamily[] {
-    const node = this.label;
     const p = `${HEALTH_PREFIX}metrics_`;
+    const one = (value: number) => [{ labels: {}, value }];
     const families: HealthFamily[] = [
-      { name: `${p}series`, type: 'gauge', labelNames: ['node'], help: 'Series the snmp-metrics node holds', samples: [{ labels: { node }, value: this.store.size }] },
-      { name: `${p}series_limit`, type: 'gauge', labelNames: ['node'], help: 'Most series the node holds (its series cap)', samples: [{ labels: { node }, value: this.opts.maxSeries }] },
-      { name: `${p}messages_total`, type: 'counter', labelNames: ['node'], help: 'Messages the node received', samples: [{ labels: { node }, value: this.messages }] },
+      { name: `${p}series`, type: 'gauge', labelNames: [], help: 'Series the snmp-metrics node holds', samples: one(this.store.size) },
+      { name: `${p}series_limit`, type: 'gauge', labelNames: [], help: 'Most series the node holds (its series cap)', samples: one(this.opts.maxSeries) },
+      { name: `${p}messages_total`, type: 'counter', labelNames: [], help: 'Messages the node received', samples: one(this.messages) },
       {
-        name: `${p}dropped_total`, type: 'counter', labelNames: ['node', 'reason'],
+        name: `${p}dropped_total`, type: 'counter', labelNames: ['reason'],
         help: 'Values and messages left out on purpose, by reason (cap: the series cap was reached)',
-        samples: DROP_REASONS.map((reason: DropReason) => ({ labels: { node, reason }, value: this.store.dropped[reason] })),
+        samples: DROP_REASONS.map((reason: DropReason) => ({ labels: { reason }, value: this.store.dropped[reason] })),
       },
-      { name: `${p}label_values_cut_total`, type: 'counter', labelNames: ['node'], help: 'Label values cut to 1024 characters', samples: [{ labels: { node }, value: this.store.cutLabels }] },
+      { name: `${p}label_values_cut_total`, type: 'counter', labelNames: [], help: 'Label values cut to 1024 characters', samples: one(this.store.cutLabels) },
     ];
     if (this.lastScrape) {
       families.push(
-        { name: `${p}scrape_duration_seconds`, type: 'gauge', labelNames: ['node'], help: 'How long the previous scrape took to write', samples: [{ labels: { node }, value: this.lastScrape.ms / 1000 }] },
-        { name: `${p}scrape_bytes`, type: 'gauge', labelNames: ['node'], help: 'Size of the previous scrape before compression', samples: [{ labels: { node }, value: this.lastScrape.bytes }] },
+        { name: `${p}scrape_duration_seconds`, type: 'gauge', labelNames: [], help: 'How long the previous scrape took to write', samples: one(this.lastScrape.ms / 1000) },
+        { name: `${p}scrape_bytes`, type: 'gauge', labelNames: [], help: 'Size of the previous scrape before compression', samples: one(this.lastScrape.bytes) },
       );
     }
-    return families;
+    return withLabels(families, nodeLabels(this.node));
   }
 
   /** Runs from setInterval: an exception here would be uncaught and end the process. */

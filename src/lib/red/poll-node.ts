@@ -10,13 +10,14 @@ import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
 import { PollStats } from '../poll/stats';
+import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
 import { ConfigError } from '../common/inventory';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
 import { registerHealth } from './health-registry';
-import { nodeLabel } from './health-sources';
+import { nodeLabels } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
 import { startNode } from './start-node';
 import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
@@ -65,7 +66,7 @@ export class PollNode {
     if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
     else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
     else node.status({});
-    this.unregisterHealth = registerHealth(node.id, () => this.stats.families(nodeLabel(node)));
+    this.unregisterHealth = registerHealth(node.id, () => withLabels(this.stats.families(), nodeLabels(node)));
   }
 
   /** The OIDs of this trigger: the node's list wins; msg.oids only when it is empty. */

@@ -15,7 +15,7 @@ const failed = (i: number, code: 'timeout' | 'auth'): PollResult => ({ ok: false
 const summary = (skipped = 0) => ({ total: 0, ok: 0, failed: 0, skipped, elapsedMs: 1500 });
 
 function family(stats: PollStats, name: string) {
-  return stats.families('poller').find((f) => f.name === name);
+  return stats.families().find((f) => f.name === name);
 }
 
 describe('poll stats (health of a poll node)', () => {
@@ -27,10 +27,10 @@ describe('poll stats (health of a poll node)', () => {
     s.record(failed(4, 'auth'));
     s.endCycle(summary(2));
     assert.deepEqual(family(s, 'snmp_fleet_device_up')!.samples, [
-      { labels: { node: 'poller', device: 'd1', host: '192.0.2.1:1161' }, value: 1 },
-      { labels: { node: 'poller', device: 'd2', host: '192.0.2.2' }, value: 0 },
-      { labels: { node: 'poller', device: 'd3', host: '192.0.2.3' }, value: 0 },
-      { labels: { node: 'poller', device: 'd4', host: '192.0.2.4' }, value: 0 },
+      { labels: { device: 'd1', host: '192.0.2.1:1161' }, value: 1 },
+      { labels: { device: 'd2', host: '192.0.2.2' }, value: 0 },
+      { labels: { device: 'd3', host: '192.0.2.3' }, value: 0 },
+      { labels: { device: 'd4', host: '192.0.2.4' }, value: 0 },
     ]);
     assert.equal(family(s, 'snmp_fleet_device_poll_duration_seconds')!.samples[1].value, 3);
     assert.equal(family(s, 'snmp_fleet_polls_total')!.samples[0].value, 4);
@@ -39,7 +39,7 @@ describe('poll stats (health of a poll node)', () => {
     assert.equal(family(s, 'snmp_fleet_varbinds_total')!.samples[0].value, 10);
     assert.equal(family(s, 'snmp_fleet_skipped_total')!.samples[0].value, 2);
     assert.equal(family(s, 'snmp_fleet_cycle_duration_seconds')!.samples[0].value, 1.5);
-    for (const f of s.families('poller')) assert.ok(f.type === 'counter' ? f.name.endsWith('_total') : !f.name.endsWith('_total'), f.name);
+    for (const f of s.families()) assert.ok(f.type === 'counter' ? f.name.endsWith('_total') : !f.name.endsWith('_total'), f.name);
   });
 
   it('turns a device back up, and forgets devices no longer polled', () => {

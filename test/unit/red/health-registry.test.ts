@@ -3,9 +3,9 @@
  * listener reports once, families of the same name merge, a failing source is left out.
  */
 import { strict as assert } from 'assert';
-import type { HealthFamily } from '../../../src/lib/common/health';
+import { withLabels, type HealthFamily } from '../../../src/lib/common/health';
 import { collectHealth, healthSourceCount, registerHealth } from '../../../src/lib/red/health-registry';
-import { alertHealth, trapHealth } from '../../../src/lib/red/health-sources';
+import { alertHealth, nodeLabels, trapHealth } from '../../../src/lib/red/health-sources';
 
 const polls = (node: string, value: number): HealthFamily[] => [
   { name: 'snmp_fleet_polls_total', type: 'counter', help: 'polls', labelNames: ['node'], samples: [{ labels: { node }, value }] },
@@ -35,10 +35,14 @@ describe('health registry', () => {
     assert.ok(!collectHealth().some((f) => f.name === 'snmp_fleet_trap_received_total'));
   });
 
-  it('reports alerts by phase', () => {
-    assert.deepEqual(alertHealth('to Slack', { firing: 2, pending: 1 }).map((f) => [f.name, f.type, f.samples[0].value]), [
-      ['snmp_fleet_alerts_firing', 'gauge', 2],
-      ['snmp_fleet_alerts_pending', 'gauge', 1],
+  it('reports alerts by phase, labelled with the node\'s name and id so equal names stay apart', () => {
+    const a = withLabels(alertHealth({ firing: 2, pending: 1 }), nodeLabels({ id: 'n1', name: 'to Slack' }));
+    const b = withLabels(alertHealth({ firing: 0, pending: 0 }), nodeLabels({ id: 'n2', name: 'to Slack' }));
+    assert.deepEqual(a.map((f) => [f.name, f.type, f.labelNames, f.samples[0]]), [
+      ['snmp_fleet_alerts_firing', 'gauge', ['node', 'node_id'], { labels: { node: 'to Slack', node_id: 'n1' }, value: 2 }],
+      ['snmp_fleet_alerts_pending', 'gauge', ['node', 'node_id'], { labels: { node: 'to Slack', node_id: 'n1' }, value: 1 }],
     ]);
+    assert.deepEqual(b[0].samples[0].labels, { node: 'to Slack', node_id: 'n2' });
+    assert.deepEqual(nodeLabels({ id: 'abc' }), { node: 'abc', node_id: 'abc' });
   });
 });

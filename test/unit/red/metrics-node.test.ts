@@ -81,7 +81,7 @@ describe('snmp-metrics node behaviour', () => {
     const body = await res.text();
     assert.match(body, /^snmp_ifHCInOctets_total\{device="core-1",host="192.0.2.10",site="paris",index="1",ifName="ge-0\/0\/1"\} 1000$/m);
     assert.match(body, /^snmp_ifHighSpeed\{.*\} 1000$/m);
-    assert.match(body, /^snmp_fleet_metrics_series\{node="m1"\} 2$/m);
+    assert.match(body, /^snmp_fleet_metrics_series\{node="m1",node_id="m1"\} 2$/m);
     assert.doesNotMatch(body, /snmp_fleet_device_up/, 'no pack health unless asked for');
     assert.equal(n.scrapes, 1);
     await new Promise((r) => setTimeout(r, 1200));
@@ -159,8 +159,8 @@ describe('snmp-metrics node behaviour', () => {
     assert.deepEqual(n.store.dropped, { 'no-values': 2, 'not-finite': 2, 'negative-counter': 0, 'bad-name': 1, 'type-conflict': 0, cap: 2, 'labels-capped': 0, 'bad-payload': 1 });
     assert.deepEqual(facade.warnings.map((w) => w.split(' ')[0]), ['warn.no-values', 'warn.not-finite', 'warn.cap', 'warn.bad-name']);
     const body = await (await fetch(`${host.url}/metrics`)).text();
-    assert.match(body, /^snmp_fleet_metrics_dropped_total\{node="m1",reason="cap"\} 2$/m);
-    assert.match(body, /^snmp_fleet_metrics_series\{node="m1"\} 3$/m);
+    assert.match(body, /^snmp_fleet_metrics_dropped_total\{node="m1",node_id="m1",reason="cap"\} 2$/m);
+    assert.match(body, /^snmp_fleet_metrics_series\{node="m1",node_id="m1"\} 3$/m);
     await new Promise((r) => setTimeout(r, 1200));
     assert.deepEqual(facade.statuses.at(-1), { fill: 'yellow', shape: 'ring', text: 'status.cap {"n":"3","dropped":"8"}' });
   });
