@@ -229,7 +229,10 @@ export function isWireOid(oid: unknown): boolean {
  * Throws BadValueError when the value contradicts its type, or the OID is not one.
  */
 export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: MibLookup): Varbind {
-  if (!isWireOid(raw.oid)) throw new BadValueError('malformed OID');
+  // An OID the MIB described was read arc by arc there (MibLookup.describe answers
+  // nothing for a malformed one): only the others need the check, so a walk of known
+  // tables pays nothing for it.
+  if (info === undefined && !isWireOid(raw.oid)) throw new BadValueError('malformed OID');
   const type = TYPE_NAMES[raw.type];
   if (!type) throw new BadValueError(`unknown SMI type tag ${raw.type}`);
   const vb: Varbind = { oid: raw.oid, name: qualifiedName(raw.oid, info), type, value: null };

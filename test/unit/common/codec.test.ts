@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { bytesToBigInt, decodeVarbind, isWireOid, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
 import type { OidInfo } from '../../../src/lib/common/types';
+import { getMibService } from '../../../src/lib/mib';
 
 function u64Buffer(n: bigint): Buffer {
   // net-snmp hands Counter64 over as the raw BER content octets (maybe with a leading 0)
@@ -91,6 +92,13 @@ describe('codec', () => {
     }
     for (const good of ['0.0', '1.3.6.1.2.1.1.3.0', '1.3.4294967295', '2.999']) assert.equal(isWireOid(good), true, good);
     assert.equal(isWireOid(undefined), false);
+  });
+
+  it('never describes a malformed OID, so a described varbind needs no OID check', () => {
+    const mib = getMibService();
+    for (const bad of ['1.3.6.1.2.1.1.3.NaN', '1.3.6.1.2.1.1.3.0.', '1.3.6.1.2.1.1.3.4294967296', '1.3.6.1.2.1.1..3', '1.3.6.1.2.1.1.3.0x']) {
+      assert.equal(mib.describe(bad), undefined, bad);
+    }
   });
 
   it('converts big-endian bytes to BigInt', () => {
