@@ -133,7 +133,10 @@ export interface OidInfo {
 
 /** The subset of the MIB service (src/lib/mib) the codec and nodes need. */
 export interface MibLookup {
-  /** Longest-prefix description of a numeric OID; undefined outside every loaded MIB. */
+  /**
+   * Longest-prefix description of a numeric OID; undefined outside every loaded MIB and
+   * for anything that is not a numeric OID of 32-bit arcs (the codec relies on that).
+   */
   describe(oid: string): OidInfo | undefined;
   /**
    * Numeric OID (no leading dot) for any form a user types: `sysDescr.0`,

@@ -97,7 +97,8 @@ function decodeAll(raws: RawVarbind[], mib: MibLookup | undefined): { varbinds: 
     try {
       varbinds[i] = decodeVarbind(raws[i], info, mib);
     } catch (err) {
-      throw new PollError('bad-response', `bad value for ${raws[i].oid}: ${(err as Error).message}`);
+      const oid = String(raws[i].oid);
+      throw new PollError('bad-response', `bad value for ${oid.length > 128 ? `${oid.slice(0, 125)}...` : oid}: ${(err as Error).message}`);
     }
   }
   return { varbinds, infos };
