@@ -5,6 +5,7 @@
  * turns notifications and rejections into messages, and keeps the status to one update
  * a second at most.
  */
+import * as crypto from 'crypto';
 import * as net from 'net';
 import type { MibLookup, SnmpProfile } from '../common/types';
 import { AllowList } from '../trap/allow-list';
@@ -128,6 +129,21 @@ interface StoredEngine {
 }
 
 const CONTEXT_KEY = 'engine';
+
+/**
+ * Message ids for traps. Node-RED gives a message without one 16 random hex digits
+ * (util.generateId: eight Math.random() calls and a join, half a microsecond, a tenth
+ * of a trap's whole cost at 50,000 a second); a random prefix and a counter are as
+ * unique within a process and across restarts, for a fraction of it.
+ */
+let idPrefix = crypto.randomBytes(4).toString('hex');
+let idCounter = 0;
+
+function nextMessageId(): string {
+  idCounter = (idCounter + 1) >>> 0;
+  if (idCounter === 0) idPrefix = crypto.randomBytes(4).toString('hex');
+  return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
 
 /** The labels of a sender outside the inventories (trapMessage copies them). */
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -310,7 +326,9 @@ export class TrapInNode implements TrapSubscriber {
     if (this.closed) return;
     const host = n.source.address;
     const device = this.devices.get(host) ?? { host, port: n.source.port, name: host, labels: NO_LABELS };
-    this.node.send([trapMessage(n, device, owned) as unknown as Record<string, unknown>, null]);
+    const msg: Record<string, unknown> = trapMessage(n, device, owned);
+    msg._msgid = nextMessageId();
+    this.node.send([msg, null]);
     this.status.request();
     // an accepted authenticated trap may have moved its sender's clock
     if (n.version === '3' && n.pdu === 'trap') this.clocksChanged = true;
