@@ -25,9 +25,13 @@ import { statusThrottle, type StatusObject, type StatusThrottle } from './status
 export const DEFAULT_PORT = 162;
 /** DESIGN.md: with the kernel default a burst of 2,000 traps loses most of them. */
 export const DEFAULT_RCVBUF = 4 * 1024 * 1024;
-/** Per source: a sustained 1,000 traps a second, and a burst of 2,000 (a router's link flap) at once. */
+/**
+ * Per source: a sustained 1,000 traps a second, and a burst of 2,000 (a router's link
+ * flap) at once. A blank burst is two seconds at the rate, so a flow that raised the
+ * rate limit before the burst existed still lets through at least what it did.
+ */
 export const DEFAULT_RATE_LIMIT = 1000;
-export const DEFAULT_BURST = 2000;
+export const DEFAULT_BURST = 2 * DEFAULT_RATE_LIMIT;
 export { DEFAULT_MAX_VARBINDS };
 
 /** trap-in's properties as stored in the flow. */
@@ -86,12 +90,13 @@ export function readTrapSettings(def: TrapInDef): TrapInSettings {
   } catch (err) {
     throw new PropertyError('allow', (err as Error).message);
   }
+  const rateLimit = integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000);
   return {
     port: integer('port', def.port, DEFAULT_PORT, 1, 65535),
     address,
     rcvbuf: integer('rcvbuf', def.rcvbuf, DEFAULT_RCVBUF, 8192, 1024 * 1024 * 1024),
-    rateLimit: integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000),
-    burst: integer('burst', def.burst, DEFAULT_BURST, 1, 10_000_000),
+    rateLimit,
+    burst: integer('burst', def.burst, rateLimit > 0 ? 2 * rateLimit : DEFAULT_BURST, 1, 20_000_000),
     maxVarbinds: integer('maxVarbinds', def.maxVarbinds, DEFAULT_MAX_VARBINDS, 1, 10_000),
     allow,
     filterText: typeof def.filter === 'string' ? def.filter : '',
