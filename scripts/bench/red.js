@@ -166,6 +166,11 @@ class EmbeddedRed {
     return n;
   }
 
+  /** The pack's trap listener on `address`:`port` (its counters), from the module Node-RED loaded. */
+  trapListener(address, port) {
+    return require(path.join(this.packDir, 'nodes', 'lib', 'trap', 'registry.js')).findListener(address, port);
+  }
+
   /** Sends `msg` to node `id` as if it came down a wire. */
   trigger(id, msg = { payload: 'bench' }) {
     this.node(id).receive(msg);

@@ -5,6 +5,7 @@
  * turns notifications and rejections into messages, and keeps the status to one update
  * a second at most.
  */
+import * as crypto from 'crypto';
 import * as net from 'net';
 import type { MibLookup, SnmpProfile } from '../common/types';
 import { AllowList } from '../trap/allow-list';
@@ -26,9 +27,13 @@ import { statusThrottle, type StatusObject, type StatusThrottle } from './status
 export const DEFAULT_PORT = 162;
 /** DESIGN.md: with the kernel default a burst of 2,000 traps loses most of them. */
 export const DEFAULT_RCVBUF = 4 * 1024 * 1024;
-/** Per source: a sustained 1,000 traps a second, and a burst of 2,000 (a router's link flap) at once. */
+/**
+ * Per source: a sustained 1,000 traps a second, and a burst of 2,000 (a router's link
+ * flap) at once. A blank burst is two seconds at the rate, so a flow that raised the
+ * rate limit before the burst existed still lets through at least what it did.
+ */
 export const DEFAULT_RATE_LIMIT = 1000;
-export const DEFAULT_BURST = 2000;
+export const DEFAULT_BURST = 2 * DEFAULT_RATE_LIMIT;
 export { DEFAULT_MAX_VARBINDS };
 
 /** trap-in's properties as stored in the flow. */
@@ -87,12 +92,13 @@ export function readTrapSettings(def: TrapInDef): TrapInSettings {
   } catch (err) {
     throw new PropertyError('allow', (err as Error).message);
   }
+  const rateLimit = integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000);
   return {
     port: integer('port', def.port, DEFAULT_PORT, 1, 65535),
     address,
     rcvbuf: integer('rcvbuf', def.rcvbuf, DEFAULT_RCVBUF, 8192, 1024 * 1024 * 1024),
-    rateLimit: integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000),
-    burst: integer('burst', def.burst, DEFAULT_BURST, 1, 10_000_000),
+    rateLimit,
+    burst: integer('burst', def.burst, rateLimit > 0 ? 2 * rateLimit : DEFAULT_BURST, 1, 20_000_000),
     maxVarbinds: integer('maxVarbinds', def.maxVarbinds, DEFAULT_MAX_VARBINDS, 1, 10_000),
     allow,
     filterText: typeof def.filter === 'string' ? def.filter : '',
@@ -130,6 +136,21 @@ interface StoredEngine {
 }
 
 const CONTEXT_KEY = 'engine';
+
+/**
+ * Message ids for traps. Node-RED gives a message without one 16 random hex digits
+ * (util.generateId: eight Math.random() calls and a join, half a microsecond, a tenth
+ * of a trap's whole cost at 50,000 a second); a random prefix and a counter are as
+ * unique within a process and across restarts, for a fraction of it.
+ */
+let idPrefix = crypto.randomBytes(4).toString('hex');
+let idCounter = 0;
+
+function nextMessageId(): string {
+  idCounter = (idCounter + 1) >>> 0;
+  if (idCounter === 0) idPrefix = crypto.randomBytes(4).toString('hex');
+  return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
 
 /** The labels of a sender outside the inventories (trapMessage copies them). */
 const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -317,7 +338,9 @@ export class TrapInNode implements TrapSubscriber {
     if (this.closed) return;
     const host = n.source.address;
     const device = this.devices.get(host) ?? { host, port: n.source.port, name: host, labels: NO_LABELS };
-    this.node.send([trapMessage(n, device, owned) as unknown as Record<string, unknown>, null]);
+    const msg: Record<string, unknown> = trapMessage(n, device, owned);
+    msg._msgid = nextMessageId();
+    this.node.send([msg, null]);
     this.status.request();
     // an accepted authenticated trap may have moved its sender's clock
     if (n.version === '3' && n.pdu === 'trap') this.clocksChanged = true;

@@ -376,6 +376,7 @@ export class TrapListener {
       if (rate === 'first-drop') this.reject(source, 'rate-limited');
       return 'rateLimited';
     }
+    this.names.expire(now);
     const { version, body } = readVersion(buf);
     if (version === 3) return this.processV3(buf, body, source, rinfo, now);
     const wireVersion = version as 0 | 1;
@@ -384,7 +385,6 @@ export class TrapListener {
     const community = this.findCommunity(buf, body.valueStart, body.valueEnd);
     body.skipValue();
     if (!community) return this.reject(source, 'unknown-community', snmpVersion);
-    this.names.expire(now);
     const pdu = readPdu(body, { maxVarbinds: this.maxVarbinds, names: this.names });
     const expected = wireVersion === 0 ? pdu.type === Tag.TrapV1 : pdu.type === Tag.TrapV2 || pdu.type === Tag.InformRequest;
     if (!expected) return this.reject(source, 'unexpected-pdu', snmpVersion);

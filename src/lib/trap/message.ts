@@ -162,24 +162,30 @@ function readVarbindList(r: BerReader, pdu: ReadPdu, options: PduOptions | undef
   pdu.listStart = r.pos;
   r.expect(Tag.Sequence, 'variable-bindings');
   pdu.listEnd = r.valueEnd;
-  // one reader walks the list: a varbind's parts are bounded by the varbind's end
+  // One reader walks the whole list (a reader per varbind costs an allocation per
+  // varbind); each part is checked to end within its varbind instead.
   const list = new BerReader(r.buf, r.valueStart, r.valueEnd);
   r.pos = r.valueEnd;
   const out = pdu.varbinds;
   while (!list.atEnd()) {
     list.expect(Tag.Sequence, 'varbind');
-    const vb = new BerReader(list.buf, list.valueStart, list.valueEnd);
-    list.pos = list.valueEnd;
-    vb.expect(Tag.Oid, 'varbind name');
+    const end = list.valueEnd;
+    list.expect(Tag.Oid, 'varbind name');
+    if (list.valueEnd > end) malformed('varbind name: length beyond the varbind');
     if (out.length >= max) {
       // past the cap: only what every notification needs is still read
-      if (!isOidValue(vb, TRAP_OID_OCTETS) && !isOidValue(vb, UPTIME_OCTETS)) {
+      if (!isOidValue(list, TRAP_OID_OCTETS) && !isOidValue(list, UPTIME_OCTETS)) {
         pdu.droppedVarbinds++;
+        list.pos = end;
         continue;
       }
     }
-    const named = names.read(vb, 'varbind name');
-    out.push(readValue(vb, named, names));
+    const named = names.read(list, 'varbind name');
+    if (list.pos >= end) malformed('varbind without a value');
+    out.push(readValue(list, named, names));
+    if (list.pos > end) malformed('varbind value: length beyond the varbind');
+    // octets after the value, inside the varbind, are ignored as before
+    list.pos = end;
   }
 }
 

@@ -79,6 +79,18 @@ export function v1Parameters(trapOid: string, enterpriseVarbind: string | undefi
   return { enterprise, generic: 6, specific };
 }
 
+/** v1Parameters of the trap OIDs the name cache holds, worked out once per OID. */
+const v1ParameterCache = new WeakMap<NamedOid, ReturnType<typeof v1Parameters>>();
+
+function v1ParametersOf(trapOid: NamedOid): ReturnType<typeof v1Parameters> {
+  let p = v1ParameterCache.get(trapOid);
+  if (p === undefined) {
+    p = v1Parameters(trapOid.oid, undefined);
+    v1ParameterCache.set(trapOid, p);
+  }
+  return p;
+}
+
 /** How names are found: the MIB service or nothing (numeric OIDs then). */
 export type MibProvider = () => MibLookup | undefined;
 
@@ -128,7 +140,7 @@ export function buildNotification(pdu: NotificationPdu, env: Envelope, mib: MibL
         enterpriseVarbind = r.value as string;
       }
     }
-    ({ enterprise, generic, specific } = v1Parameters(trapOid.oid, enterpriseVarbind));
+    ({ enterprise, generic, specific } = enterpriseVarbind === undefined ? v1ParametersOf(trapOid) : v1Parameters(trapOid.oid, enterpriseVarbind));
   }
   const n: Notification = {
     version: env.version,

@@ -206,6 +206,8 @@ describe('trap-in settings', () => {
     assert.equal(s.rcvbuf, 4 * 1024 * 1024);
     assert.equal(s.rateLimit, 1000);
     assert.equal(s.burst, 2000);
+    assert.equal(readTrapSettings({ rateLimit: '10000' }).burst, 20_000, 'blank: two seconds at a raised rate, never less than the old window let through');
+    assert.equal(readTrapSettings({ rateLimit: '10000', burst: '500' }).burst, 500);
     assert.equal(s.maxVarbinds, 256);
     assert.ok(s.allow.isEmpty);
   });
