@@ -9,56 +9,9 @@
  *   → { cmd: 'exit' }
  */
 const dgram = require('dgram');
+const { linkDownTrap } = require('./trap-encode');
 
 const SOURCES = 256;
-
-function length(n) {
-  if (n < 0x80) return Buffer.from([n]);
-  const bytes = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function tlv(tag, content) {
-  return Buffer.concat([Buffer.from([tag]), length(content.length), content]);
-}
-
-function integer(n, tag = 0x02) {
-  const bytes = [];
-  let v = n;
-  do {
-    bytes.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if (bytes[0] & 0x80) bytes.unshift(0); // stays positive
-  return tlv(tag, Buffer.from(bytes));
-}
-
-function oid(text) {
-  const arcs = text.split('.').map(Number);
-  const out = [40 * arcs[0] + arcs[1]];
-  for (const arc of arcs.slice(2)) {
-    const group = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) group.unshift(0x80 | (v & 0x7f));
-    out.push(...group);
-  }
-  return tlv(0x06, Buffer.from(out));
-}
-
-const seq = (...parts) => tlv(0x30, Buffer.concat(parts));
-
-/** SNMPv2-Trap (RFC 3416 §4.2.6): sysUpTime.0, snmpTrapOID.0 = linkDown, ifIndex, ifAdminStatus, ifOperStatus. */
-function linkDownTrap(community, requestId, ifIndex, uptime) {
-  const varbinds = seq(
-    seq(oid('1.3.6.1.2.1.1.3.0'), integer(uptime, 0x43)),
-    seq(oid('1.3.6.1.6.3.1.1.4.1.0'), oid('1.3.6.1.6.3.1.1.5.3')),
-    seq(oid(`1.3.6.1.2.1.2.2.1.1.${ifIndex}`), integer(ifIndex)),
-    seq(oid(`1.3.6.1.2.1.2.2.1.7.${ifIndex}`), integer(1)),
-    seq(oid(`1.3.6.1.2.1.2.2.1.8.${ifIndex}`), integer(2)),
-  );
-  const pdu = tlv(0xa7, Buffer.concat([integer(requestId), integer(0), integer(0), varbinds]));
-  return seq(integer(1), tlv(0x04, Buffer.from(community)), pdu);
-}
 
 let sockets = [];
 

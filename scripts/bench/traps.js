@@ -202,4 +202,4 @@ async function baseline(kind, sender, rate, seconds, community) {
   }
 }
 
-module.exports = { freeUdpPort, trapFlows, trapBenchmark };
+module.exports = { freeUdpPort, kernelDrops, trapFlows, trapBenchmark };
