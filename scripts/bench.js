@@ -20,7 +20,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { parseArgs } = require('util');
-const { spawnTracked, waitForEvent, stopAll, openUdpSockets } = require('./bench/procs');
+const { spawnTracked, waitForEvent, stopAll, openUdpSockets, machine } = require('./bench/procs');
 const { summarize, pairedRatio, fmt, pct, table, verdict } = require('./bench/stats');
 const { startSim } = require('./bench/sim');
 const { EmbeddedRed } = require('./bench/red');
@@ -82,19 +82,6 @@ function ensureGc() {
   // started without --expose-gc (plain `node scripts/bench.js`): turn it on now
   require('v8').setFlagsFromString('--expose-gc');
   global.gc = require('vm').runInNewContext('gc');
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
-    memoryGB: Math.round(os.totalmem() / 1073741824 * 10) / 10,
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    netSnmp: require('net-snmp/package.json').version,
-    nodeRed: require('node-red/package.json').version,
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
 }
 
 /** Per-side figures of a set of poll cycles. */

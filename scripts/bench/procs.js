@@ -166,4 +166,18 @@ function pinSelf(cpu) {
   };
 }
 
-module.exports = { spawnTracked, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir, cpuCount, canPin, pinnedCommand, pinSelf };
+/** The machine a run's figures belong to (the reports print it first). */
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+    memoryGB: Math.round(os.totalmem() / 1073741824 * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    netSnmp: require('net-snmp/package.json').version,
+    nodeRed: require('node-red/package.json').version,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+module.exports = { spawnTracked, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir, cpuCount, canPin, pinnedCommand, pinSelf, machine };

@@ -84,9 +84,13 @@ class Counter {
 }
 
 class EmbeddedRed {
-  /** `packDir`: the package folder to install (default this repository); another build for before/after runs. */
-  constructor({ packDir = ROOT } = {}) {
+  /**
+   * `packDir`: the package folder to install (default this repository); another build for before/after runs.
+   * `onMessage(channel, msg)`: called for every message a sink receives, besides the counters (the soak's cycle accounting).
+   */
+  constructor({ packDir = ROOT, onMessage } = {}) {
     this.packDir = packDir;
+    this.onMessage = onMessage;
     this.userDir = tempDir('snmp-fleet-bench-');
     this.counters = new Map();
     this.logged = [];
@@ -112,7 +116,12 @@ class EmbeddedRed {
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.html'), SINK_HTML);
     fs.writeFileSync(path.join(this.userDir, 'flows.json'), '[]');
 
-    globalThis.__snmpFleetBench = { onMessage: (channel, msg) => this.counter(channel).add(msg) };
+    globalThis.__snmpFleetBench = {
+      onMessage: (channel, msg) => {
+        this.counter(channel).add(msg);
+        if (this.onMessage) this.onMessage(channel, msg);
+      },
+    };
     const RED = require('node-red');
     this.RED = RED;
     const logged = this.logged;

@@ -249,4 +249,4 @@ async function trapBenchmark({ red, spawnTracked, port, community, target, repea
   }
 }
 
-module.exports = { freeUdpPort, trapFlows, trapBenchmark };
+module.exports = { freeUdpPort, kernelDrops, trapFlows, trapBenchmark };
