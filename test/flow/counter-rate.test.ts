@@ -8,15 +8,14 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, nextStatus } from '../support/flow';
+import { catchNode, fromNodeRed, helper, collect, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
+const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
 
 /**
  * Counts the file store's writes of one context key (the node's context object cannot

@@ -4,12 +4,11 @@
  * cap on output 2, and invalid properties.
  */
 import { strict as assert } from 'assert';
-import { helper, collect, nextStatus } from '../support/flow';
+import { catchNode, helper, collect, nextStatus } from '../support/flow';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const snmpBulkwalkNode = require('../../src/snmp-bulkwalk');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 function flow(snmpd: Snmpd, walkProps: Record<string, unknown>) {
   return [
