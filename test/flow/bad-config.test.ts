@@ -4,7 +4,7 @@
  * that arrives, so a Catch node sees each of them with the reason.
  */
 import { strict as assert } from 'assert';
-import { collect, errorLogs, helper, statusesOf } from '../support/flow';
+import { catchNode, collect, errorLogs, helper, statusesOf } from '../support/flow';
 import { freeUdpPort } from '../support/snmpd';
 
 const snmpConfigNode = require('../../src/snmp-config');
@@ -15,7 +15,6 @@ const alertNode = require('../../src/threshold-alert');
 const trapInNode = require('../../src/trap-in');
 const metricsNode = require('../../src/snmp-metrics');
 const spoolNode = require('../../src/snmp-spool');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,7 +8,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, nextStatus } from '../support/flow';
+import { catchNode, fromNodeRed, helper, collect, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 
@@ -16,8 +16,7 @@ const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const snmpGetNode = require('../../src/snmp-get');
 const counterRateNode = require('../../src/counter-rate');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
+const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
 
 /**
  * Counts the file store's writes of one context key (the node's context object cannot

@@ -5,13 +5,12 @@
  * "OID not increasing" stop, on output 2 or kept in part.
  */
 import { strict as assert } from 'assert';
-import { helper, collect, nextStatus } from '../support/flow';
+import { catchNode, helper, collect, nextStatus } from '../support/flow';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 import { int, octets, startScriptedAgent, varbind } from '../support/fake-agent';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const snmpBulkwalkNode = require('../../src/snmp-bulkwalk');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 function flow(snmpd: Snmpd, walkProps: Record<string, unknown>) {
   return [

@@ -4,10 +4,10 @@
  * by a real server here), with the poll node's health; one path per node; bad input to
  * Catch; and 50 redeploys that leave no route and no timer behind.
  */
-import { strict as assert } from 'assert';
+import { catchNode, strict as assert } from 'assert';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { collect, helper, statusesOf } from '../support/flow';
+import { catchNode, collect, helper, statusesOf } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 
@@ -15,7 +15,6 @@ const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const snmpGetNode = require('../../src/snmp-get');
 const metricsModule = require('../../src/snmp-metrics');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 /** The HTTP node app of the latest load (the helper makes a new one per load). */
 let httpNode: any;

@@ -7,17 +7,16 @@
  * drop the oldest with a count, and nothing loops when the complete node also watches
  * the spool.
  */
-import { strict as assert } from 'assert';
+import { catchNode, strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, statusesOf, logText } from '../support/flow';
+import { catchNode, helper, collect, statusesOf, logText } from '../support/flow';
 import { SpoolStore } from '../../src/lib/spool/store';
 import { spoolFolder } from '../../src/lib/red/spool-node';
 
 const spoolNode = require('../../src/snmp-spool');
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 /** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never. */
 const writer = { mode: 'ok' as 'ok' | 'down' | 'silent', written: [] as any[] };

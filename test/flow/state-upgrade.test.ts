@@ -16,11 +16,10 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, type Collected, firstAlert } from '../support/flow';
+import { catchNode, helper, collect, type Collected, firstAlert } from '../support/flow';
 
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'state', 'released-0.1.0');
 /** The fake time the fixtures were written at. */

@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, statusesOf, collect, logText, firstAlert, nextStatus } from '../support/flow';
+import { catchNode, fromNodeRed, helper, statusesOf, collect, logText, firstAlert, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { treeFor } from '../../src/sim/tree';
@@ -19,8 +19,7 @@ const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
+const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
 
 const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> @here';
 // Poll times are checked against the clock (a day at most): an hour ago, on a whole second.

@@ -16,9 +16,8 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import WebSocket from 'ws';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
-import { startNodeRed, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
+import { startNodeRed, watchDebug, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
 import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../support/http-receiver';
 import { freeUdpPort } from '../support/snmpd';
@@ -56,25 +55,6 @@ function snmptrap(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(SNMPTRAP, args, { timeout: 10000 }, (err, _out, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve()));
   });
-}
-
-/** Messages of the debug sidebar, as the editor receives them over /comms. */
-function watchDebug(port: number): { messages: Array<{ name: string; topic?: string; property?: string; msg: any }>; close(): void } {
-  const messages: Array<{ name: string; topic?: string; property?: string; msg: any }> = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
-  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
-  ws.on('error', () => { /* the test fails on missing messages instead */ });
-  ws.on('message', (data: WebSocket.RawData) => {
-    let batch: any;
-    try { batch = JSON.parse(data.toString()); } catch { return; }
-    for (const m of Array.isArray(batch) ? batch : [batch]) {
-      if (m?.topic !== 'debug') continue;
-      let msg = m.data.msg;
-      try { msg = JSON.parse(msg); } catch { /* text */ }
-      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
-    }
-  });
-  return { messages, close: () => ws.terminate() };
 }
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {

@@ -48,6 +48,10 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
   startTimeoutMs?: number;
+  /** The Node.js executable (default: the one running the tests). */
+  node?: string;
+  /** Node-RED's red.js (default: the project's node-red). */
+  redJs?: string;
 }
 
 export interface NodeRed {
@@ -76,6 +80,34 @@ export interface NodeRed {
    * files) for a restart: `startNodeRed({ userDir })`. The caller removes the folder.
    */
   kill(): Promise<void>;
+}
+
+export interface DebugMessage {
+  /** The debug node's name. */
+  name: string;
+  topic?: string;
+  property?: string;
+  /** The value shown, parsed when it is JSON. */
+  msg: any;
+}
+
+/** Messages of the debug sidebar, as the editor receives them over /comms. */
+export function watchDebug(port: number): { messages: DebugMessage[]; close(): void } {
+  const messages: DebugMessage[] = [];
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
+  ws.on('error', () => { /* the test fails on missing messages instead */ });
+  ws.on('message', (data: WebSocket.RawData) => {
+    let batch: any;
+    try { batch = JSON.parse(data.toString()); } catch { return; }
+    for (const m of Array.isArray(batch) ? batch : [batch]) {
+      if (m?.topic !== 'debug') continue;
+      let msg = m.data.msg;
+      try { msg = JSON.parse(msg); } catch { /* text */ }
+      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
+    }
+  });
+  return { messages, close: () => ws.terminate() };
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; good enough on loopback). */
@@ -132,7 +164,7 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   }
 
   let log = '';
-  const child: ChildProcess = spawn(process.execPath, [RED_JS, '--userDir', userDir, '--settings', settingsFile], {
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, [opts.redJs ?? RED_JS, '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
     env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
