@@ -192,6 +192,7 @@ function readRows(
   rate: SampleVariant | undefined, opts: ReadOptions, sink: SampleSink,
 ): number {
   const typeOf = typesObject(types);
+  const typed = typeOf !== undefined || vb !== undefined;
   const cut = () => sink.cut();
   let n = 0;
   rows.forEach((row, position) => {
@@ -210,6 +211,9 @@ function readRows(
       if (typeof value !== 'number') continue;
       const t = typeOf?.[field];
       const smiType = typeof t === 'string' ? t : vb?.columnTypes.get(field);
+      // the row's own index decoded from the MIB (ifIndex of ifTable rows, named *Index by
+      // MIB convention) is already the index label
+      if (typed && smiType === undefined && field.endsWith('Index') && String(value) === index) continue;
       n += emit(field, value, smiType, () => vb?.byCell.get(`${field}\t${index}`)?.exact, rate, labels, sink);
     }
   });

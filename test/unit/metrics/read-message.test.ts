@@ -45,6 +45,14 @@ describe('metrics: reading messages', () => {
     ]);
   });
 
+  it('leaves out the index decoded from the MIB (it is the index label), keeps numbers a flow added', () => {
+    const r = reader();
+    readMessage({
+      topic: 'r', payload: [{ index: '3', ifIndex: 3, ifHCInOctets: 10, utilization: 3 }, { index: '4', ifIndex: 5, v: 1 }], types: { ifHCInOctets: 'Counter64' },
+    }, OPTS, r.sink);
+    assert.deepEqual(r.samples.map((s) => s.field), ['ifHCInOctets', 'utilization', 'ifIndex', 'v']);
+  });
+
   it('writes Counter64 beyond 2^53 exactly, from the varbind', () => {
     const r = reader();
     const exact = '18446744073709551615';
