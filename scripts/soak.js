@@ -277,8 +277,9 @@ async function main() {
     drops += cur >= dropsSeen ? cur - dropsSeen : cur;
     dropsSeen = cur;
   };
+  // counting starts now: traps and cycles from here on
   const traps0 = { ...traps };
-  const t0 = Date.now() + 500;
+  const t0 = Date.now();
   const endAt = t0 + o.minutes * 60000;
   elOverall.enable();
   elWindow.enable();
@@ -418,6 +419,9 @@ async function main() {
       simulatorPercent: (simCpu * 1000 / wallMs) * 100,
       trapFloodPercent: (floodCpu * 1000 / wallMs) * 100,
     },
+    // for finding when something happened: event-loop delay per 10 s, and every cycle
+    eventLoopWindows: windows.map((w) => ({ s: Math.round((w.t - t0) / 1000), p99: Math.round(w.p99), max: Math.round(w.max) })),
+    cycleLog: cycles.map((c) => ({ n: c.n, s: Math.round((c.dueAt - t0) / 1000), lagMs: c.triggeredAt - c.dueAt, walkMs: c.sides.walk.doneMs ?? null, getMs: c.sides.get.doneMs ?? null, walkFailed: c.sides.walk.failed, getFailed: c.sides.get.failed })),
     warnings: groupLines(logged),
   };
 
@@ -464,7 +468,7 @@ function renderReport(r) {
     ['file descriptors start → end (max)', `${fmt(r.handles.start.fds)} → ${fmt(r.handles.end.fds)} (${fmt(r.handles.maxFds)})`, 'flat'],
     ['UDP sockets start → end (max)', `${fmt(r.handles.start.udp)} → ${fmt(r.handles.end.udp)} (${fmt(r.handles.maxUdp)})`, 'flat'],
     ['redeploys (time each)', `${r.redeploys.length} (${r.redeploys.map((x) => `${fmt(x.ms)} ms`).join(', ') || '-'})`, ''],
-    ['traps received / sent', `${fmt(r.traps.received)} / ${fmt(r.traps.sent)} (${fmt(r.traps.sent - r.traps.received)} lost, ${r.traps.kernelDrops === undefined ? '?' : fmt(r.traps.kernelDrops)} by the kernel, ~${fmt(r.traps.expectedLostInRedeploys)} expected while redeploying)`, ''],
+    ['traps received / sent', `${fmt(r.traps.received)} / ${fmt(r.traps.sent)} (sent − received ${fmt(r.traps.sent - r.traps.received)}, ± what was queued when counting began; dropped by the kernel ${fmt(r.traps.kernelDrops)}; ~${fmt(r.traps.expectedLostInRedeploys)} sent while trap-in was redeploying)`, ''],
     ['large traps received / sent', `${fmt(r.traps.bigReceived)} / ${fmt(r.traps.bigSent)} (largest seen ${fmt(r.traps.bigVarbindsReceived)} varbinds)`, ''],
     ['failures per cycle (median), walk / get', `${fmt(r.failuresPerCycle.walk)} / ${fmt(r.failuresPerCycle.get)}; codes ${Object.entries(r.failureCodes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`, `${o.dead + o.slow + o.garbage} expected`],
     ['CPU: Node-RED / simulator / trap flood', `${fmt(r.cpu.nodeRedPercent)} % / ${fmt(r.cpu.simulatorPercent)} % / ${fmt(r.cpu.trapFloodPercent)} % of one core`, ''],
