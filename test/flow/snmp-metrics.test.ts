@@ -4,7 +4,7 @@
  * by a real server here), with the poll node's health; one path per node; bad input to
  * Catch; and 50 redeploys that leave no route and no timer behind.
  */
-import { catchNode, strict as assert } from 'assert';
+import { strict as assert } from 'assert';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { catchNode, collect, helper, statusesOf } from '../support/flow';
