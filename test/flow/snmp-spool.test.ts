@@ -7,7 +7,7 @@
  * drop the oldest with a count, and nothing loops when the complete node also watches
  * the spool.
  */
-import { catchNode, strict as assert } from 'assert';
+import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
