@@ -94,8 +94,8 @@ describe('example flows (files)', function () {
     }
   });
 
-  it('puts each of the seven pack nodes in some example', function () {
-    assert.equal(PACK_TYPES.length, 7);
+  it('puts each of the eight pack nodes in some example', function () {
+    assert.equal(PACK_TYPES.length, 8);
     const used = new Set(all.map((n) => n.type));
     assert.deepEqual(PACK_TYPES.filter((t) => !used.has(t)), []);
   });
