@@ -17,7 +17,7 @@
  *   are set, else alerts go to <demo dir>/snmp-fleet-alerts.log and the debug sidebar;
  * - Node-RED (userDir .demo/ or SNMP_FLEET_DEMO_DIR, bound to 127.0.0.1, port PORT or 1880)
  *   with this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard, and the
- *   four examples deployed against the fleet, as scripts/lib/demo-flows.js adapts them.
+ *   the examples deployed against the fleet, as scripts/lib/demo-flows.js adapts them.
  *
  * Ctrl-C (SIGINT), SIGTERM or closing the terminal (SIGHUP) stops everything it started.
  *
@@ -442,7 +442,7 @@ async function main() {
   await deploy(url, flows);
   stopScenario = startScenario(fleet);
 
-  say(`the four examples are deployed, polling every ${pollSeconds} s (the examples say 60 s; their alert durations are scaled by ${pollSeconds}/60)`);
+  say(`the examples are deployed, polling every ${pollSeconds} s (the examples say 60 s; their alert durations are scaled by ${pollSeconds}/60)`);
   say(`scenario: ${fleet.devices[SATURATING.device].name} saturates a link, ${fleet.devices[DARK].name} goes dark, ${fleet.devices[REBOOTING].name} reboots, ${fleet.devices[TRAPPING.device].name} sends traps to port ${trapPort}`);
   say(`editor:    ${url}/`);
   say(`dashboard: ${url}/dashboard/snmp-fleet`);
