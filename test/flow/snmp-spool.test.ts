@@ -18,14 +18,21 @@ import { spoolFolder } from '../../src/lib/red/spool-node';
 const spoolNode = require('../../src/snmp-spool');
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 
-/** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never. */
-const writer = { mode: 'ok' as 'ok' | 'down' | 'silent', written: [] as any[] };
+/** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never, 'hold' when release() is called. */
+const writer = { mode: 'ok' as 'ok' | 'down' | 'silent' | 'hold', written: [] as any[], held: [] as Array<() => void> };
 
 function writerNode(RED: any) {
   function FakeWriter(this: any, config: any) {
     RED.nodes.createNode(this, config);
     this.on('input', (msg: any, _send: unknown, done: (err?: Error) => void) => {
       if (writer.mode === 'silent') return;
+      if (writer.mode === 'hold') {
+        writer.held.push(() => {
+          writer.written.push(msg);
+          done();
+        });
+        return;
+      }
       // answer on a later turn, as a network write does
       setImmediate(() => {
         if (writer.mode === 'down') done(new Error('connect ECONNREFUSED 127.0.0.1:8086'));
@@ -90,6 +97,7 @@ describe('snmp-spool node', function () {
     helper.settings({ userDir });
     writer.mode = 'ok';
     writer.written = [];
+    writer.held = [];
   });
 
   afterEach(async () => {
@@ -167,6 +175,24 @@ describe('snmp-spool node', function () {
     assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1)?.fill, 'yellow');
   });
 
+  it('takes a drop back when the message dropped at the cap was being written and the write succeeds', async () => {
+    await helper.load(NODES, flow({ maxMessages: '2', maxInFlight: '1' }));
+    writer.mode = 'hold';
+    helper.getNode('sp').receive({ payload: 1 });
+    await until('the first message at the writer', () => writer.held.length === 1);
+    // 2 and 3 pass the cap of 2 while 1 is still being written: 1, the oldest, is dropped
+    helper.getNode('sp').receive({ payload: 2 });
+    helper.getNode('sp').receive({ payload: 3 });
+    await until('the drop in the status', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.dropping'));
+    writer.mode = 'ok';
+    // 1 is written after all; 2 went out when 1 left the queue
+    for (const release of writer.held.splice(0)) release();
+    await until('all three written', () => writer.written.length === 3);
+    await until('a green status', () => statusesOf('sp').filter((s) => s.text).at(-1)?.fill === 'green');
+    assert.deepEqual(payloads(), [1, 2, 3]);
+    assert.doesNotMatch(logText(), /snmp-spool\.warn\.lost/, 'nothing was lost after all');
+  });
+
   it('sends again when no acknowledgement comes within the timeout, and says what to wire', async () => {
     await helper.load(NODES, flow({ ackTimeout: '1' }));
     writer.mode = 'silent';
@@ -217,7 +243,8 @@ describe('snmp-spool node', function () {
     await sleep(100);
     const folder = spoolFolder(userDir, 'sp');
     assert.ok(fs.existsSync(folder));
-    await helper.setFlows(flow().filter((n) => n.id !== 'sp').map((n) => (n.id === 'ok' || n.id === 'failed' ? { ...n, wires: [[]] } : n)), 'full');
+    // the spool goes, and with it the complete and catch nodes that fed it
+    await helper.setFlows(flow().filter((n) => !['sp', 'ok', 'failed'].includes(n.id)), 'full');
     await until('the folder removed', () => !fs.existsSync(folder));
   });
 });

@@ -109,6 +109,9 @@ function formatBytes(n: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** How many dropped-while-in-flight messages are remembered for a late acknowledgement. */
+const MAX_DROPPED_IN_FLIGHT = 1000;
+
 export class SpoolNode implements NodeBehaviour {
   readonly store: SpoolStore;
   readonly dispatcher: Dispatcher;
@@ -126,6 +129,12 @@ export class SpoolNode implements NodeBehaviour {
   /** Messages dropped at the caps since the start (shown until the next deploy). */
   private droppedShown: number;
   private dropWarned = false;
+  /**
+   * Messages dropped at a cap while their delivery was under way, with the error key they
+   * were sent with: a write that succeeds after all takes the drop back, so the count is
+   * what was really lost. Bounded: an answer that never comes is forgotten in time.
+   */
+  private readonly droppedInFlight = new Map<number, string>();
   private writeFailure: string | undefined;
   /** Messages refused at the input (not JSON, too large, write failed), and late or foreign acknowledgements. */
   refused = 0;
@@ -184,7 +193,7 @@ export class SpoolNode implements NodeBehaviour {
     try {
       const queued = this.store.append(msg);
       seq = queued.seq;
-      if (queued.dropped > 0) this.noteDropped(queued.dropped);
+      if (queued.dropped.length > 0) this.noteDropped(queued.dropped.length, queued.dropped);
       this.writeFailure = undefined;
     } catch (err) {
       this.refused++;
@@ -233,6 +242,17 @@ export class SpoolNode implements NodeBehaviour {
       }
     }
     if (sentKey === undefined) {
+      const dropped = this.droppedInFlight.get(seq);
+      if (dropped !== undefined) {
+        this.droppedInFlight.delete(seq);
+        if (errorKey(msg) === dropped) {
+          // dropped at the cap while on its way, and written after all
+          this.store.undrop();
+          this.droppedShown = Math.max(0, this.droppedShown - 1);
+          this.statusUpdates.request();
+        }
+        return;
+      }
       // already released or dropped, or from before the folder was emptied
       this.stale++;
       return;
@@ -338,8 +358,14 @@ export class SpoolNode implements NodeBehaviour {
     }
   }
 
-  private noteDropped(n: number): void {
+  private noteDropped(n: number, seqs: number[] = []): void {
     this.droppedShown += n;
+    for (const seq of seqs) {
+      const flight = this.dispatcher.flight(seq);
+      if (!flight) continue;
+      this.droppedInFlight.set(seq, flight.errorKey);
+      if (this.droppedInFlight.size > MAX_DROPPED_IN_FLIGHT) this.droppedInFlight.delete(this.droppedInFlight.keys().next().value as number);
+    }
     this.dispatcher.forget((seq) => this.store.has(seq));
     if (!this.dropWarned) {
       this.dropWarned = true;

@@ -199,6 +199,17 @@ export class SpoolStore {
     return this.ackWriteFailures;
   }
 
+  /**
+   * Takes back `n` drops: a message dropped while its delivery was under way was
+   * delivered after all (its acknowledgement came late).
+   */
+  undrop(n = 1): void {
+    const taken = Math.min(n, this.droppedCount);
+    if (taken <= 0) return;
+    this.droppedCount -= taken;
+    this.metaDirty = true;
+  }
+
   /** Starts a new count of drops (the red layer does it once an outage is over and reported). */
   clearDropped(): void {
     if (this.droppedCount === 0) return;
@@ -212,11 +223,11 @@ export class SpoolStore {
 
   /**
    * Writes `msg` at the end of the queue, dropping the oldest messages first when a cap
-   * would be passed. Returns its sequence number and how many were dropped for it.
+   * would be passed. Returns its sequence number and the sequence numbers dropped for it.
    * Throws a SpoolError when the message cannot be JSON or is larger than a quarter of
    * maxBytes, or when the write fails (nothing is queued then).
    */
-  append(msg: unknown): { seq: number; dropped: number } {
+  append(msg: unknown): { seq: number; dropped: number[] } {
     this.assertOpen();
     let json: string | undefined;
     try {
@@ -232,7 +243,8 @@ export class SpoolStore {
     if (bytes > this.opts.maxBytes / 4) {
       throw new SpoolError('too-large', `the message takes ${bytes} bytes, more than a quarter of the spool's size cap (${this.opts.maxBytes} bytes)`);
     }
-    const dropped = this.makeRoom(bytes);
+    const dropped: number[] = [];
+    this.makeRoom(bytes, dropped);
     if (this.active && this.active.size > 0 && this.active.size + bytes > this.segmentBytes) this.roll();
     let seg: Segment;
     try {
@@ -558,16 +570,17 @@ export class SpoolStore {
   }
 
   /**
-   * Drops the oldest messages until `bytes` more fit under both caps; returns how many
-   * were dropped.
+   * Drops the oldest messages until `bytes` more fit under both caps; their sequence
+   * numbers go to `dropped` when given. Returns how many were dropped.
    */
-  private makeRoom(bytes: number): number {
-    let dropped = 0;
+  private makeRoom(bytes: number, dropped?: number[]): number {
+    let count = 0;
     const adding = bytes > 0 ? 1 : 0;
     while (this.entries.size + adding > this.opts.maxMessages && this.entries.size > 0) {
       const seq = this.entries.keys().next().value as number;
       this.release(seq, 'd');
-      dropped++;
+      dropped?.push(seq);
+      count++;
     }
     // ack lines still to come for what is queued: a few bytes each
     const ackReserve = (n: number) => n * 18;
@@ -589,16 +602,17 @@ export class SpoolStore {
         if (e.seg !== oldest) break;
         this.entries.delete(seq);
         this.liveBytes -= e.bytes;
-        dropped++;
+        dropped?.push(seq);
+        count++;
       }
       oldest.live = 0;
       this.deleteSegment(oldest);
     }
-    if (dropped > 0) {
-      this.droppedCount += dropped;
+    if (count > 0) {
+      this.droppedCount += count;
       this.metaDirty = true;
     }
-    return dropped;
+    return count;
   }
 
   private deleteSegment(seg: Segment): void {

@@ -172,7 +172,7 @@ describe('spool store', () => {
     const s = open(tmp(), { maxMessages: 3 });
     for (let i = 1; i <= 5; i++) {
       const r = s.append({ payload: i });
-      assert.equal(r.dropped, i > 3 ? 1 : 0);
+      assert.deepEqual(r.dropped, i > 3 ? [i - 3] : []);
     }
     assert.equal(s.dropped, 2);
     assert.deepEqual(drain(s).map((m) => m.payload), [3, 4, 5]);
@@ -185,7 +185,7 @@ describe('spool store', () => {
     const body = 'z'.repeat(480);
     let dropped = 0;
     for (let i = 1; i <= 400; i++) {
-      dropped += s.append({ payload: body, i }).dropped;
+      dropped += s.append({ payload: body, i }).dropped.length;
       const onDisk = fs.readdirSync(dir).filter((f) => f.startsWith('seg-')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
       assert.ok(onDisk <= maxBytes, `after ${i}: ${onDisk} bytes on disk`);
     }
@@ -194,6 +194,15 @@ describe('spool store', () => {
     const kept = drain(s).map((m) => m.i);
     assert.equal(kept.length, 400 - dropped);
     assert.deepEqual(kept, Array.from({ length: kept.length }, (_, k) => 400 - kept.length + 1 + k), 'the newest, in order');
+  });
+
+  it('takes a drop back when the message turns out delivered', () => {
+    const s = open(tmp(), { maxMessages: 1 });
+    s.append({ payload: 1 });
+    assert.deepEqual(s.append({ payload: 2 }).dropped, [1]);
+    s.undrop();
+    s.undrop();
+    assert.equal(s.dropped, 0, 'never below zero');
   });
 
   it('keeps the dropped count across a crash until it is cleared', () => {
