@@ -200,9 +200,9 @@ export function qualifiedName(oid: string, info: OidInfo | undefined): string {
 
 /**
  * Whether net-snmp's reading of a varbind's OID is one (two arcs or more, each at most
- * 2^32 - 1, RFC 2578 §3.5). Its decoder turns an empty or cut OID into "0.NaN" and an
- * arc past 2^53 into "1e+21" or rounded digits; such OIDs must not reach a message.
- * One pass over the characters: it runs for every varbind of every poll.
+ * 2^32 - 1, RFC 2578 §3.5). Its BER reader (asn1-ber readOID) turns an empty OID into
+ * "0.NaN", which must not reach a message. (It also wraps an arc past 32 bits without a
+ * word; no check of the text can see that.) One pass over the characters.
  */
 export function isWireOid(oid: unknown): boolean {
   if (typeof oid !== 'string') return false;
