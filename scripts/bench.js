@@ -9,7 +9,7 @@
  *
  *   node --expose-gc scripts/bench.js [--walk-devices 1000] [--get-devices 5000]
  *        [--cycles 5] [--endurance 20] [--endurance-devices 500] [--trap-seconds 10] [--sample 20]
- *        [--skip walk,get,endurance,traps,mib,reference] [--quick] [--no-save]
+ *        [--metrics-devices 1000] [--skip walk,get,endurance,metrics,traps,mib,reference] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
  * Prints progress on stderr, then the report on stdout: tables, and as the last line
@@ -27,18 +27,20 @@ const { RawFleet } = require('./bench/raw');
 const P = require('./bench/poll');
 const { freeUdpPort, trapFlows, trapBenchmark } = require('./bench/traps');
 const { snmpbulkwalkReference } = require('./bench/reference');
+const { metricsBenchmark } = require('./bench/metrics');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
 const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
-const TARGETS = { ratio: 1.3, heapGrowthMB: 50, trapsPerSecond: 20000, designTrapsPerSecond: 50000, devicesPerCpuSecond: 750, designVarbinds: 528 };
+const TARGETS = { ratio: 1.3, heapGrowthMB: 50, trapsPerSecond: 20000, designTrapsPerSecond: 50000, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000 };
 
 function options() {
   const { values } = parseArgs({
     options: {
       'walk-devices': { type: 'string' }, 'get-devices': { type: 'string' }, cycles: { type: 'string' },
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
+      'metrics-devices': { type: 'string' },
       skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +59,8 @@ function options() {
     enduranceDevices: int(values['endurance-devices'], quick ? 50 : 500),
     trapSeconds: int(values['trap-seconds'], quick ? 2 : 10),
     sample: int(values.sample, quick ? 3 : 20),
+    metricsDevices: int(values['metrics-devices'], quick ? 100 : 1000),
+    scrapes: quick ? 2 : 5,
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     save: !values['no-save'],
     packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
@@ -183,6 +187,20 @@ function report(r) {
     out.push('');
   }
 
+  if (r.metrics) {
+    const x = r.metrics;
+    out.push(`snmp-metrics: ${fmt(x.devices)} devices × ${x.interfaces} interfaces walked (${x.columns} columns) into snmp-metrics: ${fmt(x.series)} interface series, heap ${fmt(x.heapMB, 1)} MB for them (${fmt(x.bytesPerSeries)} B per series, node and poll state included)`);
+    out.push(`updating them: a walk cycle costs ${fmt(x.cpuMsPerDevice, 2)} ms CPU per device into snmp-metrics and a sink, ${fmt(x.cpuMsPerDeviceWithout, 2)} ms into two sinks (median of ${r.options.cycles} alternating pairs; difference per pair, median: ${fmt(x.ingestCpuMsPerDevice, 2)} ms per device, ${fmt((x.ingestCpuMsPerDevice * 1000 * x.devices) / Math.max(1, x.series), 2)} µs per series)`);
+    out.push(table([
+      ['scrape (GET over loopback)', 'median', 'min-max', 'CPU', 'bytes', 'longest event-loop stall'],
+      ...x.scrapes.map((k) => [k.name, `${fmt(k.wallMs.median)} ms`, `${fmt(k.wallMs.min)}-${fmt(k.wallMs.max)} ms`, `${fmt(k.cpuMs)} ms`, `${fmt(k.bytes / 1048576, 1)} MB${k.encoding === 'gzip' ? ` gzip (${fmt(x.textBytes / 1048576, 1)} MB text)` : ''}`, `${fmt(k.maxStallMs)} ms`]),
+    ]));
+    out.push('');
+  } else if (r.metricsError) {
+    out.push(`snmp-metrics: not measured: ${r.metricsError}`);
+    out.push('');
+  }
+
   if (r.traps) {
     const t = r.traps;
     out.push(`trap-in: SNMPv2c linkDown traps from ${t.sources} loopback source addresses, trap-in defaults (4 MiB buffer, 1000/s per source), counted at a sink node`);
@@ -234,6 +252,10 @@ function targets(r) {
     list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
     list.push({ name: 'no UDP socket growth', value: `${r.endurance.before.sockets} -> ${r.endurance.after.sockets}`, met: r.endurance.after.sockets <= r.endurance.before.sockets });
   }
+  if (r.metrics) {
+    const prom = r.metrics.scrapes[0];
+    list.push({ name: `snmp-metrics: Prometheus scrape of ${fmt(r.metrics.devices)} devices within its default scrape_timeout (${TARGETS.scrapeMs / 1000} s)`, value: `${fmt(prom.wallMs.median)} ms for ${fmt(r.metrics.series)} series`, met: prom.wallMs.max <= TARGETS.scrapeMs });
+  }
   if (r.traps || r.trapError) {
     const tps = r.traps?.trapsPerSecond ?? 0;
     list.push({ name: `traps/s without loss >= ${fmt(TARGETS.trapsPerSecond)}`, value: `${fmt(tps)}/s`, met: r.traps ? tps >= TARGETS.trapsPerSecond : undefined });
@@ -259,11 +281,12 @@ async function main() {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
 
-  const simDevices = Math.max(want('walk') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, opt.sample);
+  const simDevices = Math.max(want('walk') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('metrics') ? opt.metricsDevices : 1, opt.sample);
   log(`starting the simulator: ${simDevices} devices`);
   const sim = await startSim({ devices: simDevices });
   r.simulator = { devices: simDevices, interfaces: sim.ready.interfaces, startMs: sim.ready.startMs };
-  const red = new EmbeddedRed({ packDir: opt.packDir });
+  // the HTTP node server only when snmp-metrics is scraped: the other parts run as before
+  const red = new EmbeddedRed({ packDir: opt.packDir, http: want('metrics') });
   try {
     const sets = await red.start();
     log(`Node-RED ${r.machine.nodeRed} embedded (userDir ${red.userDir}), node sets: ${sets.join(', ')}`);
@@ -322,6 +345,19 @@ async function main() {
         heapSeries: e.heapSeries, wallMs: summarize(e.runs.map((x) => x.wallMs)), failed: e.runs.reduce((a, x) => a + x.failed, 0),
       };
       log(`heap ${e.before.heapMB.toFixed(1)} -> ${e.after.heapMB.toFixed(1)} MB, RSS ${e.before.rssMB.toFixed(1)} -> ${e.after.rssMB.toFixed(1)} MB, UDP sockets ${e.before.sockets} -> ${e.after.sockets}`);
+    }
+
+    if (want('metrics')) {
+      phase('metrics');
+      const devices = opt.metricsDevices;
+      log(`snmp-metrics: ${devices} devices walked into snmp-metrics, then ${opt.scrapes} scrapes of each kind`);
+      try {
+        const m = await metricsBenchmark({ red, inventory: sim.inventory(devices), devices, cycles: opt.cycles, scrapes: opt.scrapes, community: COMMUNITY, timeoutMs: cycleTimeout(devices), log });
+        r.metrics = { ...m, interfaces: sim.ready.interfaces, columns: require('./bench/metrics').COLUMNS.length };
+      } catch (err) {
+        r.metricsError = err.message;
+        log(`snmp-metrics benchmark failed: ${err.message}`);
+      }
     }
 
     if (want('traps')) {
@@ -400,6 +436,10 @@ async function main() {
     socketsAfter: r.endurance?.after.sockets ?? null,
     trapsPerSecond: r.traps ? r.traps.trapsPerSecond : null,
     trapCpuUs: r.traps?.cpuUsPerTrap ?? null,
+    metricsSeries: r.metrics?.series ?? null,
+    scrapeMs: r.metrics ? r.metrics.scrapes[0].wallMs.median : null,
+    scrapeBytesGzip: r.metrics ? r.metrics.scrapes[0].bytes : null,
+    scrapeBytesText: r.metrics?.textBytes ?? null,
     mibLoadMs: r.mib?.loadMs ?? null,
     namesPerSecond: r.mib?.namesPerSecond ?? null,
     snmpbulkwalkMsPerDevice: r.reference ? r.reference.wallMs / r.reference.devices : null,
