@@ -10,7 +10,8 @@
  *   node --expose-gc scripts/bench.js [--walk-devices 1000] [--get-devices 5000]
  *        [--cycles 5] [--endurance 20] [--endurance-devices 500] [--sample 20]
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
- *        [--flood-rate 1000] [--skip walk,get,endurance,flood,traps,mib,reference] [--quick] [--no-save]
+ *        [--flood-rate 1000] [--metrics-devices 1000]
+ *        [--skip walk,get,endurance,flood,metrics,traps,mib,reference] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
  * Prints progress on stderr, then the report on stdout: tables, and as the last line
@@ -29,12 +30,13 @@ const P = require('./bench/poll');
 const { freeUdpPort, trapFlows, trapBenchmark } = require('./bench/traps');
 const { floodBenchmark } = require('./bench/flood');
 const { snmpbulkwalkReference } = require('./bench/reference');
+const { metricsBenchmark } = require('./bench/metrics');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
 const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
-const TARGETS = { ratio: 1.3, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, devicesPerCpuSecond: 750, designVarbinds: 528 };
+const TARGETS = { ratio: 1.3, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000 };
 
 function options() {
   const { values } = parseArgs({
@@ -42,6 +44,7 @@ function options() {
       'walk-devices': { type: 'string' }, 'get-devices': { type: 'string' }, cycles: { type: 'string' },
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
       'trap-rate': { type: 'string' }, 'trap-repeats': { type: 'string' }, 'trap-cpu-seconds': { type: 'string' }, 'flood-rate': { type: 'string' },
+      'metrics-devices': { type: 'string' },
       skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +69,8 @@ function options() {
     // issue 14 defect 2: maximum-size traps a second during a walk of the fleet
     floodRate: int(values['flood-rate'], quick ? 200 : 1000),
     sample: int(values.sample, quick ? 3 : 20),
+    metricsDevices: int(values['metrics-devices'], quick ? 100 : 1000),
+    scrapes: quick ? 2 : 5,
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     save: !values['no-save'],
     packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
@@ -193,6 +198,20 @@ function report(r) {
     out.push('');
   }
 
+  if (r.metrics) {
+    const x = r.metrics;
+    out.push(`snmp-metrics: ${fmt(x.devices)} devices × ${x.interfaces} interfaces walked (${x.columns} columns) into snmp-metrics: ${fmt(x.series)} interface series, heap ${fmt(x.heapMB, 1)} MB for them (${fmt(x.bytesPerSeries)} B per series, node and poll state included)`);
+    out.push(`updating them: a walk cycle costs ${fmt(x.cpuMsPerDevice, 2)} ms CPU per device into snmp-metrics and a sink, ${fmt(x.cpuMsPerDeviceWithout, 2)} ms into two sinks (median of ${r.options.cycles} alternating pairs; difference per pair, median: ${fmt(x.ingestCpuMsPerDevice, 2)} ms per device, ${fmt((x.ingestCpuMsPerDevice * 1000 * x.devices) / Math.max(1, x.series), 2)} µs per series)`);
+    out.push(table([
+      ['scrape (GET over loopback)', 'median', 'min-max', 'CPU', 'bytes', 'longest event-loop stall'],
+      ...x.scrapes.map((k) => [k.name, `${fmt(k.wallMs.median)} ms`, `${fmt(k.wallMs.min)}-${fmt(k.wallMs.max)} ms`, `${fmt(k.cpuMs)} ms`, `${fmt(k.bytes / 1048576, 1)} MB${k.encoding === 'gzip' ? ` gzip (${fmt(x.textBytes / 1048576, 1)} MB text)` : ''}`, `${fmt(k.maxStallMs)} ms`]),
+    ]));
+    out.push('');
+  } else if (r.metricsError) {
+    out.push(`snmp-metrics: not measured: ${r.metricsError}`);
+    out.push('');
+  }
+
   if (r.traps) {
     const t = r.traps;
     const us = (x) => `${fmt(x.median, 1)} µs (${fmt(x.min, 1)}-${fmt(x.max, 1)})`;
@@ -254,6 +273,10 @@ function targets(r) {
     const alone = r.flood.runs.find((x) => !x.flood);
     if (d) list.push({ name: 'trap flood during a walk: event-loop delay p99 <= 50 ms', value: `${fmt(d.loopP99Ms, 1)} ms (walk alone ${fmt(alone?.loopP99Ms, 1)} ms)`, met: d.loopP99Ms <= 50 });
   }
+  if (r.metrics) {
+    const prom = r.metrics.scrapes[0];
+    list.push({ name: `snmp-metrics: Prometheus scrape of ${fmt(r.metrics.devices)} devices within its default scrape_timeout (${TARGETS.scrapeMs / 1000} s)`, value: `${fmt(prom.wallMs.median)} ms for ${fmt(r.metrics.series)} series`, met: prom.wallMs.max <= TARGETS.scrapeMs });
+  }
   if (r.traps || r.trapError) {
     const t = r.traps;
     const held = t?.highest?.achieved ?? 0;
@@ -280,11 +303,12 @@ async function main() {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
 
-  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, opt.sample);
+  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('metrics') ? opt.metricsDevices : 1, opt.sample);
   log(`starting the simulator: ${simDevices} devices`);
   const sim = await startSim({ devices: simDevices });
   r.simulator = { devices: simDevices, interfaces: sim.ready.interfaces, startMs: sim.ready.startMs };
-  const red = new EmbeddedRed({ packDir: opt.packDir });
+  // the HTTP node server only when snmp-metrics is scraped: the other parts run as before
+  const red = new EmbeddedRed({ packDir: opt.packDir, http: want('metrics') });
   try {
     const sets = await red.start();
     log(`Node-RED ${r.machine.nodeRed} embedded (userDir ${red.userDir}), node sets: ${sets.join(', ')}`);
@@ -365,6 +389,19 @@ async function main() {
       }
     }
 
+    if (want('metrics')) {
+      phase('metrics');
+      const devices = opt.metricsDevices;
+      log(`snmp-metrics: ${devices} devices walked into snmp-metrics, then ${opt.scrapes} scrapes of each kind`);
+      try {
+        const m = await metricsBenchmark({ red, inventory: sim.inventory(devices), devices, cycles: opt.cycles, scrapes: opt.scrapes, community: COMMUNITY, timeoutMs: cycleTimeout(devices), log });
+        r.metrics = { ...m, interfaces: sim.ready.interfaces, columns: require('./bench/metrics').COLUMNS.length };
+      } catch (err) {
+        r.metricsError = err.message;
+        log(`snmp-metrics benchmark failed: ${err.message}`);
+      }
+    }
+
     if (want('traps')) {
       phase('traps');
       try {
@@ -436,6 +473,10 @@ async function main() {
     trapReceiverCpuUs: r.traps?.cpu.raw.median ?? null,
     trapCpuRatio: r.traps?.cpu.ratio ?? null,
     floodLoopP99Ms: r.flood?.runs.find((x) => x.cap === 'default')?.loopP99Ms ?? null,
+    metricsSeries: r.metrics?.series ?? null,
+    scrapeMs: r.metrics ? r.metrics.scrapes[0].wallMs.median : null,
+    scrapeBytesGzip: r.metrics ? r.metrics.scrapes[0].bytes : null,
+    scrapeBytesText: r.metrics?.textBytes ?? null,
     mibLoadMs: r.mib?.loadMs ?? null,
     namesPerSecond: r.mib?.namesPerSecond ?? null,
     snmpbulkwalkMsPerDevice: r.reference ? r.reference.wallMs / r.reference.devices : null,

@@ -157,6 +157,10 @@ describe('npm start (the demo)', function () {
     assert.deepEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label), [
       'SNMP fleet poller', 'SNMP trap receiver', 'SNMP inventory from CSV or HTTP', 'SNMP fleet dashboard', 'SNMP fleet for Prometheus',
     ]);
+    // example 05 serves the fleet for Prometheus on the same port
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /^snmp_fleet_metrics_series\{/m);
     const settings = fs.readFileSync(path.join(dir, 'settings.js'), 'utf8');
     assert.match(settings, /uiHost: '127\.0\.0\.1'/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard/snmp-fleet`)).status, 200);

@@ -63,7 +63,7 @@ export function readMessage(msg: Msg, opts: ReadOptions, sink: SampleSink): Read
   if (typeof payload !== 'object' || payload === null) return 'not-an-object';
   const base = deviceLabels(msg, opts.labelColumns, sink);
   const rate = rateVariant(msg.counterRate);
-  const vb = varbindIndex(msg.varbinds);
+  const vb = lazyVarbindIndex(msg.varbinds);
   const n = Array.isArray(payload)
     ? readRows(payload, msg.types, vb, base, rate, opts, sink)
     : readObject(payload, msg.types, vb, base, rate, opts, sink);
@@ -121,8 +121,18 @@ interface VarbindIndex {
   columnTypes: Map<string, string>;
 }
 
-function varbindIndex(varbinds: unknown): VarbindIndex | undefined {
+/**
+ * The index, built on first use: a walk message with msg.types needs the varbinds only
+ * for the rare Counter64 beyond 2^53, and indexing 2,000 varbinds per device for nothing
+ * would cost more than serving the values.
+ */
+function lazyVarbindIndex(varbinds: unknown): (() => VarbindIndex) | undefined {
   if (!Array.isArray(varbinds) || varbinds.length === 0) return undefined;
+  let index: VarbindIndex | undefined;
+  return () => (index ??= varbindIndex(varbinds));
+}
+
+function varbindIndex(varbinds: any[]): VarbindIndex {
   const index: VarbindIndex = { byKey: new Map(), byCell: new Map(), columnTypes: new Map() };
   for (const vb of varbinds) {
     if (!vb || typeof vb !== 'object') continue;
@@ -188,7 +198,7 @@ function emit(
 }
 
 function readRows(
-  rows: unknown[], types: unknown, vb: VarbindIndex | undefined, base: Array<[string, string]>,
+  rows: unknown[], types: unknown, vb: (() => VarbindIndex) | undefined, base: Array<[string, string]>,
   rate: SampleVariant | undefined, opts: ReadOptions, sink: SampleSink,
 ): number {
   const typeOf = typesObject(types);
@@ -210,18 +220,18 @@ function readRows(
       const value = r[field];
       if (typeof value !== 'number') continue;
       const t = typeOf?.[field];
-      const smiType = typeof t === 'string' ? t : vb?.columnTypes.get(field);
+      const smiType = typeof t === 'string' ? t : typeOf === undefined ? vb?.().columnTypes.get(field) : undefined;
       // the row's own index decoded from the MIB (ifIndex of ifTable rows, named *Index by
       // MIB convention) is already the index label
       if (typed && smiType === undefined && field.endsWith('Index') && String(value) === index) continue;
-      n += emit(field, value, smiType, () => vb?.byCell.get(`${field}\t${index}`)?.exact, rate, labels, sink);
+      n += emit(field, value, smiType, () => vb?.().byCell.get(`${field}\t${index}`)?.exact, rate, labels, sink);
     }
   });
   return n;
 }
 
 function readObject(
-  payload: Record<string, unknown>, types: unknown, vb: VarbindIndex | undefined, base: Array<[string, string]>,
+  payload: Record<string, unknown>, types: unknown, vb: (() => VarbindIndex) | undefined, base: Array<[string, string]>,
   rate: SampleVariant | undefined, opts: ReadOptions, sink: SampleSink,
 ): number {
   const typeOf = typesObject(types);
@@ -257,7 +267,7 @@ function readObject(
       rendered.set(instance, labels);
     }
     const t = typeOf?.[key] ?? typeOf?.[column];
-    const info = vb?.byKey.get(key);
+    const info = vb?.().byKey.get(key);
     const smiType = typeof t === 'string' ? t : info?.type;
     n += emit(column, value, smiType, () => info?.exact, rate, labels, sink);
   }

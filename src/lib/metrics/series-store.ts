@@ -61,7 +61,9 @@ export class SeriesStore {
   readonly families = new Map<string, Family>();
   /** Sample names in use, so a gauge `x_total` and a counter `x` cannot both write `x_total`. */
   private readonly sampleNames = new Map<string, Family>();
-  private readonly naming = new Map<string, Naming | null>();
+  /** Names by field, then by (variant, kind, type): a few entries per field, searched in order. */
+  private readonly naming = new Map<string, Array<{ variant: SampleVariant; kind: SampleKind; smiType: string | undefined; naming: Naming | null }>>();
+  private namingCount = 0;
   private seriesCount = 0;
   readonly dropped: Record<DropReason, number>;
   /** Label values cut to their maximum length. */
@@ -83,9 +85,12 @@ export class SeriesStore {
   }
 
   private nameOf(field: string, kind: SampleKind, variant: SampleVariant, smiType: string | undefined): Naming | null {
-    const key = `${variant}\t${kind}\t${smiType ?? ''}\t${field}`;
-    let n = this.naming.get(key);
-    if (n !== undefined) return n;
+    // hot: once per value served, so no key string is built
+    let known = this.naming.get(field);
+    if (known) {
+      for (const k of known) if (k.variant === variant && k.kind === kind && k.smiType === smiType) return k.naming;
+    }
+    let n: Naming | null;
     const suffix = variant === 'rate' ? '_rate' : variant === 'delta' ? '_delta' : '';
     const name = metricName(this.opts.prefix, field + suffix);
     if (!name) n = null;
@@ -96,8 +101,14 @@ export class SeriesStore {
           : kind === 'counter' ? `${what} as polled over SNMP: a raw counter, use rate()` : `${what} as polled over SNMP`;
       n = { name, sampleName: kind === 'counter' ? `${name}_total` : name, help };
     }
-    if (this.naming.size >= NAME_CACHE_LIMIT) this.naming.clear();
-    this.naming.set(key, n);
+    if (this.namingCount >= NAME_CACHE_LIMIT) {
+      this.naming.clear();
+      this.namingCount = 0;
+      known = undefined;
+    }
+    if (!known) this.naming.set(field, (known = []));
+    known.push({ variant, kind, smiType, naming: n });
+    this.namingCount++;
     return n;
   }
 

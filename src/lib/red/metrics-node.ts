@@ -83,7 +83,8 @@ export class MetricsNode implements NodeBehaviour {
   private unmount: (() => void) | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private failed: StatusObject | undefined;
+  /** Why the node cannot serve (no HTTP node server, path taken): its status and error text. */
+  private failed: { status: StatusObject; error: string } | undefined;
   messages = 0;
   scrapes = 0;
   lastScrape: ScrapeResult | undefined;
@@ -124,13 +125,18 @@ export class MetricsNode implements NodeBehaviour {
   }
 
   private fail(key: string, status: StatusObject, vars: Record<string, unknown> = {}): void {
-    this.failed = status;
-    this.node.error(this.node.t(`errors.${key}`, vars));
+    this.failed = { status, error: this.node.t(`errors.${key}`, vars) };
+    this.node.error(this.failed.error);
     this.node.status(status);
   }
 
   /** The Node-RED input handler: values and alerts into the store; never throws. */
   input(msg: Msg, _send: Send, done: Done): void {
+    if (this.failed) {
+      // nobody can scrape this node: keeping series would only hold memory (the bad-configuration rule)
+      done(new Error(this.failed.error));
+      return;
+    }
     if (msg.reset === true) {
       this.store.clear();
       this.status.request();
@@ -209,7 +215,7 @@ export class MetricsNode implements NodeBehaviour {
   }
 
   private currentStatus(): StatusObject {
-    if (this.failed) return this.failed;
+    if (this.failed) return this.failed.status;
     const n = this.store.size;
     const series = n.toLocaleString('en-US');
     const dropped = DROP_REASONS.reduce((sum, r) => sum + this.store.dropped[r], 0);

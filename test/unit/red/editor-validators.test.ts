@@ -1,5 +1,5 @@
 /**
- * The editor files of counter-rate, threshold-alert and snmp-spool without a browser: help
+ * The editor files of counter-rate, threshold-alert, snmp-spool and snmp-metrics without a browser: help
  * structure (Node-RED help style guide), every locale key used by the editor and the
  * runtime exists, the contract property names are the editor's defaults, and the
  * editor validators accept and refuse what the runtime does.
@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import { parseRules } from '../../../src/lib/alert/rules';
 import { spoolSettings } from '../../../src/lib/red/spool-node';
+import { metricsOptions } from '../../../src/lib/red/metrics-node';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TYPES = ['counter-rate', 'threshold-alert'] as const;
@@ -214,5 +215,60 @@ describe('editor files of counter-rate, threshold-alert and snmp-spool', () => {
       assert.equal(def.label.call({ name: '' }), 'spool');
       assert.equal(def.label.call({ name: 'influx queue' }), 'influx queue');
     });
+  });
+});
+
+describe('editor file of snmp-metrics', () => {
+  const type = 'snmp-metrics';
+  const html = read(`nodes/${type}.html`);
+  const catalog = locale(type);
+
+  it('is registered, with its icon, and its help follows the style guide', () => {
+    assert.equal(JSON.parse(read('package.json'))['node-red'].nodes[type], `nodes/${type}.js`);
+    assert.ok(fs.existsSync(path.join(ROOT, 'icons', `${type}.svg`)));
+    const help = new RegExp(`<script type="text/html" data-help-name="${type}">([\\s\\S]*?)</script>`).exec(html)![1].trim();
+    assert.match(help, /^<p>[^<]/);
+    assert.deepEqual([...help.matchAll(/<h3>(.*?)<\/h3>/g)].map((m) => m[1]), ['Inputs', 'Outputs', 'Details', 'References']);
+    assert.ok([...help.matchAll(/<h4>/g)].length >= 4);
+    assert.ok(!/<(b|i)>/.test(help));
+    assert.match(help, /scrape_configs:/, 'the help shows the scrape config');
+  });
+
+  it('uses only locale keys that exist (editor and runtime)', () => {
+    const keys = new Set<string>();
+    for (const m of html.matchAll(/data-i18n="(?:\[placeholder\])?([\w.-]+)"/g)) if (!m[1].startsWith('node-red:')) keys.add(m[1]);
+    for (const m of html.matchAll(/"(snmp-metrics\.[\w.-]+)"/g)) if (!m[1].endsWith('.svg')) keys.add(m[1]);
+    const src = ['src/snmp-metrics.ts', 'src/lib/red/metrics-node.ts'].map(read).join('\n');
+    for (const m of src.matchAll(/\bt\('([\w.-]+)'/g)) keys.add(`${type}.${m[1]}`);
+    for (const m of src.matchAll(/'(snmp-metrics\.[\w.-]+)'/g)) keys.add(m[1]);
+    // the warnings are looked up by drop reason: warn.<reason>
+    for (const r of ['cap', 'no-values', 'not-finite', 'negative-counter', 'bad-name', 'type-conflict', 'labels-capped']) keys.add(`${type}.warn.${r}`);
+    assert.ok(keys.size > 20, `found ${keys.size} keys`);
+    assert.deepEqual([...keys].filter((k) => !hasKey(catalog, k)), []);
+  });
+
+  it('stores the contract properties and validates them as the runtime does', () => {
+    const def = editorDefinition(type);
+    assert.deepEqual(Object.keys(def.defaults).sort(), ['health', 'labelColumns', 'maxSeries', 'name', 'path', 'prefix', 'staleAfter']);
+    assert.deepEqual([def.category, def.inputs, def.outputs], ['SNMP fleet', 1, 0]);
+    const cases: Array<[string, unknown]> = [
+      ['path', '/metrics'], ['path', 'prom'], ['path', '/a/:id'], ['path', '/a b'], ['path', ''],
+      ['prefix', 'snmp_'], ['prefix', ''], ['prefix', '9x'], ['prefix', 'a-b'],
+      ['labelColumns', 'ifName ifDescr ifAlias'], ['labelColumns', 'ifName,ifAlias'], ['labelColumns', 'if-Name'], ['labelColumns', ''],
+      ['staleAfter', '3'], ['staleAfter', '0'], ['staleAfter', '2.5'], ['staleAfter', ''],
+      ['maxSeries', '200000'], ['maxSeries', '0'], ['maxSeries', 'lots'],
+    ];
+    for (const [prop, value] of cases) {
+      let runtime = true;
+      try {
+        metricsOptions({ [prop]: value });
+      } catch {
+        runtime = false;
+      }
+      assert.equal(isValid(def.defaults[prop].validate, value), runtime, `${prop} = ${JSON.stringify(value)}`);
+    }
+    assert.doesNotThrow(() => metricsOptions(Object.fromEntries(Object.entries(def.defaults).map(([k, d]: [string, any]) => [k, d.value]))), 'the defaults are valid at runtime');
+    assert.equal(def.label.call({ name: '', path: 'prom' }), 'metrics /prom');
+    assert.equal(def.label.call({ name: 'exporter', path: '/metrics' }), 'exporter');
   });
 });

@@ -170,6 +170,10 @@ describe('snmp-metrics node behaviour', () => {
     const second = make({ path: '/metrics' }, fakeNode(undefined, { type: 'snmp-metrics', id: 'm2' }));
     assert.equal(second.facade.statuses.at(-1)?.fill, 'red');
     assert.match(second.facade.errors[0], /errors.path-in-use/);
+    let refused: Error | undefined;
+    second.n.input({ ...WALK }, () => undefined, (err?: Error) => { refused = err; });
+    assert.match(String(refused?.message), /errors.path-in-use/, 'its input goes to Catch');
+    assert.equal(second.n.store.size, 0, 'and holds nothing');
     await n.close();
     assert.equal(host.routes.has('/metrics'), false);
     assert.equal((await fetch(`${host.url}/metrics`)).status, 404);
