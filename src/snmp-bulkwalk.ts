@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { scheduleSettings, setupPollNode } from './lib/red/poll-node';
-import { integer, oneOf } from './lib/common/properties';
+import { bool, integer, oneOf } from './lib/common/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;
@@ -13,6 +13,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  keepPartial?: boolean | string;
   schedule?: string;
   interval?: string | number;
 }
@@ -28,6 +29,7 @@ export = function (RED: NodeAPI) {
         nonRepeaters: integer('nonRepeaters', def.nonRepeaters, 0, 0, 100),
         maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
+        keepPartial: bool('keepPartial', def.keepPartial, false),
       },
       ...scheduleSettings(def),
     }));

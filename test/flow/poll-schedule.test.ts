@@ -10,6 +10,7 @@ import { strict as assert } from 'assert';
 import { helper, collect, errorLogs, logText, statusesOf } from '../support/flow';
 import { activeTimers, openUdpSockets } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
+import { collectHealth } from '../../src/lib/red/health-registry';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const snmpGetNode = require('../../src/snmp-get');
@@ -127,6 +128,10 @@ describe('poll nodes on their own schedule', function () {
     assert.equal(byName.get('bad-host').topic, 'bad-host');
     // the two good rows are polled within one interval
     await until('both good rows polled', () => new Set(ok.msgs.map((m) => m.topic)).size === 2, 20000);
+    // the scheduled turns feed the node's health (snmp-metrics): one series per device polled
+    const healthOf = (name: string) => (collectHealth().find((f) => f.name === name)?.samples ?? []).filter((x) => x.labels.node_id === 'poll');
+    assert.deepEqual(healthOf('snmp_fleet_device_up').map((x) => [x.labels.device, x.value]).sort(), [[d[3].name, 1], [d[4].name, 1]]);
+    assert.ok(healthOf('snmp_fleet_polls_total')[0].value >= 2);
     assert.deepEqual(ok.msgs.find((m) => m.topic === d[3].name).device.labels, { site: 'paris' });
     assert.equal(ok.msgs[0].payload.length, undefined, 'a turn does not carry the rows of the list that set it up');
     // the same list again: the bad entries are sent again, not logged again
@@ -145,6 +150,7 @@ describe('poll nodes on their own schedule', function () {
     const settled = polls4();
     await new Promise((r) => setTimeout(r, (INTERVAL_S + 1) * 1000));
     assert.equal(polls4(), settled, 'a removed device is polled no more');
+    assert.deepEqual(healthOf('snmp_fleet_device_up').map((x) => x.labels.device).sort(), [d[3].name, d[7].name], 'nor reported');
     assert.equal(caught.msgs.length, 0);
     // an empty list empties the schedule
     node.receive({ targets: [] });
@@ -181,6 +187,9 @@ describe('poll nodes on their own schedule', function () {
       const slow = ok.msgs.filter((m) => m.topic === 'sim-0005');
       assert.ok(slow.every((m) => m.snmp.elapsedMs >= 5000));
       assert.ok(fleet.device(5).stats().requests <= slow.length + 1, 'one request per poll, none stacked');
+      // the health counts the skipped turns too
+      const skipped = collectHealth().find((f) => f.name === 'snmp_fleet_skipped_total')!.samples.find((x) => x.labels.node_id === 'poll')!;
+      assert.ok(skipped.value >= 1, `skipped ${skipped.value}`);
     } finally {
       fleet.device(5).setSlow(0);
     }
@@ -284,7 +293,8 @@ describe('poll nodes on messages: msg.targets entry by entry', function () {
     const bad = await fail.wait(3);
     assert.deepEqual(bad.map((m) => m.error.code), ['bad-target', 'bad-target', 'bad-target']);
     assert.ok(bad.every((m) => m.keep === 'me' && m.targets === undefined));
-    assert.deepEqual(bad.map((m) => m.topic).sort(), [d[1].host, 'again', 'bad..host'].sort());
+    // unnamed, on a port other than the profile's: named host:port
+    assert.deepEqual(bad.map((m) => m.topic).sort(), [`${d[1].host}:${d[1].port}`, 'again', 'bad..host'].sort());
     assert.ok(bad.find((m) => m.error.index === 2).device, 'a device of another profile is named in full');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(ok.msgs.length, 1);

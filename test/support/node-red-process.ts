@@ -37,13 +37,21 @@ export interface StartOptions {
   userDir?: string;
   /** Flows the runtime starts with (written to flows.json before start). */
   flows?: FlowNode[];
+  /** Start with the flows already in userDir (a restart after kill()); `flows` is then ignored. */
+  keepFlows?: boolean;
   /** Encrypts flows_cred.json; tests that look for secrets on disk rely on it. */
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
   settings?: Record<string, unknown>;
+  /** JavaScript appended to settings.js, for entries that are functions (`module.exports.httpNodeMiddleware = ...`). */
+  settingsCode?: string;
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
   startTimeoutMs?: number;
+  /** The Node.js executable (default: the one running the tests). */
+  node?: string;
+  /** Node-RED's red.js (default: the project's node-red). */
+  redJs?: string;
 }
 
 export interface NodeRed {
@@ -67,6 +75,39 @@ export interface NodeRed {
   /** Any admin API request (relative path), JSON in and out. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
+  /**
+   * Kills the process with SIGKILL, as a crash would, and keeps userDir (flows, context
+   * files) for a restart: `startNodeRed({ userDir })`. The caller removes the folder.
+   */
+  kill(): Promise<void>;
+}
+
+export interface DebugMessage {
+  /** The debug node's name. */
+  name: string;
+  topic?: string;
+  property?: string;
+  /** The value shown, parsed when it is JSON. */
+  msg: any;
+}
+
+/** Messages of the debug sidebar, as the editor receives them over /comms. */
+export function watchDebug(port: number): { messages: DebugMessage[]; close(): void } {
+  const messages: DebugMessage[] = [];
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
+  ws.on('error', () => { /* the test fails on missing messages instead */ });
+  ws.on('message', (data: WebSocket.RawData) => {
+    let batch: any;
+    try { batch = JSON.parse(data.toString()); } catch { return; }
+    for (const m of Array.isArray(batch) ? batch : [batch]) {
+      if (m?.topic !== 'debug') continue;
+      let msg = m.data.msg;
+      try { msg = JSON.parse(msg); } catch { /* text */ }
+      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
+    }
+  });
+  return { messages, close: () => ws.terminate() };
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; good enough on loopback). */
@@ -108,7 +149,7 @@ function writeSettings(userDir: string, port: number, opts: StartOptions): strin
     ...opts.settings,
   };
   const file = path.join(userDir, 'settings.js');
-  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n${opts.settingsCode ?? ''}\n`);
   return file;
 }
 
@@ -118,10 +159,12 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const port = await freeTcpPort();
   if ((opts.install ?? 'link') === 'link') linkPack(userDir);
   const settingsFile = writeSettings(userDir, port, opts);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  if (!opts.keepFlows || !fs.existsSync(path.join(userDir, 'flows.json'))) {
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  }
 
   let log = '';
-  const child: ChildProcess = spawn(process.execPath, [RED_JS, '--userDir', userDir, '--settings', settingsFile], {
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, [opts.redJs ?? RED_JS, '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
     env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,13 +178,26 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const statuses = new Map<string, NodeStatus>();
   const watchers = new Set<() => void>();
 
-  const stop = async () => {
+  const closeComms = () => {
     if (ws) {
       ws.removeAllListeners();
       ws.on('error', () => { /* closing anyway */ });
       ws.terminate();
       ws = undefined;
     }
+  };
+
+  const kill = async () => {
+    closeComms();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const stop = async () => {
+    closeComms();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
@@ -245,36 +301,8 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     },
     request,
     stop,
+    kill,
   };
-}
-
-/** One message of the debug sidebar. */
-export interface DebugMessage {
-  /** The debug node's name. */
-  name: string;
-  topic?: string;
-  property?: string;
-  /** The shown value, parsed when it is JSON. */
-  msg: any;
-}
-
-/** Messages of the debug sidebar, as the editor receives them over /comms. */
-export function watchDebug(port: number): { messages: DebugMessage[]; close(): void } {
-  const messages: DebugMessage[] = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
-  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
-  ws.on('error', () => { /* the test fails on missing messages instead */ });
-  ws.on('message', (data: WebSocket.RawData) => {
-    let batch: any;
-    try { batch = JSON.parse(data.toString()); } catch { return; }
-    for (const m of Array.isArray(batch) ? batch : [batch]) {
-      if (m?.topic !== 'debug') continue;
-      let msg = m.data.msg;
-      try { msg = JSON.parse(msg); } catch { /* text */ }
-      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
-    }
-  });
-  return { messages, close: () => ws.terminate() };
 }
 
 /** Installs a package of this repository's node_modules into userDir/node_modules as a symlink. */

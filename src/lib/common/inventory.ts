@@ -14,7 +14,7 @@
  * error message.
  */
 import { parseDuration } from './duration';
-import { isIP, isIPv6 } from './ip';
+import { canonicalIPv6, isIP, isIPv6 } from './ip';
 import type { Device } from './types';
 
 /** A configuration value the user has to fix; the message is fit to show them. */
@@ -55,6 +55,28 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
   if (!isValidHost(host)) throw new ConfigError(`"${clip(host)}" is not a host name or IP address`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
   return { host, port };
+}
+
+/** `host:port`, an IPv6 host in brackets (`[::1]:161`), as users write it. */
+export function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * What tells two devices apart, one spelling per agent: the host (an IPv6 address in
+ * its canonical form, a name in lower case without a final dot) and the port. Two
+ * inventory lines with one identity are one device listed twice; counter-rate keys its
+ * series by it, since names may be shared and a bare host does not tell two agents
+ * behind one address apart.
+ */
+export function deviceIdentity(host: string, port: number): string {
+  if (isIPv6(host)) return `[${canonicalIPv6(host)}]:${port}`;
+  return `${host.toLowerCase().replace(/\.$/, '')}:${port}`;
+}
+
+/** The name of a device listed without one: its host, or host:port when the port is not the profile's. */
+export function defaultDeviceName(host: string, port: number, defaultPort: number): string {
+  return port === defaultPort ? host : hostPort(host, port);
 }
 
 function clip(s: string): string {
@@ -114,16 +136,18 @@ export interface InventoryProblem {
 
 function readInventory(text: string, defaultPort: number): { devices: Device[]; problem?: InventoryProblem } {
   const devices: Device[] = [];
-  const seen = new Set<string>();
+  /** Line number (from 1) of each identity listed so far. */
+  const seen = new Map<string, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/#.*$/, '').trim();
     if (!line) continue;
     try {
       const device = parseInventoryLine(line, defaultPort);
-      const key = deviceKey(device);
-      if (seen.has(key)) throw new ConfigError(`${device.host}:${device.port} is listed twice`);
-      seen.add(key);
+      const key = deviceIdentity(device.host, device.port);
+      const first = seen.get(key);
+      if (first !== undefined) throw new ConfigError(`${clip(hostPort(device.host, device.port))} is listed twice (first on line ${first})`);
+      seen.set(key, i + 1);
       devices.push(device);
     } catch (err) {
       return { devices, problem: { line: i + 1, error: (err as Error).message } };
@@ -183,7 +207,7 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
     if (!LABEL_KEY.test(key)) throw new ConfigError(`label key "${clip(key)}" must start with a letter and hold letters, digits, _ . -`);
     labels[key] = value;
   }
-  return makeDevice(host, port, name || host, labels, interval, profile);
+  return makeDevice(host, port, name || defaultDeviceName(host, port, defaultPort), labels, interval, profile);
 }
 
 /**
@@ -228,7 +252,7 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
     const port = blank(t.port) ? hp.port : Number(t.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of target ${clip(hp.host)} must be 1-65535`);
     const labels = targetLabels(t.labels);
-    const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : hp.host;
+    const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
     const interval = blank(t.interval) ? undefined : parseInterval(t.interval);
     return makeDevice(hp.host, port, name, labels, interval, parseProfile(t.profile));
   }
@@ -240,9 +264,9 @@ function blank(v: unknown): boolean {
 }
 
 /**
- * The identity of a device, host and port: unique in an inventory, the key of its
- * schedule, its health and its counter series.
+ * deviceIdentity of a device: unique in an inventory, the key of its schedule, its
+ * health and its counter series.
  */
 export function deviceKey(d: { host: string; port: number }): string {
-  return `${d.host}|${d.port}`;
+  return deviceIdentity(d.host, d.port);
 }

@@ -118,7 +118,7 @@ export const SAVE_DELAY_MS = 1000;
  */
 export class StateSaver {
   private timer: NodeJS.Timeout | undefined;
-  private writing = false;
+  private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
 
@@ -153,23 +153,38 @@ export class StateSaver {
     await withTimeout(this.store.save(state), timeoutMs);
   }
 
+  /**
+   * Writes the state now — after the write in flight, if any, since that one may predate
+   * the latest change — and resolves once the store has answered. For a write-ahead:
+   * what is about to be announced is in the store first.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = true;
+    await this.write();
+  }
+
   private schedule(): void {
     if (this.closed || this.timer || this.writing) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.write();
+      void this.write();
     }, this.delayMs);
   }
 
-  private write(): void {
+  private write(): Promise<void> {
     const state = this.state();
-    if (this.closed || !this.dirty || state === undefined) return;
+    if (this.closed || !this.dirty || state === undefined) return Promise.resolve();
     this.dirty = false;
-    this.writing = true;
-    void this.store.save(state).then(() => {
-      this.writing = false;
+    const writing = this.store.save(state).then(() => {
+      this.writing = undefined;
       if (this.dirty) this.schedule();
     });
+    this.writing = writing;
+    return writing;
   }
 }
 

@@ -4,6 +4,7 @@
  * contract) as it comes in.
  */
 import type { Device, MibLookup } from '../common/types';
+import { deviceKey } from '../common/inventory';
 import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';
 import type { FleetEngine } from './fleet-engine';
 import { buildRows, deviceField, errorField, payloadObject, snmpMeta, type ErrorSource } from './messages';
@@ -26,6 +27,8 @@ export interface CycleContext {
   /** Devices of this node still in flight from an earlier trigger are skipped, not polled twice. */
   guard: InFlightGuard;
   source: ErrorSource;
+  /** The clock of msg.snmp.time (ms epoch); tests and the simulator share one. Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -34,13 +37,15 @@ export interface CycleContext {
  * cycle summary.
  */
 export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (port: 0 | 1, fields: ResultFields, result: PollResult) => void): Promise<CycleSummary> {
-  const ctx: PollContext = { pool: cc.engine.pool, profile: cc.engine.profile, mib: cc.mib };
+  const ctx: PollContext = { pool: cc.engine.pool, profile: cc.engine.profile, mib: cc.mib, now: cc.now };
   const version = cc.engine.profile.version;
   return runCycle<Device, PollResult>({
     devices: req.devices,
-    keyOf: (d) => `${d.host}|${d.port}`,
+    // the device identity, as the own schedule asks the guard whether a device is busy
+    keyOf: deviceKey,
     guard: cc.guard,
     scheduler: cc.engine.scheduler,
+    now: cc.now,
     poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
     isOk: (r) => r.ok,
     onResult: (d, r) => {

@@ -161,6 +161,11 @@ export class PollSchedule {
     return e && { intervalMs: e.intervalMs, phaseMs: e.phaseMs, nextDue: e.nextDue };
   }
 
+  /** Whether the device of this identity (deviceKey) is on the schedule. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** The devices on the schedule, in no particular order. */
   devices(): Device[] {
     return [...this.entries.values()].map((e) => e.device);
@@ -411,19 +416,25 @@ export class LastMinute {
   private readonly seconds = new Array<number>(60).fill(-1);
   private readonly counts = new Array<number>(60).fill(0);
   private readonly codes: Array<Map<string, number> | undefined> = new Array(60);
+  private readonly partials = new Array<number>(60).fill(0);
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Counts one event now; `code` also tallies it under that name (a failure code). */
-  add(code?: string): void {
+  /**
+   * Counts one event now; `code` also tallies it under that name (a failure code);
+   * `partial` counts an answer that is not whole (a walk kept in part).
+   */
+  add(code?: string, partial = false): void {
     const s = Math.floor(this.now() / 1000);
     const i = s % 60;
     if (this.seconds[i] !== s) {
       this.seconds[i] = s;
       this.counts[i] = 0;
       this.codes[i] = undefined;
+      this.partials[i] = 0;
     }
     this.counts[i]++;
+    if (partial) this.partials[i]++;
     if (code !== undefined) {
       const m = this.codes[i] ?? new Map<string, number>();
       m.set(code, (m.get(code) ?? 0) + 1);
@@ -431,16 +442,18 @@ export class LastMinute {
     }
   }
 
-  /** Events of the last 60 s, and the tallies by code. */
-  total(): { count: number; codes: Map<string, number> } {
+  /** Events of the last 60 s, the tallies by code, and the partial answers. */
+  total(): { count: number; codes: Map<string, number>; partial: number } {
     const s = Math.floor(this.now() / 1000);
     let count = 0;
+    let partial = 0;
     const codes = new Map<string, number>();
     for (let i = 0; i < 60; i++) {
       if (this.seconds[i] <= s - 60 || this.seconds[i] > s) continue;
       count += this.counts[i];
+      partial += this.partials[i];
       for (const [k, v] of this.codes[i] ?? []) codes.set(k, (codes.get(k) ?? 0) + v);
     }
-    return { count, codes };
+    return { count, codes, partial };
   }
 }

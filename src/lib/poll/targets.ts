@@ -5,7 +5,7 @@
  */
 import { isNumericOid, normalizeOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
-import { ConfigError, deviceKey, parseTarget } from '../common/inventory';
+import { ConfigError, deviceIdentity, parseTarget } from '../common/inventory';
 import { clip } from '../common/properties';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
@@ -117,13 +117,13 @@ export function readTargets(list: unknown[], defaultPort: number): { devices: De
       rejected.push({ index, key, name: entryName(t), error: `msg.targets[${index}] (${key}): ${(err as Error).message}`, entry: plainEntry(t) });
       return;
     }
-    const first = seen.get(deviceKey(d));
+    const first = seen.get(deviceIdentity(d.host, d.port));
     if (first !== undefined) {
       const key = describeDevice(d);
       rejected.push({ index, key, name: d.name, error: `msg.targets[${index}] (${key}): the same device as msg.targets[${first}]`, entry: plainEntry(t), device: d });
       return;
     }
-    seen.set(deviceKey(d), index);
+    seen.set(deviceIdentity(d.host, d.port), index);
     devices.push(d);
     positions.push(index);
   });

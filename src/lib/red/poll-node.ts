@@ -14,12 +14,16 @@ import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
 import { deviceField } from '../poll/messages';
 import { LastMinute, PollSchedule } from '../poll/schedule';
+import { PollStats } from '../poll/stats';
+import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, describeDevice, expandWalkOids, ownProfileOnly, readTargets, resolveOids, splitOidList, type RejectedTarget } from '../poll/targets';
 import { ConfigError, parseInterval } from '../common/inventory';
 import { PropertyError, oneOf, text } from '../common/properties';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
+import { registerHealth } from './health-registry';
+import { nodeLabels } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
 import { startNode } from './start-node';
 import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
@@ -86,6 +90,9 @@ const MAX_TARGETS = 100000;
 export class PollNode {
   private readonly guard = new InFlightGuard();
   private readonly health = new DeviceHealth();
+  /** Published for snmp-metrics through the health registry. */
+  readonly stats = new PollStats();
+  private readonly unregisterHealth: () => void;
   private readonly warnings: CountedWarnings;
   private readonly status: StatusThrottle;
   private closed = false;
@@ -114,6 +121,7 @@ export class PollNode {
     else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
     else if (scheduled) this.startSchedule(config, config.profile);
     else node.status({});
+    this.unregisterHealth = registerHealth(node.id, () => withLabels(this.stats.families(), nodeLabels(node)));
   }
 
   /** The OIDs of this trigger: the node's list wins; msg.oids only when it is empty. */
@@ -208,17 +216,20 @@ export class PollNode {
   /** One triggered cycle (input mode, or an input of a scheduled node): one message per device. */
   private runCycle(config: ConfigFacade, request: PollRequest, mib: MibLookup | undefined, msg: Msg, send: Send, done: Done, copyInput: () => Msg, rejectedCount = 0): void {
     const failureCodes = new Map<string, number>();
+    let incomplete = 0;
     const progress = { done: 0, total: request.devices.length };
     const scheduled = this.schedule !== undefined;
     if (!scheduled) this.progress = progress;
     this.status.request();
     const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
       progress.done++;
+      this.stats.record(result);
       if (this.closed) return;
       const out = copyInput();
       Object.assign(out, fields);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
-      if (scheduled) this.recent.add(result.ok ? undefined : result.failure.code);
+      else if (result.incomplete) incomplete++;
+      if (scheduled) this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
       this.noteHealth(result);
       send(port === 0 ? [out, null] : [null, out]);
       this.status.request();
@@ -228,9 +239,11 @@ export class PollNode {
       (summary) => {
         this.active.delete(cycle);
         if (this.progress === progress) this.progress = undefined;
-        if (this.closed) return done();
+        // a scheduled node has turns, not cycles: its stats read the skips from the schedule
         if (scheduled) this.skippedByInput += summary.skipped;
-        this.status.set(scheduled ? this.scheduleStatus() : this.summaryStatus(summary, failureCodes, rejectedCount));
+        else this.stats.endCycle(summary);
+        if (this.closed) return done();
+        this.status.set(scheduled ? this.scheduleStatus() : this.summaryStatus(summary, failureCodes, rejectedCount, incomplete));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
@@ -249,17 +262,19 @@ export class PollNode {
     return { fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: p.done, total: p.total }) };
   }
 
-  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>, rejected = 0): StatusObject {
+  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>, rejected = 0, incomplete = 0): StatusObject {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
     if (rejected > 0) parts.push(this.node.t('status.bad-targets', { n: rejected }));
+    // walks kept in part (snmp-bulkwalk's keepPartial): answers, but not whole ones
+    if (incomplete > 0) parts.push(this.node.t('status.incomplete', { n: incomplete }));
     // the reason at a glance: the most frequent failure code of the cycle
     const worst = [...failureCodes].sort((a, b) => b[1] - a[1])[0];
     if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (polled === 0) return { fill: 'yellow', shape: 'ring', text };
-    if (s.failed === 0 && rejected === 0) return { fill: 'green', shape: 'dot', text };
+    if (s.failed === 0) return { fill: rejected > 0 || incomplete > 0 ? 'yellow' : 'green', shape: 'dot', text };
     if (s.ok === 0) return { fill: 'red', shape: 'ring', text };
     return { fill: 'yellow', shape: 'dot', text };
   }
@@ -272,6 +287,8 @@ export class PollNode {
       isBusy: (key) => this.guard.has(key),
       poll: (devices) => this.pollScheduled(config, devices),
     });
+    const schedule = this.schedule;
+    this.stats.scheduled(() => schedule.skipped + this.skippedByInput);
     if (profile.inventory.length > 0) {
       const rejected: RejectedTarget[] = [];
       const devices = ownProfileOnly(profile.inventory, rejected, config.name);
@@ -314,8 +331,9 @@ export class PollNode {
     }
     const request: PollRequest = { kind: this.settings.kind, devices, oids, walk: this.settings.walk };
     const cycle = runPollCycle({ engine, mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
+      this.stats.record(result);
       if (this.closed) return;
-      this.recent.add(result.ok ? undefined : result.failure.code);
+      this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
       this.noteHealth(result);
       // a turn has no input message: each result is a message of its own
       this.node.send(port === 0 ? [fields, null] : [null, fields]);
@@ -362,6 +380,8 @@ export class PollNode {
       // a list's entries are read in full before anything is sent: a fresh message per bad entry
       this.reportRejected(read.rejected, (fields) => send([null, fields]));
       const change = schedule.update(devices);
+      // the health numbers follow the inventory: a device that left it is no longer reported
+      this.stats.retain((key) => schedule.has(key));
       if (change.added + change.removed + change.moved > 0) {
         this.node.log(this.node.t('log.inventory', { devices: schedule.size, added: change.added, removed: change.removed, moved: change.moved, bad: read.rejected.length }));
       }
@@ -397,18 +417,20 @@ export class PollNode {
     if (!schedule) return {};
     const bad = this.badCount;
     if (schedule.size === 0 && bad === 0) return { fill: 'grey', shape: 'ring', text: this.node.t('status.waiting') };
-    const { count, codes } = this.recent.total();
+    const { count, codes, partial } = this.recent.total();
     const parts = [this.node.t('status.scheduled', { n: schedule.size.toLocaleString('en-US'), rate: count.toLocaleString('en-US') })];
     const skipped = schedule.skipped + this.skippedByInput;
     if (skipped > 0) parts.push(this.node.t('status.skipped', { n: skipped.toLocaleString('en-US') }));
     if (bad > 0) parts.push(this.node.t('status.bad-targets', { n: bad }));
+    // walks kept in part (snmp-bulkwalk's keepPartial) in the last minute
+    if (partial > 0) parts.push(this.node.t('status.incomplete', { n: partial.toLocaleString('en-US') }));
     let failed = 0;
     for (const n of codes.values()) failed += n;
     const worst = [...codes].sort((a, b) => b[1] - a[1])[0];
     if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (count > 0 && failed === count) return { fill: 'red', shape: 'ring', text };
-    if (failed > 0 || bad > 0 || schedule.size === 0) return { fill: 'yellow', shape: 'dot', text };
+    if (failed > 0 || bad > 0 || partial > 0 || schedule.size === 0) return { fill: 'yellow', shape: 'dot', text };
     return { fill: 'green', shape: 'dot', text };
   }
 
@@ -417,6 +439,7 @@ export class PollNode {
     this.closed = true;
     this.schedule?.close();
     this.status.cancel();
+    this.unregisterHealth();
     const pending = [...this.active];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -478,5 +501,5 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
 
 function describe(device: { host: string; port: number; name: string }): string {
   const addr = describeDevice(device);
-  return device.name && device.name !== device.host ? `${device.name} (${addr})` : addr;
+  return device.name && device.name !== device.host && device.name !== addr ? `${device.name} (${addr})` : addr;
 }

@@ -2,7 +2,11 @@ import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { deviceKey } from '../../../src/lib/common/inventory';
 import type { Device } from '../../../src/lib/common/types';
-import { PollSchedule, hash32, nextTurn } from '../../../src/lib/poll/schedule';
+import { LastMinute, PollSchedule, hash32, nextTurn } from '../../../src/lib/poll/schedule';
+import { runPollCycle } from '../../../src/lib/poll/cycle';
+import { FleetEngine } from '../../../src/lib/poll/fleet-engine';
+import { InFlightGuard } from '../../../src/lib/poll/scheduler';
+import { buildProfile } from '../../../src/lib/snmp/profile';
 import { fakeClock, type FakeClock } from '../../support/fakes';
 
 const T0 = 1_700_000_000_000;
@@ -45,7 +49,7 @@ describe('poll schedule', () => {
     assert.equal(nextTurn(13_000, 3_000, 10_000), 13_000);
     assert.equal(nextTurn(13_001, 3_000, 10_000), 23_000);
     assert.equal(nextTurn(2_000, 3_000, 10_000), 3_000);
-    assert.notEqual(hash32('127.0.0.1|20000'), hash32('127.0.0.1|20001'));
+    assert.notEqual(hash32('127.0.0.1:20000'), hash32('127.0.0.1:20001'));
   });
 
   it('polls every device once per interval, at a steady phase, spread evenly over the seconds', () => {
@@ -64,7 +68,7 @@ describe('poll schedule', () => {
     }
     assert.equal(byKey.size, 1000, 'every device polled');
     for (const [key, times] of byKey) {
-      const port = Number(key.split('|')[1]);
+      const port = Number(key.split(':')[1]);
       const interval = (port - 20000) % 2 === 0 ? 10_000 : 30_000;
       for (let i = 1; i < times.length; i++) assert.equal(times[i] - times[i - 1], interval, `${key}: turns ${interval} ms apart`);
       assert.ok(times[0] - T0 < interval, `${key}: first turn within one interval`);
@@ -248,5 +252,51 @@ describe('poll schedule', () => {
         for (const d of devices) assert.ok(polled.has(deviceKey(d)));
       }
     }), { numRuns: 60 });
+  });
+
+  it('keys devices by their identity, as the poll cycle\'s in-flight guard does: a busy device is skipped however its host is spelled', async () => {
+    const h = harness(10);
+    h.schedule.update([{ host: '2001:DB8:0::1', port: 161, name: 'v6', labels: {} }, { host: 'Core-1.Example.NET.', port: 161, name: 'core', labels: {} }]);
+    assert.ok(h.schedule.has(deviceKey({ host: '2001:db8::1', port: 161 })));
+    assert.ok(h.schedule.has('core-1.example.net:161'));
+    assert.ok(!h.schedule.has('core-1.example.net:162'));
+    // a trigger's cycle enters the same key the schedule asks isBusy about
+    const profile = buildProfile({ version: '2c', timeout: 200, retries: 0, deadline: 500 }, { community: 'public' });
+    const engine = new FleetEngine(profile);
+    try {
+      const guard = new InFlightGuard();
+      guard.tryEnter('core-1.example.net:161');
+      const summary = await runPollCycle(
+        { engine, mib: undefined, guard, source: { id: 'n1', type: 'snmp-get' } },
+        { kind: 'get', devices: [{ host: 'core-1.example.net', port: 161, name: 'core', labels: {} }], oids: ['1.3.6.1.2.1.1.3.0'] },
+        () => assert.fail('a busy device is not polled'),
+      );
+      assert.deepEqual([summary.skipped, summary.ok, summary.failed], [1, 0, 0]);
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('last minute (a scheduled node\'s status)', () => {
+  it('counts the events, failures by code and partial answers of the last 60 s only', () => {
+    let now = T0;
+    const m = new LastMinute(() => now);
+    m.add();
+    m.add('timeout');
+    m.add(undefined, true);
+    now += 30_000;
+    m.add('timeout');
+    m.add('auth');
+    let t = m.total();
+    assert.deepEqual([t.count, [...t.codes], t.partial], [5, [['timeout', 2], ['auth', 1]], 1]);
+    // the first second's events leave the window; the bucket is reused without its old partial
+    now += 31_000;
+    t = m.total();
+    assert.deepEqual([t.count, [...t.codes], t.partial], [2, [['timeout', 1], ['auth', 1]], 0]);
+    now = T0 + 120_000;
+    m.add(undefined, true);
+    t = m.total();
+    assert.deepEqual([t.count, t.codes.size, t.partial], [1, 0, 1]);
   });
 });
