@@ -8,13 +8,14 @@
  * In each: the six nodes load with no warning; snmp-get polls a real Debian snmpd over
  * SNMPv2c and over SNMPv3 authPriv; trap-in receives one trap from Debian's snmptrap;
  * every example is listed by the runtime's example library (Import → Examples), fetched
- * from it, deployed and run once against the snmpd and a real influxd, with no warning or
- * error. Node binaries and Node-RED releases come from the npm registry into a cache
- * outside the repository (test/support/compat-cache.ts); a second run is offline.
+ * from it, deployed and run once against the snmpd, a real influxd and, for example 06, a
+ * real MariaDB whose inventory table lists the snmpd, with no warning or error. Node
+ * binaries and Node-RED releases come from the npm registry into a cache outside the
+ * repository (test/support/compat-cache.ts); a second run is offline.
  *
  * The examples' own third-party nodes (node-red-contrib-influxdb, @flowfuse/node-red-
- * dashboard) are linked from the project's node_modules, as the end-to-end test does:
- * what is checked is this package as installed, on each runtime.
+ * dashboard, node-red-node-mysql) are linked from the project's node_modules, as the
+ * end-to-end test does: what is checked is this package as installed, on each runtime.
  */
 import { strict as assert } from 'assert';
 import { execFile } from 'child_process';
@@ -25,6 +26,7 @@ import * as path from 'path';
 import { nodeBinary, nodeRedRelease, oneLineError, type NodeBinary, type NodeRedRelease } from '../support/compat-cache';
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver';
 import { startInfluxd, type Influxd } from '../support/influxd';
+import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
 import { PACKAGE_NAME, ROOT, startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 
@@ -49,6 +51,9 @@ const NODE_RED_NOTICES = [/\[warn\] Projects disabled/, /\[warn\] Encrypted cred
 /** Node.js process warnings (deprecations, experimental features) on stderr. */
 const NODE_WARNING = /\(node:\d+\) \[?[A-Z]*\d*\]? ?\w*Warning/;
 const DB = 'compat';
+const MYSQL = { user: 'compat-reader', password: 'compat-Inventory-7' };
+/** Example 06 polls the rows of its table this often (its shipped default is 300 s). */
+const DB_INTERVAL_S = 5;
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs = 300000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -81,6 +86,8 @@ interface Shared {
   tarball: string;
   snmpd: Snmpd;
   influx: Influxd;
+  /** Example 06's inventory table, one row: the snmpd. */
+  db: Mariadb;
   rx: HttpReceiver;
   /** The first of two free UDP ports of a pair: its test flow's trap-in, then its example's. */
   trapPort(pair: { nodeRed: string; node: string }): number;
@@ -168,6 +175,7 @@ async function exercise(pair: { nodeRed: string; node: string }, shared: Shared)
       assert.ok(fs.lstatSync(installed).isDirectory() && !fs.lstatSync(installed).isSymbolicLink(), 'a real copy of the package');
       linkModule(userDir, 'node-red-contrib-influxdb');
       linkModule(userDir, '@flowfuse/node-red-dashboard');
+      linkModule(userDir, 'node-red-node-mysql');
       fs.writeFileSync(path.join(userDir, 'inventory.csv'), `host,port,name,site\n127.0.0.1,${shared.snmpd.port},csv-agent,lab\n`);
     });
 
@@ -178,7 +186,7 @@ async function exercise(pair: { nodeRed: string; node: string }, shared: Shared)
         node: node.bin,
         redJs: release.redJs,
         settings: { fileWorkingDirectory: userDir },
-        env: { SLACK_WEBHOOK_URL: `${shared.rx.url}/services/compat`, PAGERDUTY_ROUTING_KEY: 'compat-routing-key', INVENTORY_URL: '' },
+        env: { SLACK_WEBHOOK_URL: `${shared.rx.url}/services/compat`, PAGERDUTY_ROUTING_KEY: 'compat-routing-key', INVENTORY_URL: '', MYSQL_USER: MYSQL.user, MYSQL_PASSWORD: MYSQL.password },
         startTimeoutMs: 180000,
       });
       assert.match(red.output(), new RegExp(`Node-RED version: v${release.version.replace(/\./g, '\\.')}`));
@@ -232,12 +240,16 @@ async function exercise(pair: { nodeRed: string; node: string }, shared: Shared)
         trapPort: shared.trapPort(pair) + 1,
         trapAddress: '127.0.0.1',
         inventoryFile: 'inventory.csv',
+        mysql: { host: shared.db.host, port: shared.db.port, database: DB },
+        intervalSeconds: DB_INTERVAL_S,
       });
       await r.deploy(flows);
-      // each poll of the examples runs once at deploy
-      for (const id of flows.filter((n) => n.type === 'snmp-get' || n.type === 'snmp-bulkwalk').map((n) => n.id)) {
-        const status = await r.waitForStatus(id, (s) => ['green', 'red', 'yellow'].includes(s.fill ?? ''), 60000);
-        assert.equal(status.fill, 'green', `${flows.find((n) => n.id === id)!.name}: ${JSON.stringify(status)}`);
+      // each poll of the examples runs once at deploy; example 06's walk polls its table's row on its own schedule
+      for (const n of flows.filter((x) => x.type === 'snmp-get' || x.type === 'snmp-bulkwalk')) {
+        const scheduled = n.schedule === 'interval';
+        const done = (s: { fill?: string; text?: string }) => (scheduled ? /· [1-9][\d,]*\/min/.test(s.text ?? '') || s.fill === 'red' : ['green', 'red', 'yellow'].includes(s.fill ?? ''));
+        const status = await r.waitForStatus(n.id, done, 60000);
+        assert.equal(status.fill, 'green', `${n.name}: ${JSON.stringify(status)}`);
       }
       assert.equal((await fetch(`${r.url}/dashboard/snmp-fleet`)).status, 200, 'the dashboard example serves its page');
       assert.doesNotMatch(r.output(), /Waiting for missing types/);
@@ -278,16 +290,21 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
     try {
       const ports = await udpPortPairs(MATRIX.length);
       const trapPorts = new Map(MATRIX.map((pair, i) => [`${pair.nodeRed}/${pair.node}`, ports[i]]));
-      const [packed, snmpd, influx, rx] = await Promise.all([
+      const [packed, snmpd, influx, db, rx] = await Promise.all([
         run('npm', ['pack', '--json', '--pack-destination', work], ROOT),
         startSnmpd({ community: COMMUNITY, sysName: 'compat-snmpd', users: [V3] }),
         startInfluxd({ database: DB }),
+        startMariadb({ database: DB, ...MYSQL }),
         startHttpReceiver(),
       ]);
+      // example 06's table as its SQL file makes it, its one row the snmpd
+      await db.sql(fs.readFileSync(path.join(ROOT, 'examples', '06 inventory.sql'), 'utf8'), DB);
+      await db.sql(`DELETE FROM snmp_inventory; INSERT INTO snmp_inventory (host, port, name) VALUES ('127.0.0.1', ${snmpd.port}, ${sqlString('db-agent')});`, DB);
       shared = {
         tarball: path.join(work, path.basename(JSON.parse(packed)[0].filename)),
         snmpd,
         influx,
+        db,
         rx,
         trapPort: (pair) => trapPorts.get(`${pair.nodeRed}/${pair.node}`)!,
       };
@@ -303,6 +320,7 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
   after(async function () {
     await shared?.snmpd.stop();
     await shared?.influx.stop();
+    await shared?.db.stop();
     await shared?.rx.close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
