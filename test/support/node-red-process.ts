@@ -41,6 +41,11 @@ export interface StartOptions {
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
   settings?: Record<string, unknown>;
+  /**
+   * JavaScript run in settings.js after `module.exports = {...}`, for what JSON cannot
+   * hold: `module.exports.contextStorage = { redis: { module: require('...') } };`.
+   */
+  settingsCode?: string;
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
   startTimeoutMs?: number;
@@ -108,7 +113,7 @@ function writeSettings(userDir: string, port: number, opts: StartOptions): strin
     ...opts.settings,
   };
   const file = path.join(userDir, 'settings.js');
-  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings, null, 2)};\n${opts.settingsCode ?? ''}\n`);
   return file;
 }
 

@@ -183,3 +183,10 @@ export function withTimeout(p: Promise<void>, ms: number): Promise<void> {
     });
   });
 }
+
+/**
+ * The `code` of a store error that says the store cannot be reached for now (a remote
+ * store whose server is down): the stateful nodes keep their state, retry and write it
+ * again, instead of taking the failure for an empty or lost store.
+ */
+export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE';
