@@ -214,6 +214,11 @@ export class CounterRateEngine {
   readonly state: CounterRateState;
   /** Reset events since the engine started (for the status). */
   resets = 0;
+  /**
+   * Devices (keys of `state.devices`) changed or removed since the node last wrote the
+   * state: the node writes those only, and empties the set.
+   */
+  readonly changedDevices = new Set<string>();
   private seriesCount = 0;
   /** Poll time of each device's last series sweep (not persisted: only an optimisation). */
   private readonly lastExpiry = new Map<string, number>();
@@ -243,6 +248,7 @@ export class CounterRateEngine {
       dev = { lastPoll: time, rows: Object.create(null) };
       this.state.devices[topic] = dev;
     }
+    this.changedDevices.add(topic);
     const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);
@@ -331,6 +337,7 @@ export class CounterRateEngine {
         removed += countSeries(dev);
         delete this.state.devices[topic];
         this.lastExpiry.delete(topic);
+        this.changedDevices.add(topic);
       }
     }
     this.seriesCount -= removed;

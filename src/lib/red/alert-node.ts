@@ -12,7 +12,8 @@ import { parseSilences } from '../alert/silences';
 import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
-import { StatefulNode, type Done, type Send } from './stateful-node';
+import { alertStateLayout } from '../alert/state-layout';
+import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them. */
@@ -99,6 +100,9 @@ export class AlertNode {
         return engine;
       },
       state: (engine) => engine.state,
+      // one part per device (its track and alerts): a message writes its device only
+      layout: alertStateLayout,
+      changedParts: (engine) => takeAll(engine.changedDevices),
       ready: (engine) => {
         this.emit(engine.dropOrphans(), (m) => facade.send([m]));
         this.stateful.changed();
@@ -179,7 +183,7 @@ export class AlertNode {
       const before = shape();
       const out = engine.tick();
       this.emit(out, (m) => this.facade.send([m]));
-      if (out.length > 0 || before !== shape()) this.stateful.changed();
+      if (out.length > 0 || before !== shape() || engine.changedDevices.size > 0) this.stateful.changed();
     } catch (err) {
       this.stateful.warnings.note('tick', this.facade.t('warn.internal', { error: errorText(err) }));
     }

@@ -7,7 +7,8 @@ import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type C
 import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
 import { isBlank, oneOf, positive, text } from '../common/properties';
-import { StatefulNode, type Done, type Send } from './stateful-node';
+import { counterStateLayout } from '../counter-rate/state-layout';
+import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them (strings, maybe blank). */
@@ -64,6 +65,9 @@ export class CounterRateNode {
         return engine;
       },
       state: (engine) => engine.state,
+      // one part per device: a cycle writes the devices it saw
+      layout: counterStateLayout,
+      changedParts: (engine) => takeAll(engine.changedDevices),
       ready: () => {
         // a state restored from an older layout (or repaired) is written back in the current one
         this.stateful.changed();
