@@ -13,6 +13,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  form?: string;
 }
 
 export = function (RED: NodeAPI) {
@@ -27,6 +28,7 @@ export = function (RED: NodeAPI) {
         maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
       },
+      form: oneOf('form', def.form, ['message', 'json'] as const, 'message'),
     }));
   }
 

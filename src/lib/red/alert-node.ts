@@ -13,6 +13,7 @@ import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
 import { alertStateLayout } from '../alert/state-layout';
+import { unwrapResult } from './result-input';
 import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
@@ -140,6 +141,12 @@ export class AlertNode {
   }
 
   private handle(engine: AlertEngine, msg: Msg, send: Send, done: Done): void {
+    try {
+      unwrapResult(msg); // a worker's result from MQTT, in its JSON form
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
     let notifications: AlertNotification[];
     if (msg.silence !== undefined) {
       notifications = [];

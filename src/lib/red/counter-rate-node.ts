@@ -8,6 +8,7 @@ import { isPlausibleTime } from '../common/state-store';
 import type { Msg, NodeFacade } from './node-facade';
 import { isBlank, oneOf, positive, text } from '../common/properties';
 import { counterStateLayout } from '../counter-rate/state-layout';
+import { unwrapResult } from './result-input';
 import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
@@ -105,6 +106,12 @@ export class CounterRateNode {
   }
 
   private handle(engine: CounterRateEngine, msg: Msg, send: Send, done: Done): void {
+    try {
+      unwrapResult(msg); // a worker's result from MQTT, in its JSON form
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
     // Failures of snmp-get / snmp-bulkwalk (output 2) pass through untouched, so one
     // wire can carry both outputs on to threshold-alert's device-down rule.
     if ((msg.payload === null || msg.payload === undefined) && msg.error && typeof msg.error === 'object') {
