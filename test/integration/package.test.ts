@@ -24,10 +24,12 @@ const ALLOWED = [
   /^nodes\/[a-z0-9-]+\.(js|html)$/,
   /^nodes\/lib\/([a-z0-9-]+\/)*[a-z0-9-]+\.js$/,
   /^nodes\/bin\/[a-z0-9-]+\.js$/,
+  /^nodes\/context\/[a-z0-9-]+\.js$/,
   /^nodes\/locales\/[a-zA-Z-]+\/[a-z0-9-]+\.json$/,
   /^nodes\/icons\/[a-z0-9-]+\.svg$/,
   /^resources\/[a-z0-9-]+\.js$/,
   /^examples\/[^/]+\.json$/,
+  /^examples\/scale-out\/[^/]+\.json$/,
 ];
 
 /** Node-RED's own start-up notices, printed whatever the palette holds. */
