@@ -55,6 +55,7 @@ export interface NodeRed {
   readonly url: string;
   readonly port: number;
   readonly userDir: string;
+  readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Log lines at warn or error level ("[warn]", "[error]"). */
@@ -71,6 +72,11 @@ export interface NodeRed {
   waitForStatus(id: string, accept: (s: NodeStatus) => boolean, timeoutMs?: number): Promise<NodeStatus>;
   /** Any admin API request (relative path), JSON in and out. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /**
+   * Ends the process the hard way (`kill -9`: no close handler runs, nothing is written
+   * on the way out) and waits for it to be gone; stop() then only removes the userDir.
+   */
+  crash(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -207,6 +213,13 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     url,
     port,
     userDir,
+    pid: child.pid!,
+    async crash() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    },
     output: () => log,
     problems: () => log.split('\n').filter((l) => /\[(warn|error)\]/.test(l)),
     async getFlows() {
