@@ -43,7 +43,7 @@ async function waitFor(what: string, cond: () => boolean | Promise<boolean>, tim
 }
 
 interface Job { deadline: number; devices: string[]; at: number }
-interface Result { device: string; time: number; ok: boolean; code?: string; at: number }
+interface Result { device: string; time: number; elapsedMs: number; ok: boolean; code?: string; at: number }
 interface Rates { device: string; time: number; elapsedMs: number; rows: any[] | null; at: number }
 interface Alert { status: string; alertname: string; device: string; instance: string; at: number }
 
@@ -66,24 +66,55 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
   const jobs: Job[] = [];
   const results: Result[] = [];
   const rates: Rates[] = [];
+  /** When the standby aggregator took over: its first rate per device rests on whatever sample Redis held. */
+  let takeoverAt = Number.POSITIVE_INFINITY;
   const alerts: Alert[] = [];
-  /** Periods when devices may miss cycles or rates may be late, on purpose: [from, to, why]. */
+  /**
+   * Periods when devices miss several cycles on purpose (no aggregator, no broker, a
+   * stalled worker): [from, to, why]. A killed worker and a Redis outage are no such
+   * period: there a device may miss one cycle at most, and no rate is lost.
+   */
   const outages: Array<[number, number, string]> = [];
 
   const deviceIndex = (name: string) => Number(name.replace(/^sim-/, ''));
 
   /**
-   * The cycle (its deadline) of a result: the last cycle issued (deadline − interval) before
-   * the poll, among the jobs that named the device; undefined when the result came after
-   * that cycle's deadline (polled late) or before any job named it.
+   * The cycles (their deadlines) a result may belong to: those whose window [deadline −
+   * interval, deadline] can hold the poll's start, among the jobs that named the device.
+   * The start lies in [snmp.time − elapsedMs, snmp.time] (the first answer, the whole
+   * poll's duration): a poll that began in time may end after the deadline (a retry).
    */
-  function cycleOf(r: { device: string; time: number }): number | undefined {
-    let best: number | undefined;
-    for (const j of jobs) {
-      if (j.deadline - I <= r.time + 50 && (best === undefined || j.deadline > best) && j.devices.includes(r.device)) best = j.deadline;
+  function candidates(r: Result): number[] {
+    const earliest = r.time - r.elapsedMs - 50;
+    const latest = r.time + 50;
+    const out = new Set<number>();
+    for (const j of jobs) if (j.deadline - I <= latest && j.deadline >= earliest && j.devices.includes(r.device)) out.add(j.deadline);
+    return [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * Each result's cycle, device by device in time order, each cycle taken once: 'late'
+   * when no job's window can hold the poll's start (polled after its deadline), 'twice'
+   * when every cycle that could hold it already has a poll of the device.
+   */
+  function assignCycles(): Map<Result, number | 'late' | 'twice'> {
+    const out = new Map<Result, number | 'late' | 'twice'>();
+    const byDevice = new Map<string, Result[]>();
+    for (const r of results) byDevice.set(r.device, [...(byDevice.get(r.device) ?? []), r]);
+    for (const list of byDevice.values()) {
+      const used = new Set<number>();
+      for (const r of list.sort((a, b) => a.time - b.time)) {
+        const c = candidates(r);
+        const free = c.find((d) => !used.has(d));
+        if (c.length === 0) out.set(r, 'late');
+        else if (free === undefined) out.set(r, 'twice');
+        else {
+          used.add(free);
+          out.set(r, free);
+        }
+      }
     }
-    // a poll that started before the deadline may end just after it
-    return best !== undefined && r.time <= best + 2000 ? best : undefined;
+    return out;
   }
 
   /** For a failed check: what happened to devices missing from a cycle. */
@@ -96,17 +127,23 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     }).join('; ');
   }
 
-  /** Results per device in each full cycle whose deadline lies in [from, to]. */
+  /** Polls per device in each cycle whose deadline lies in [from, to] ('twice' counted as a second poll). */
   function perCycle(from: number, to: number): Map<number, Map<string, number>> {
     const cycles = new Map<number, Map<string, number>>();
     for (const j of jobs) if (j.deadline >= from && j.deadline <= to && !cycles.has(j.deadline)) cycles.set(j.deadline, new Map());
-    for (const r of results) {
-      const c = cycleOf(r);
-      if (c === undefined || !cycles.has(c)) continue;
-      const m = cycles.get(c)!;
+    for (const [r, c] of assignCycles()) {
+      if (c === 'late') continue;
+      const cycle = c === 'twice' ? candidates(r).at(-1)! : c;
+      if (!cycles.has(cycle)) continue;
+      const m = cycles.get(cycle)!;
       m.set(r.device, (m.get(r.device) ?? 0) + 1);
     }
     return cycles;
+  }
+
+  /** Results of polls that began after their job's deadline. */
+  function lateSince(t: number): Result[] {
+    return [...assignCycles()].filter(([r, c]) => r.at > t && c === 'late').map(([r]) => r);
   }
 
   async function startAggregator(): Promise<NodeRed> {
@@ -154,7 +191,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
           jobs.push({ deadline: body.deadline, devices: body.targets.map((t: unknown) => (typeof t === 'string' ? t.split(/\s+/)[1] : '')), at });
         }
       } else if (topic === 'snmp-fleet/results') {
-        if (body?.snmpResult === 1) results.push({ device: body.topic, time: body.snmp.time, ok: body.payload !== null, code: body.error?.code, at });
+        if (body?.snmpResult === 1) results.push({ device: body.topic, time: body.snmp.time, elapsedMs: body.snmp.elapsedMs ?? 0, ok: body.payload !== null, code: body.error?.code, at });
       } else if (topic === 'test/rates') {
         rates.push({ device: body.device, time: body.time, elapsedMs: body.elapsedMs, rows: body.rows, at });
       } else if (topic === 'test/alerts') {
@@ -188,10 +225,11 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     // three full cycles after the first results
     await waitFor('the first results', () => results.length > 0, 60000);
     const from = Date.now();
-    await waitFor('three more cycles', () => new Set(jobs.filter((j) => j.at > from).map((j) => j.deadline)).size >= 4, 60000);
-    await sleep(I); // the last of them completes
-    const cycles = [...perCycle(from + I, Date.now()).entries()].filter(([d]) => d < Date.now() - 1000);
-    assert.ok(cycles.length >= 3, `${cycles.length} cycles`);
+    // cycles issued from now on, past their deadline by a few seconds (a poll that began in
+    // time may answer after it)
+    const done = () => perCycle(from + I, Date.now() - 3000);
+    await waitFor('three more cycles', () => done().size >= 3, 90000);
+    const cycles = [...done().entries()];
     for (const [deadline, devices] of cycles) {
       const twice = [...devices].filter(([, n]) => n > 1);
       assert.deepEqual(twice, [], `cycle ${new Date(deadline).toISOString()}: none polled twice`);
@@ -200,20 +238,21 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     assert.ok(results.every((r) => r.ok), 'every device answers');
     assert.equal(new Set(jobs.map((j) => j.devices.length)).has(25), true, 'jobs of 25 devices');
     // the work is shared: each worker's poll node ran cycles
-    for (const w of workers) {
-      const s = await w.status(workerIds['interface table']);
-      assert.match(s?.text ?? '', /\d+\/\d+ ok/, `a worker's status: ${JSON.stringify(s)}`);
-    }
+    for (const w of workers) await w.waitForStatus(workerIds['interface table'], (s) => /\d+\/\d+ ok/.test(s.text ?? ''), 30000);
   });
 
   it('kill -9 of a worker mid-cycle: no device misses more than one cycle, none is polled twice', async function () {
+    // answers take 300 ms: a cycle's polls are still in flight when the worker dies
+    for (let d = 0; d < DEVICES; d++) fleet.device(d).setSlow(300);
+    await sleep(2 * I);
     const before = jobs.length;
     await waitFor('a new cycle to start', () => jobs.length > before, 30000);
     const killedAt = Date.now();
-    await sleep(150); // jobs on their way to the workers
+    await sleep(200); // the jobs reached the workers, their polls are waiting for answers
     await workers[0].crash();
-    outages.push([killedAt - I, killedAt + 2 * I, 'worker killed']);
-    await sleep(4 * I);
+    await sleep(I);
+    for (let d = 0; d < DEVICES; d++) fleet.device(d).setSlow(0);
+    await sleep(3 * I);
     const cycles = [...perCycle(killedAt - 2 * I, Date.now() - I).entries()].sort((a, b) => a[0] - b[0]);
     assert.ok(cycles.length >= 4, `${cycles.length} cycles around the kill`);
     const missed = new Map<string, number[]>();
@@ -227,6 +266,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     for (const [device, ks] of missed) {
       for (let i = 1; i < ks.length; i++) assert.ok(ks[i] - ks[i - 1] > 1, `${device} missed two cycles in a row`);
     }
+    assert.ok(missed.size > 0 && missed.size <= 150, `the killed worker held polls in flight: ${missed.size} devices missed a cycle`);
     const last = cycles[cycles.length - 1][1];
     assert.equal(last.size, DEVICES, 'the two workers left poll the whole fleet');
     console.log(`      worker killed: ${missed.size} devices missed one cycle, none twice, none polled twice`);
@@ -242,6 +282,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     outages.push([killedAt - I, Number.POSITIVE_INFINITY, 'aggregator killed']);
     const ratesBefore = rates.length;
     const alertsBefore = alerts.length;
+    takeoverAt = Date.now();
     standby = await startAggregator();
     const startedAt = Date.now();
     outages[outages.length - 1][1] = startedAt + 2 * I;
@@ -280,8 +321,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     }, 90000);
     for (const red of [...workers.slice(1), standby!]) assert.equal(red.output().includes('Node-RED exited'), false);
     // no device is polled after its job's deadline, whatever the broker queued meanwhile
-    const late = results.filter((r) => r.at > stoppedAt && cycleOf(r) === undefined);
-    assert.deepEqual(late.slice(0, 5), [], 'no result outside its cycle');
+    assert.deepEqual(lateSince(stoppedAt).slice(0, 5), [], 'no poll began after its job\'s deadline');
     const expired = await Promise.all(workers.slice(1).map((w) => w.status(workerIds['interface table'])));
     console.log(`      after the broker outage, workers' status: ${expired.map((s) => s?.text).join(' | ')}`);
   });
@@ -294,7 +334,6 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     const ratesDuring = rates.length;
     await waitFor('rates during the outage', () => rates.length > ratesDuring + DEVICES, 60000);
     await redis.start();
-    outages.push([stoppedAt, Date.now() + I, 'redis stopped']);
     await standby!.waitForStatus(ids['bits/s'], (s) => /series/.test(s.text ?? ''), 60000);
     await standby!.waitForStatus(ids['fleet alerts'], (s) => s.text !== 'store unavailable', 60000);
     const client = createClient({ url: redis.url });
@@ -311,6 +350,26 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     }
     assert.ok(standby!.problems().some((l) => /Redis context store: .* unavailable/.test(l)), 'the loss is logged');
     assert.ok(standby!.output().includes('connected to 127.0.0.1'), 'and the return');
+  });
+
+  it('a worker stalled for two cycles (SIGSTOP): the jobs it got meanwhile are dropped and counted when it wakes, never polled late', async function () {
+    const stalled = workers[1];
+    const expiredIn = (text: string | undefined) => Number(/([\d,]+) expired/.exec(text ?? '')?.[1]?.replace(/,/g, '') ?? 0);
+    const before = expiredIn((await stalled.status(workerIds['interface table']))?.text);
+    const stoppedAt = Date.now();
+    process.kill(stalled.pid, 'SIGSTOP');
+    try {
+      await sleep(2 * I + 1000);
+    } finally {
+      process.kill(stalled.pid, 'SIGCONT');
+    }
+    outages.push([stoppedAt - I, Date.now() + 2 * I, 'worker stalled']);
+    const s = await stalled.waitForStatus(workerIds['interface table'], (x) => expiredIn(x.text) >= before + 25, 30000);
+    await sleep(2 * I);
+    assert.deepEqual(lateSince(stoppedAt).slice(0, 5), [], 'no device polled after its job\'s deadline');
+    const since = Date.now();
+    await waitFor('whole cycles again', () => [...perCycle(since, Date.now() - 1000).values()].some((m) => m.size === DEVICES), 60000);
+    console.log(`      stalled worker: ${s.text}`);
   });
 
   it('bad jobs: a malformed target list, an unknown profile, a 10 MB payload, no JSON: a failure or an error, never a crash', async function () {
@@ -335,7 +394,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
   });
 
   it('rates within 1 % of the simulator (or of the poll\'s own timing), no spike, no negative, no gap longer than one cycle outside the outages made', function () {
-    const inOutage = (t: number) => outages.some(([a, b]) => t >= a && t <= b);
+    const acrossOutage = (from: number, to: number) => outages.some(([a, b]) => from <= b && to >= a);
     let checked = 0;
     let within1 = 0;
     let worst = 0;
@@ -346,7 +405,9 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
     for (const r of rates) {
       const d = deviceIndex(r.device);
       const prev = last.get(r.device);
-      if (r.rows && prev && !inOutage(r.time) && !inOutage(prev.time) && r.time - prev.time > 2 * I + 1500) {
+      // one missed cycle spaces two samples by 2 intervals, give or take where in its cycle
+      // each device came (a second or two here); two missed cycles by 3
+      if (r.rows && prev && !acrossOutage(prev.time, r.time) && r.time - prev.time > 2.5 * I) {
         gaps.push(`${r.device}: ${((r.time - prev.time) / 1000).toFixed(1)} s at ${new Date(r.time).toISOString()}`);
       }
       if (!r.rows) continue;
@@ -355,12 +416,15 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
         if (typeof v !== 'number') continue;
         assert.ok(v >= 0, `negative rate ${v} on ${r.device}`);
         if (d === FLAPPING.device) continue; // its interface stopped counting while down
+        // the standby's first rate divides by the time since the sample Redis held, which
+        // this test does not see (the last one the primary wrote before kill -9)
+        if (prev && prev.at < takeoverAt && r.at >= takeoverAt) continue;
         const expected = 8 * rateOf(d, Number(row.index));
         const error = Math.abs(v - expected) / expected;
         // the counter was read somewhere in the poll: its elapsed time bounds the error
         const span = prev ? r.time - prev.time : I;
         const tolerance = Math.max(0.01, ((r.elapsedMs ?? 0) + (prev?.elapsedMs ?? 0)) / span);
-        assert.ok(error <= tolerance, `${r.device} if${row.index}: ${v} b/s against ${expected} (${(error * 100).toFixed(2)} %, allowed ${(tolerance * 100).toFixed(2)} %)`);
+        assert.ok(error <= tolerance, `${r.device} if${row.index} at ${new Date(r.time).toISOString()}: ${v} b/s against ${expected} (${(error * 100).toFixed(2)} %, allowed ${(tolerance * 100).toFixed(2)} % for polls of ${prev?.elapsedMs} and ${r.elapsedMs} ms ${(span / 1000).toFixed(2)} s apart)`);
         checked++;
         if (error <= 0.01) within1++;
         worst = Math.max(worst, error);
