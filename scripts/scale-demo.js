@@ -18,17 +18,15 @@
  *   node scripts/scale-demo.js [--workers 3] [--devices 300] [--interfaces 8]
  *       [--interval 10] [--job-size 25] [--port 1880 (0: any free)] [--dir DIR] [--keep]
  */
-const { spawn } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { parseArgs } = require('util');
 const { startRedis, startMosquitto } = require('./lib/servers');
 const { freeTcpPort } = require('./lib/influxd');
-const { loadScaleOutExamples, prepareScaleOut, redisContextStorageCode } = require('./lib/scale-out');
+const { loadScaleOutExamples, prepareScaleOut, redisContextStorageCode, startRedProcess } = require('./lib/scale-out');
 
 const root = path.resolve(__dirname, '..');
-const pkg = require(path.join(root, 'package.json'));
 const COMMUNITY = 'public';
 /** The v3 user of the devices polled with the worker's `core-v3` profile (demo keys only). */
 const V3_USER = { name: 'monitor', level: 'authPriv', authProtocol: 'sha256', authKey: 'demo-auth-key', privProtocol: 'aes', privKey: 'demo-priv-key' };
@@ -74,59 +72,6 @@ function options() {
 
 function say(text) {
   process.stdout.write(`[scale-demo] ${text}\n`);
-}
-
-/** A Node-RED user directory with this pack linked in, and its settings. */
-function prepareUserDir(dir, port, settingsCode) {
-  fs.mkdirSync(dir, { recursive: true });
-  const link = path.join(dir, 'node_modules', ...pkg.name.split('/'));
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(root, link, 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: path.basename(dir), private: true, dependencies: { [pkg.name]: `file:${root}` } }, null, 2));
-  fs.writeFileSync(path.join(dir, 'flows.json'), '[]');
-  const settings = path.join(dir, 'settings.js');
-  fs.writeFileSync(settings, `// Written by scripts/scale-demo.js.
-module.exports = {
-  uiHost: '127.0.0.1',
-  uiPort: ${port},
-  flowFile: 'flows.json',
-  credentialSecret: 'snmp-fleet-scale-demo-only',
-  fileWorkingDirectory: ${JSON.stringify(dir)},
-  logging: { console: { level: 'info', metrics: false, audit: false } },
-  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
-  diagnostics: { enabled: false },
-  telemetry: { enabled: false },
-  externalModules: { palette: { allowInstall: false }, modules: { allowInstall: false } },
-};
-${settingsCode || ''}
-`);
-  return settings;
-}
-
-async function waitForEditor(url, child, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Node-RED at ${url} exited while starting`);
-    try {
-      const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${url} within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function deploy(url, flows) {
-  const res = await fetch(`${url}/flows`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
-    body: JSON.stringify({ flows }),
-    signal: AbortSignal.timeout(30000),
-  });
-  if (!res.ok) throw new Error(`deploying to ${url} failed: ${res.status} ${await res.text()}`);
 }
 
 /** Processes this script started, for the last-resort kill on exit. */
@@ -194,14 +139,7 @@ async function main() {
       say(`${reason}: stopping`);
       stopWatch();
       // the Node-REDs first: the aggregator writes its last state while Redis still runs
-      await Promise.all(reds.map(async (red) => {
-        if (red.exitCode !== null || red.signalCode !== null) return;
-        const exited = new Promise((resolve) => red.once('exit', resolve));
-        red.kill('SIGINT');
-        const killer = setTimeout(() => red.kill('SIGKILL'), 10000);
-        await exited;
-        clearTimeout(killer);
-      }));
+      await Promise.all(reds.map((red) => red.stop()));
       for (const stop of stops.reverse()) {
         try { await stop(); } catch (err) { say(`while stopping: ${err.message}`); }
       }
@@ -242,26 +180,16 @@ async function main() {
 
   const startRed = async (name, port, settingsCode, flows) => {
     const dir = path.join(base, name);
-    const settings = prepareUserDir(dir, port, settingsCode);
+    fs.mkdirSync(dir, { recursive: true });
     if (name === 'aggregator') fs.writeFileSync(path.join(dir, 'inventory.txt'), inventory);
-    const out = fs.openSync(path.join(dir, 'node-red.log'), 'a');
-    const red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', settings], {
-      cwd: dir,
-      stdio: ['ignore', out, out],
-      detached: true,
-      env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false' },
-    });
-    fs.closeSync(out);
+    const red = await startRedProcess({ dir, port, settingsCode, detached: true, onSpawn: track(name) });
     reds.push(red);
-    children.add({ name, pid: red.pid });
-    red.once('exit', (code, signal) => {
+    red.child.once('exit', (code, signal) => {
       children.delete([...children].find((c) => c.pid === red.pid));
-      if (!shutdown.running) say(`${name} exited (${signal || code}); its log: ${path.join(dir, 'node-red.log')}`);
+      if (!shutdown.running) say(`${name} exited (${signal || code}); its log: ${red.log}`);
     });
-    const url = `http://127.0.0.1:${port}`;
-    await waitForEditor(url, red, 90000);
-    await deploy(url, flows);
-    return url;
+    await red.deploy(flows);
+    return red.url;
   };
 
   const workerUrls = [];
