@@ -28,7 +28,7 @@ const { RawFleet } = require('./bench/raw');
 const P = require('./bench/poll');
 const { freeUdpPort, trapFlows, trapBenchmark } = require('./bench/traps');
 const { snmpbulkwalkReference } = require('./bench/reference');
-const { scaleBenchmark, sizing } = require('./bench/scale');
+const { scaleBenchmark, sizing, redisStateLoad } = require('./bench/scale');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
@@ -216,6 +216,10 @@ function report(r) {
       ['via MQTT: aggregator (mqtt in → counter-rate)', '', fmt(x.mqtt.aggregatorCpuMsPerDevice.median, 2), fmt(x.mqtt.aggregatorDevicesPerCpuSecond)],
       ['via MQTT: broker (mosquitto)', '', fmt(x.mqtt.brokerCpuMsPerDevice.median, 3), ''],
     ]));
+    if (x.redis) {
+      const q = x.redis;
+      out.push(`counter-rate state in Redis (the pack's context store, one key per device): ${fmt(q.devices)} devices × ${q.interfaces} interfaces (${fmt(q.series)} series, ${fmt(q.redisMB)} MB in Redis) read back at start in ${fmt(q.loadMs / 1000, 2)} s; written whole in ${fmt(q.fullWriteMs / 1000, 2)} s; a cycle's ${fmt(q.changed)} changed devices in ${fmt(q.changedWriteMs)} ms`);
+    }
     out.push(`sizing, ${fmt(z.devices)} devices every ${z.intervalS} s (${fmt(z.devicesPerSecond)} devices/s): workers ${fmt(z.workerCpuCores, 1)} cores → ${z.workerProcesses} worker processes at ${Math.round(z.utilization * 100)} % of a core = ${z.workerMachines} ${z.cores}-core workers; aggregation ${fmt(z.aggregatorCpuCores, 2)} cores; broker ${fmt(z.brokerCpuCores, 2)} cores`);
     out.push('');
   } else if (r.scaleError) {
@@ -380,6 +384,7 @@ async function main() {
       try {
         r.scale = await scaleBenchmark({ sim, devices: opt.scaleDevices, cycles: opt.cycles, log });
         r.scale.sizing = sizing(r.scale);
+        r.scale.redis = await redisStateLoad({ devices: opt.quick ? 5000 : 50000, log });
       } catch (err) {
         r.scaleError = err.message;
         log(`scale-out benchmark failed: ${err.message}`);
@@ -441,6 +446,7 @@ async function main() {
     scaleAggregatorDevicesPerCpuSecond: r.scale?.mqtt.aggregatorDevicesPerCpuSecond ?? null,
     scaleBrokerCpuMsPerDevice: r.scale?.mqtt.brokerCpuMsPerDevice.median ?? null,
     scaleWorkersFor100k: r.scale?.sizing.workerMachines ?? null,
+    redisStateLoadMs: r.scale?.redis?.loadMs ?? null,
     targetsMissed: r.targets.filter((t) => t.met === false).map((t) => t.name),
     machine: r.machine.cpu,
     load: r.load,

@@ -211,3 +211,70 @@ if (require.main === module) {
     process.exitCode = 1;
   });
 }
+
+/**
+ * A restart's read of a large parted state: `devices` counter-rate parts (each
+ * `interfaces` rows of two 64-bit counters) written to a private redis-server through the
+ * pack's Redis context store, as the node writes them (500 keys a call), then read back
+ * as the node does at start (keys, then 500 parts a call), and one cycle's change of
+ * `changed` devices written. Compiled code from nodes/.
+ */
+async function redisStateLoad({ devices = 50000, interfaces = 8, changed = 1000, log = () => undefined } = {}) {
+  const { startRedis } = require('../lib/servers');
+  const { RedisContextStore } = require('../../nodes/lib/red/context-redis');
+  const { loadParted, partKey, KEYS_PER_CALL } = require('../../nodes/lib/common/state-store');
+  const { counterStateLayout } = require('../../nodes/lib/counter-rate/state-layout');
+  const dir = tempDir('snmp-fleet-bench-redis-');
+  const redis = await startRedis({ dir });
+  const store = new RedisContextStore({ url: redis.url, prefix: 'bench' }, undefined, { warn: () => undefined, info: () => undefined });
+  await store.open();
+  const scope = 'counter-rate-node:flow';
+  const context = {
+    get: (k, _s, cb) => store.get(scope, k, cb),
+    set: (k, v, _s, cb) => store.set(scope, k, v, cb),
+    keys: (_s, cb) => store.keys(scope, cb),
+  };
+  const now = Date.now();
+  const part = (d) => {
+    const rows = {};
+    for (let i = 1; i <= interfaces; i++) rows[String(i)] = { ifHCInOctets: [String(2n ** 60n + BigInt(d * 1000 + i)), now], ifHCOutOctets: [d * 1000 + i, now] };
+    return { lastPoll: now, uptime: { ticks: 123456, time: now }, rows };
+  };
+  const setMany = (keys, values) => new Promise((resolve, reject) => context.set(keys, values, undefined, (err) => (err ? reject(err) : resolve())));
+  try {
+    const names = Array.from({ length: devices }, (_, d) => `device-${String(d).padStart(6, '0')}`);
+    let t = Date.now();
+    for (let i = 0; i < names.length; i += KEYS_PER_CALL) {
+      const slice = names.slice(i, i + KEYS_PER_CALL);
+      await setMany(slice.map((n) => partKey('counterRate', n)), slice.map((n, j) => part(i + j)));
+    }
+    await setMany(['counterRate'], [{ v: 3 }]);
+    const fullWriteMs = Date.now() - t;
+    const info = await new Promise((resolve) => {
+      const { createClient } = require('redis');
+      const c = createClient({ url: redis.url });
+      c.connect().then(() => c.info('memory')).then((text) => { void c.close(); resolve(text); }, () => resolve(''));
+    });
+    const usedMB = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1048576;
+    global.gc?.();
+    t = Date.now();
+    const { raw } = await loadParted(context, 'counterRate', undefined, counterStateLayout);
+    const loadMs = Date.now() - t;
+    const loaded = Object.keys(raw.devices).length;
+    t = Date.now();
+    const some = names.slice(0, changed);
+    for (let i = 0; i < some.length; i += KEYS_PER_CALL) {
+      const slice = some.slice(i, i + KEYS_PER_CALL);
+      await setMany(slice.map((n) => partKey('counterRate', n)), slice.map((n, j) => part(i + j)));
+    }
+    const changedWriteMs = Date.now() - t;
+    log(`Redis state: ${devices} devices × ${interfaces} interfaces written in ${fullWriteMs} ms (${usedMB.toFixed(0)} MB in Redis), read back in ${loadMs} ms, ${changed} changed devices written in ${changedWriteMs} ms`);
+    return { devices, interfaces, series: devices * interfaces * 2, loaded, fullWriteMs, loadMs, changed, changedWriteMs, redisMB: usedMB };
+  } finally {
+    await store.close();
+    await redis.remove();
+    removeTempDir(dir);
+  }
+}
+
+module.exports.redisStateLoad = redisStateLoad;
