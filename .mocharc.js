@@ -1,6 +1,7 @@
 'use strict';
 // One mocha run for the whole suite: unit (src/lib), flow (node-red-node-test-helper),
-// integration (real snmpd/snmptrapd/influxd, Node-RED as a process) and editor (Chromium).
+// integration (real snmpd/snmptrapd/influxd, Node-RED as a process), editor (Chromium)
+// and compat (the packed package on each Node-RED/Node.js pair it promises).
 // TypeScript tests run through tsx; test/reporter.js prints the closing "N passed, N failed".
 module.exports = {
   require: ['tsx/cjs'],
@@ -10,6 +11,7 @@ module.exports = {
     'test/flow/**/*.test.ts',
     'test/integration/**/*.test.ts',
     'test/editor/**/*.test.ts',
+    'test/compat/**/*.test.ts',
   ],
   reporter: './test/reporter.js',
   timeout: 30000,

@@ -1,34 +1,42 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * `npm start` (after `npm run build`): the shipped examples running against a simulated
- * fleet, on this machine only.
+ * `npm start`: the shipped examples running against a simulated fleet, on this machine only.
  *
- * - a fleet of simulated SNMP agents on 127.0.0.1 (normal traffic, one link that saturates
- *   and recovers, one device that goes dark and comes back, one that reboots, one that
- *   sends link traps to the trap receiver);
+ * - first, that no other demo (or what is left of one) holds the editor or trap port or
+ *   the demo directory: if one does, one line says so and nothing starts;
+ * - the build (scripts/build.js);
+ * - a fleet of simulated SNMP agents, each on its own loopback address (127.0.0.2, ...),
+ *   so its traps are named like its polls (normal traffic, one link that saturates and
+ *   recovers, one device that goes dark and comes back, one that reboots, one that sends
+ *   link traps to the trap receiver);
  * - InfluxDB: INFLUX_URL when set; else a private influxd on a temp dir when Debian's
- *   influxd is installed; else a stand-in that appends the line protocol to a file;
+ *   influxd is installed; else a stand-in that appends the line protocol to a bounded
+ *   file (scripts/lib/line-protocol-file.js);
  * - Slack / PagerDuty: the real endpoints when SLACK_WEBHOOK_URL / PAGERDUTY_ROUTING_KEY
  *   are set, else alerts go to <demo dir>/snmp-fleet-alerts.log and the debug sidebar;
  * - Node-RED (userDir .demo/ or SNMP_FLEET_DEMO_DIR, bound to 127.0.0.1, port PORT or 1880)
  *   with this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard, and the
- *   four examples deployed against the fleet.
+ *   the examples deployed against the fleet, as scripts/lib/demo-flows.js adapts them.
  *
- * Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+ * Ctrl-C (SIGINT), SIGTERM or closing the terminal (SIGHUP) stops everything it started.
  *
  * Settings (environment): PORT, SNMP_FLEET_DEMO_DIR, SNMP_FLEET_DEMO_POLL (seconds between
  * polls, default 10; the examples say 60 and their alert durations are scaled alike),
  * SNMP_FLEET_DEMO_DEVICES (default 50), TRAP_PORT (default 10162), INFLUX_URL
  * (http://host:port[/database]), INFLUX_DB, INFLUX_USERNAME, INFLUX_PASSWORD,
- * SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY.
+ * SLACK_WEBHOOK_URL, PAGERDUTY_ROUTING_KEY, SNMP_FLEET_DEMO_LP_MAX_MB (size at which the
+ * line-protocol file is rotated, default 100).
  */
-const { spawn } = require('child_process');
+const { spawn, spawnSync } = require('child_process');
+const dgram = require('dgram');
 const fs = require('fs');
-const http = require('http');
+const net = require('net');
 const path = require('path');
-const { startInfluxd, influxQuery, influxdInstalled, freeTcpPort } = require('./lib/influxd');
+const { startInfluxd, influxQuery, influxdInstalled } = require('./lib/influxd');
 const { loadExamples, prepareExamples } = require('./lib/examples');
+const { demoFlows } = require('./lib/demo-flows');
+const { startLineProtocolFile } = require('./lib/line-protocol-file');
 
 const root = path.resolve(__dirname, '..');
 const pkg = require(path.join(root, 'package.json'));
@@ -37,6 +45,8 @@ const port = intSetting('PORT', 1880, 1, 65535);
 const pollSeconds = intSetting('SNMP_FLEET_DEMO_POLL', 10, 1, 3600);
 const deviceCount = intSetting('SNMP_FLEET_DEMO_DEVICES', 50, 14, 5000);
 const trapPort = intSetting('TRAP_PORT', 10162, 1, 65535);
+const lineProtocolMaxMb = intSetting('SNMP_FLEET_DEMO_LP_MAX_MB', 100, 1, 1000000);
+const pidFile = path.join(userDir, 'demo.pid');
 const DATABASE_DEFAULT = 'snmp_fleet';
 /** The devices the scenario acts on (their names are sim-0003 and so on). */
 const SATURATING = { device: 3, ifIndex: 5 };
@@ -57,6 +67,72 @@ function intSetting(name, fallback, min, max) {
 
 function say(text) {
   process.stdout.write(`[demo] ${text}\n`);
+}
+
+// After the terminal has gone (SIGHUP) a write to it fails with EIO; the demo must still
+// get to the end of its shutdown, so such failures are not errors.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
+
+// ------------------------------------------------------------------ before anything starts
+
+/** Resolves with the error code when `port` cannot be bound on 127.0.0.1, else null. */
+function portTaken(kind, port) {
+  return new Promise((resolve) => {
+    if (kind === 'tcp') {
+      const server = net.createServer();
+      server.once('error', (err) => resolve(err.code || 'error'));
+      server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(null)));
+    } else {
+      const socket = dgram.createSocket('udp4');
+      socket.once('error', (err) => { socket.close(); resolve(err.code || 'error'); });
+      socket.bind({ port, address: '127.0.0.1', exclusive: true }, () => socket.close(() => resolve(null)));
+    }
+  });
+}
+
+/** The pid of a demo that still runs with this userDir, if any. */
+function runningDemo() {
+  let pid;
+  try {
+    pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('demo.js') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A second `npm start` must not deploy into the first one's Node-RED nor share its
+ * userDir: one line naming what is held, and nothing started.
+ */
+async function refuseIfHeld() {
+  const other = runningDemo();
+  const held = other !== undefined
+    ? `a demo (pid ${other}) is already running in ${userDir}; stop it first (Ctrl-C in its terminal, or kill ${other})`
+    : await portTaken('tcp', port) !== null
+      ? `port ${port} on 127.0.0.1 is in use (another npm start, or what is left of one?); stop it, or choose another with PORT=`
+      : await portTaken('udp', trapPort) !== null
+        ? `UDP port ${trapPort} on 127.0.0.1 is in use (another npm start, or what is left of one?); stop it, or choose another with TRAP_PORT=`
+        : undefined;
+  if (held) {
+    console.error(`snmp-fleet demo: ${held}`);
+    process.exit(1);
+  }
+}
+
+function build() {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.js')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('snmp-fleet demo: the build failed (above); nothing was started');
+    process.exit(1);
+  }
 }
 
 // ------------------------------------------------------------------ the user directory
@@ -107,46 +183,6 @@ module.exports = {
 
 // ------------------------------------------------------------------ InfluxDB
 
-/**
- * A stand-in for InfluxDB 1.x's HTTP API that appends every written line to a file
- * (when neither INFLUX_URL nor influxd is available): the examples' influxdb nodes
- * write to it unchanged.
- */
-async function startLineProtocolFile(file) {
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url || '/', 'http://127.0.0.1');
-      if (url.pathname === '/ping') {
-        res.writeHead(204, { 'X-Influxdb-Version': 'line-protocol-file' });
-        res.end();
-      } else if (url.pathname === '/write' && req.method === 'POST') {
-        const body = Buffer.concat(chunks).toString('utf8').trim();
-        if (body) fs.appendFileSync(file, body + '\n');
-        res.writeHead(204);
-        res.end();
-      } else if (url.pathname === '/query') {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ results: [{ statement_id: 0 }] }));
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
-    });
-  });
-  const filePort = await freeTcpPort();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(filePort, '127.0.0.1', resolve);
-  });
-  return {
-    hostname: '127.0.0.1',
-    port: filePort,
-    stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
 /** The InfluxDB the flows write to, and how it is stopped. */
 async function chooseInflux() {
   const database = process.env.INFLUX_DB || DATABASE_DEFAULT;
@@ -187,25 +223,35 @@ async function chooseInflux() {
     };
   }
   const file = path.join(userDir, 'influx-points.lp');
-  const sink = await startLineProtocolFile(file);
+  const sink = await startLineProtocolFile(file, {
+    database,
+    maxBytes: lineProtocolMaxMb * 1024 * 1024,
+    onRotate: (rotated) => say(`${file} reached ${lineProtocolMaxMb} MB: moved to ${rotated}, the previous one is gone`),
+  });
   return {
     influx: { hostname: sink.hostname, port: sink.port, database },
-    text: `InfluxDB: none found (no INFLUX_URL, no influxd); points are appended as line protocol to ${file}`,
+    text: `InfluxDB: none found (no INFLUX_URL, no influxd); points are appended as line protocol (ms timestamps) to ${file}, moved to ${file}.1 at ${lineProtocolMaxMb} MB`,
     stop: sink.stop,
   };
 }
 
 // ------------------------------------------------------------------ Node-RED
 
-async function waitForEditor(url, red, timeoutMs) {
+/**
+ * Resolves once *our* Node-RED serves its editor: its own log said it listens (so an
+ * editor that answers is not someone else's on the same port) and /settings answers.
+ */
+async function waitForEditor(url, red, listening, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (red.exitCode !== null || red.signalCode !== null) throw new Error('Node-RED exited while starting');
-    try {
-      const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
+    if (red.exitCode !== null || red.signalCode !== null) throw new Error('Node-RED exited while starting (its log is above)');
+    if (listening()) {
+      try {
+        const res = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) return;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${url} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 250));
@@ -284,14 +330,24 @@ const children = new Set();
 let shutdown = null;
 
 async function main() {
+  // Signals that arrive before the shutdown below exists: nothing was started yet.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (shutdown) void shutdown(signal);
+      else process.exit(1);
+    });
+  }
+  await refuseIfHeld();
+  build();
   let fleetModule;
   try {
     fleetModule = require(path.join(root, 'nodes', 'sim', 'fleet.js'));
   } catch {
-    console.error('snmp-fleet demo: nodes/sim/fleet.js is missing; run `npm run build` (npm start does)');
+    console.error('snmp-fleet demo: nodes/sim/fleet.js is missing after the build');
     process.exit(1);
   }
   fs.mkdirSync(userDir, { recursive: true });
+  fs.writeFileSync(pidFile, `${process.pid}\n`);
   installModules();
   const settingsFile = writeSettings();
   const flowFile = path.join(userDir, 'flows.json');
@@ -301,7 +357,11 @@ async function main() {
   let stopScenario = () => {};
   let red;
   shutdown = async (reason, code = 0) => {
-    if (shutdown.running) return shutdown.running;
+    if (shutdown.running) {
+      // a second Ctrl-C: stop waiting (the exit handler still kills what is left)
+      if (reason === 'SIGINT') process.exit(130);
+      return shutdown.running;
+    }
     shutdown.running = (async () => {
       say(`${reason}: stopping`);
       stopScenario();
@@ -315,21 +375,26 @@ async function main() {
       for (const stop of stops.reverse()) {
         try { await stop(); } catch (err) { say(`while stopping: ${err.message}`); }
       }
+      try {
+        if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.rmSync(pidFile, { force: true });
+      } catch {
+        // already gone
+      }
       say('stopped');
       process.exit(code);
     })();
     return shutdown.running;
   };
-  process.on('SIGINT', () => { if (shutdown.running) process.exit(130); void shutdown('SIGINT'); });
-  process.on('SIGTERM', () => { void shutdown('SIGTERM'); });
 
   const fleet = await fleetModule.startFleet({
     count: deviceCount,
+    host: 'per-device',
     labels: { site: ['paris', 'lyon', 'london'], role: ['access', 'access', 'access', 'core'] },
     seed: 1,
   });
   stops.push(() => fleet.close());
-  say(`simulator: ${deviceCount} devices with 48 interfaces on 127.0.0.1 ports ${fleet.devices[0].port}…, community public`);
+  const last = fleet.devices[fleet.devices.length - 1];
+  say(`simulator: ${deviceCount} devices with 48 interfaces, each on its own address ${fleet.devices[0].host} … ${last.host}, community public`);
 
   const influx = await chooseInflux();
   stops.push(influx.stop);
@@ -340,34 +405,44 @@ async function main() {
   say(process.env.SLACK_WEBHOOK_URL ? 'Slack: alerts go to SLACK_WEBHOOK_URL' : `Slack: SLACK_WEBHOOK_URL not set; Slack alerts go to ${alertLog} and the debug sidebar`);
   say(process.env.PAGERDUTY_ROUTING_KEY ? 'PagerDuty: events go to the Events API v2 with PAGERDUTY_ROUTING_KEY' : `PagerDuty: PAGERDUTY_ROUTING_KEY not set; PagerDuty events go to ${alertLog} and the debug sidebar`);
 
-  const flows = prepareExamples(loadExamples().flatMap((e) => e.flow), {
-    inventory: fleet.inventoryText(),
+  const inventory = fleet.inventoryText();
+  const flows = demoFlows(prepareExamples(loadExamples().flatMap((e) => e.flow), {
+    inventory,
     pollSeconds,
     timeScale: pollSeconds / 60,
     influx: influx.influx,
     trapPort,
     trapAddress: '127.0.0.1',
     inventoryFile: 'inventory.csv',
-  });
+  }), { pollSeconds, inventory });
 
   red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // piped, not inherited: the demo reads that Node-RED listens, and a terminal that
+    // goes away (SIGHUP) fails only the demo's own writes, which it ignores
+    stdio: ['ignore', 'pipe', 'pipe'],
     // own process group: Ctrl-C reaches this script once, and it stops Node-RED in order
     detached: true,
     env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false' },
   });
   children.add({ name: 'node-red', pid: red.pid });
+  let redLog = '';
+  const forward = (to) => (chunk) => {
+    if (redLog.length < 100000) redLog += chunk.toString();
+    to.write(chunk);
+  };
+  red.stdout.on('data', forward(process.stdout));
+  red.stderr.on('data', forward(process.stderr));
   red.once('exit', (code, signal) => {
     children.delete([...children].find((c) => c.pid === red.pid));
     if (!shutdown.running) void shutdown(`Node-RED exited (${signal || code})`, code || 1);
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForEditor(url, red, 60000);
+  await waitForEditor(url, red, () => redLog.includes(`Server now running at ${url}`), 60000);
   await deploy(url, flows);
   stopScenario = startScenario(fleet);
 
-  say(`the four examples are deployed, polling every ${pollSeconds} s (the examples say 60 s; their alert durations are scaled by ${pollSeconds}/60)`);
+  say(`the examples are deployed, polling every ${pollSeconds} s (the examples say 60 s; their alert durations are scaled by ${pollSeconds}/60)`);
   say(`scenario: ${fleet.devices[SATURATING.device].name} saturates a link, ${fleet.devices[DARK].name} goes dark, ${fleet.devices[REBOOTING].name} reboots, ${fleet.devices[TRAPPING.device].name} sends traps to port ${trapPort}`);
   say(`editor:    ${url}/`);
   say(`dashboard: ${url}/dashboard/snmp-fleet`);

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { setupPollNode } from './lib/red/poll-node';
-import { integer, oneOf } from './lib/common/properties';
+import { bool, integer, oneOf } from './lib/common/properties';
 
 interface SnmpBulkwalkDef extends NodeDef {
   snmp: string;
@@ -14,6 +14,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   output: string;
   maxVarbinds: string | number;
   form?: string;
+  keepPartial?: boolean | string;
 }
 
 export = function (RED: NodeAPI) {
@@ -27,6 +28,7 @@ export = function (RED: NodeAPI) {
         nonRepeaters: integer('nonRepeaters', def.nonRepeaters, 0, 0, 100),
         maxVarbinds: integer('maxVarbinds', def.maxVarbinds, 100000, 1, 10000000),
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
+        keepPartial: bool('keepPartial', def.keepPartial, false),
       },
       form: oneOf('form', def.form, ['message', 'json'] as const, 'message'),
     }));

@@ -25,5 +25,7 @@ export = function (RED: NodeAPI) {
       authKey: { type: 'password' },
       privKey: { type: 'password' },
     },
+    // megabytes the process's cache of MIB names for instance OIDs may hold
+    settings: { snmpConfigMibNameCacheMb: { value: 16, exportable: false } },
   });
 };

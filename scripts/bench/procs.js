@@ -117,4 +117,67 @@ function openUdpSockets() {
   return n;
 }
 
-module.exports = { spawnTracked, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir };
+/** CPUs this process may run on now. */
+function cpuCount() {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+let tasksetPath;
+function taskset() {
+  if (tasksetPath === undefined) {
+    tasksetPath = ['/usr/bin/taskset', '/bin/taskset'].find((f) => fs.existsSync(f)) ?? null;
+  }
+  return tasksetPath;
+}
+
+/** True where CPUs can be assigned (taskset installed). */
+function canPin() {
+  return Boolean(taskset());
+}
+
+/**
+ * `cmd args` to run on CPU `cpu` only, through taskset where it exists (and `cpu` is
+ * given); else unchanged. The bench keeps its load generators off the measured CPU.
+ */
+function pinnedCommand(cpu, cmd, args) {
+  if (cpu === undefined || !taskset()) return [cmd, args];
+  return ['taskset', ['-c', String(cpu), cmd, ...args]];
+}
+
+/**
+ * Moves this process (every thread) to CPU `cpu`; returns the function that gives it
+ * back the CPUs it had. A no-op without taskset.
+ */
+function pinSelf(cpu) {
+  const tool = taskset();
+  if (!tool) return () => undefined;
+  const { execFileSync } = require('child_process');
+  let before;
+  try {
+    before = /: (.+)$/.exec(execFileSync(tool, ['-c', '-p', String(process.pid)], { encoding: 'utf8' }).trim())?.[1];
+    execFileSync(tool, ['-a', '-c', '-p', String(cpu), String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    try {
+      if (before) execFileSync(tool, ['-a', '-c', '-p', before, String(process.pid)], { stdio: 'ignore' });
+    } catch { /* the process keeps the one CPU */ }
+  };
+}
+
+/** The machine a run's figures belong to (the reports print it first). */
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`,
+    memoryGB: Math.round(os.totalmem() / 1073741824 * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    netSnmp: require('net-snmp/package.json').version,
+    nodeRed: require('node-red/package.json').version,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+module.exports = { spawnTracked, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir, cpuCount, canPin, pinnedCommand, pinSelf, machine };

@@ -3,8 +3,10 @@
  * A real Node-RED runtime embedded in the measuring process (so process.cpuUsage sees
  * all of its work): a temporary userDir with this pack symlinked into node_modules, as
  * scripts/demo.js installs it, and a `bench-sink` node in userDir/nodes that counts what
- * reaches it. No HTTP: the admin API and editor are off, flows are set through
+ * reaches it. The admin API and editor are off, flows are set through
  * RED.runtime.flows.setFlows and cycles are triggered by sending a message to a node.
+ * With `http: true` the HTTP node server listens on a free port of 127.0.0.1 (for
+ * snmp-metrics' scrapes); otherwise there is no HTTP at all.
  */
 const fs = require('fs');
 const http = require('http');
@@ -84,9 +86,18 @@ class Counter {
 }
 
 class EmbeddedRed {
-  /** `packDir`: the package folder to install (default this repository); another build for before/after runs. */
-  constructor({ packDir = ROOT } = {}) {
+  /**
+   * `packDir`: the package folder to install (default this repository); another build for before/after runs.
+   * `onMessage(channel, msg)`: called for every message a sink receives, besides the counters (the soak's cycle accounting).
+   * `http`: serve Node-RED's HTTP node server on a free loopback port (the snmp-metrics scrape bench).
+   */
+  constructor({ packDir = ROOT, onMessage, http: withHttp = false } = {}) {
     this.packDir = packDir;
+    this.onMessage = onMessage;
+    this.withHttp = withHttp;
+    this.server = undefined;
+    /** http://127.0.0.1:<port> of the HTTP node server, when it listens. */
+    this.httpUrl = undefined;
     this.userDir = tempDir('snmp-fleet-bench-');
     this.counters = new Map();
     this.logged = [];
@@ -112,16 +123,23 @@ class EmbeddedRed {
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.html'), SINK_HTML);
     fs.writeFileSync(path.join(this.userDir, 'flows.json'), '[]');
 
-    globalThis.__snmpFleetBench = { onMessage: (channel, msg) => this.counter(channel).add(msg) };
+    globalThis.__snmpFleetBench = {
+      onMessage: (channel, msg) => {
+        this.counter(channel).add(msg);
+        if (this.onMessage) this.onMessage(channel, msg);
+      },
+    };
     const RED = require('node-red');
     this.RED = RED;
     const logged = this.logged;
-    RED.init(http.createServer(), {
+    // embedded, Node-RED does not serve its HTTP node app itself: this server does
+    this.server = http.createServer((req, res) => RED.httpNode(req, res));
+    RED.init(this.server, {
       userDir: this.userDir,
       flowFile: 'flows.json',
       credentialSecret: 'snmp-fleet-bench-only',
       httpAdminRoot: false,
-      httpNodeRoot: false,
+      httpNodeRoot: this.withHttp ? '/' : false,
       disableEditor: true,
       uiHost: '127.0.0.1',
       editorTheme: { projects: { enabled: false } },
@@ -136,6 +154,13 @@ class EmbeddedRed {
       },
     });
     await RED.start();
+    if (this.withHttp) {
+      await new Promise((resolve, reject) => {
+        this.server.once('error', reject);
+        this.server.listen(0, '127.0.0.1', resolve);
+      });
+      this.httpUrl = `http://127.0.0.1:${this.server.address().port}`;
+    }
     const sets = RED.runtime ? await RED.runtime.nodes.getNodeList({}) : [];
     const ours = sets.filter((s) => s.module === PACKAGE_NAME);
     const broken = ours.filter((s) => !s.enabled || s.err);
@@ -166,6 +191,11 @@ class EmbeddedRed {
     return n;
   }
 
+  /** The pack's trap listener on `address`:`port` (its counters), from the module Node-RED loaded. */
+  trapListener(address, port) {
+    return require(path.join(this.packDir, 'nodes', 'lib', 'trap', 'registry.js')).findListener(address, port);
+  }
+
   /** Sends `msg` to node `id` as if it came down a wire. */
   trigger(id, msg = { payload: 'bench' }) {
     this.node(id).receive(msg);
@@ -175,6 +205,10 @@ class EmbeddedRed {
     try {
       if (this.RED) await this.RED.stop();
     } finally {
+      if (this.server && this.server.listening) {
+        this.server.closeAllConnections();
+        await new Promise((resolve) => this.server.close(resolve));
+      }
       delete globalThis.__snmpFleetBench;
       removeTempDir(this.userDir);
     }

@@ -5,7 +5,9 @@
  * from many loopback source addresses (a fleet of senders, each under trap-in's default
  * per-source rate limit), and reports how many it sent and over how long.
  *
- *   → { cmd: 'blast', host, port, rate, seconds, community }   ← { sent, elapsedMs }
+ *   → { cmd: 'blast', host, port, rate, seconds, community, size? }   ← { sent, elapsedMs }
+ *     (size 'max': 64 KiB traps of about 3,400 varbinds instead of 5)
+ *   → { cmd: 'stop' }   (ends the blast under way; it then answers as above)
  *   → { cmd: 'exit' }
  */
 const dgram = require('dgram');
@@ -60,7 +62,31 @@ function linkDownTrap(community, requestId, ifIndex, uptime) {
   return seq(integer(1), tlv(0x04, Buffer.from(community)), pdu);
 }
 
+/**
+ * The largest SNMPv2c trap one UDP datagram carries: linkDown with as many ifOperStatus
+ * varbinds as fit in 65,507 octets (about 3,400).
+ */
+function maximumSizeTrap(community, requestId) {
+  const head = [
+    seq(oid('1.3.6.1.2.1.1.3.0'), integer(123456 + requestId, 0x43)),
+    seq(oid('1.3.6.1.6.3.1.1.4.1.0'), oid('1.3.6.1.6.3.1.1.5.3')),
+  ];
+  const varbinds = [...head];
+  let size = head.reduce((a, b) => a + b.length, 0);
+  for (let i = 1; ; i++) {
+    const next = seq(oid(`1.3.6.1.2.1.2.2.1.8.${i}`), integer(2));
+    // room for the message, PDU and list headers
+    if (size + next.length > 65_400) break;
+    varbinds.push(next);
+    size += next.length;
+  }
+  const pdu = tlv(0xa7, Buffer.concat([integer(requestId), integer(0), integer(0), seq(...varbinds)]));
+  return seq(integer(1), tlv(0x04, Buffer.from(community)), pdu);
+}
+
 let sockets = [];
+/** Set by a 'stop' command: the blast under way ends at its next turn. */
+let stopRequested = false;
 
 async function openSockets() {
   if (sockets.length) return;
@@ -77,10 +103,13 @@ async function openSockets() {
 }
 
 /** Sends `rate` traps a second for `seconds`, paced against the clock in small bursts. */
-async function blast({ host, port, rate, seconds, community }) {
+async function blast({ host, port, rate, seconds, community, size }) {
   await openSockets();
-  const datagrams = Array.from({ length: 1024 }, (_, i) => linkDownTrap(community, 1000 + i, 1 + (i % 48), 123456 + i));
+  const datagrams = size === 'max'
+    ? Array.from({ length: 16 }, (_, i) => maximumSizeTrap(community, 1000 + i))
+    : Array.from({ length: 1024 }, (_, i) => linkDownTrap(community, 1000 + i, 1 + (i % 48), 123456 + i));
   const total = Math.round(rate * seconds);
+  stopRequested = false;
   const start = process.hrtime.bigint();
   let sent = 0;
   await new Promise((resolve) => {
@@ -88,12 +117,12 @@ async function blast({ host, port, rate, seconds, community }) {
       const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
       const due = Math.min(total, Math.floor(rate * elapsed));
       // a bounded burst per turn keeps the pace even and the event loop responsive
-      const burst = Math.min(due - sent, 2000);
+      const burst = stopRequested ? 0 : Math.min(due - sent, 2000);
       for (let k = 0; k < burst; k++) {
         sockets[sent % SOURCES].send(datagrams[sent % datagrams.length], port, host);
         sent++;
       }
-      if (sent >= total) resolve();
+      if (sent >= total || stopRequested) resolve();
       else setImmediate(tick);
     };
     tick();
@@ -104,6 +133,8 @@ async function blast({ host, port, rate, seconds, community }) {
 process.on('message', (m) => {
   if (m.cmd === 'blast') {
     blast(m).then((r) => process.send({ ok: true, ...r }), (err) => process.send({ ok: false, error: err.message }));
+  } else if (m.cmd === 'stop') {
+    stopRequested = true;
   } else if (m.cmd === 'exit') {
     for (const s of sockets) s.close();
     process.exit(0);

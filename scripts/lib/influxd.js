@@ -153,7 +153,9 @@ async function waitForPing(url, timeoutMs, gone) {
  *   detached: own process group (a terminal's Ctrl-C then reaches only the caller, which stops it);
  *   onSpawn: told the pid at once, so a caller interrupted while influxd starts can still end it
  * @returns {Promise<{ url: string, port: number, dir: string, pid: number, output(): string,
- *   query(q: string, db?: string): Promise<any>, stop(): Promise<void> }>}
+ *   query(q: string, db?: string): Promise<any>, halt(): Promise<void>, restart(): Promise<void>, stop(): Promise<void> }>}
+ *   halt() ends the process as an outage would (SIGTERM), keeping its data; restart()
+ *   starts it again on the same port and data (the outage is over); stop() ends it for good.
  */
 async function startInfluxd(options = {}) {
   const dir = options.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'influxd-'));
@@ -165,32 +167,39 @@ async function startInfluxd(options = {}) {
   fs.writeFileSync(configFile, configText(dir, httpPort, rpcPort));
 
   let log = '';
-  const child = spawn(INFLUXD, ['-config', configFile], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: Boolean(options.detached),
-    env: { ...process.env, INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false' },
-  });
-  child.stdout.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
-  child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
-  let exited = false;
+  let child;
+  let exited = true;
   let spawnError;
-  child.once('error', (err) => { spawnError = err; exited = true; });
-  child.once('exit', () => { exited = true; });
-  if (options.onSpawn && child.pid) options.onSpawn(child.pid);
+  const launch = () => {
+    child = spawn(INFLUXD, ['-config', configFile], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: Boolean(options.detached),
+      env: { ...process.env, INFLUXDB_DATA_QUERY_LOG_ENABLED: 'false' },
+    });
+    exited = false;
+    child.stdout.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
+    child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
+    child.once('error', (err) => { spawnError = err; exited = true; });
+    child.once('exit', () => { exited = true; });
+    if (options.onSpawn && child.pid) options.onSpawn(child.pid);
+  };
+  launch();
 
   const url = `http://127.0.0.1:${httpPort}`;
+  const halt = async () => {
+    if (exited) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await gone;
+    clearTimeout(killer);
+  };
   let stopping;
   const stop = () => {
     if (!stopping) {
       stopping = (async () => {
-        if (!exited) {
-          const gone = new Promise((resolve) => child.once('exit', resolve));
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-          await gone;
-          clearTimeout(killer);
-        }
+        await halt();
         fs.rmSync(dir, { recursive: true, force: true });
       })();
     }
@@ -211,9 +220,16 @@ async function startInfluxd(options = {}) {
     url,
     port: httpPort,
     dir,
-    pid: child.pid,
+    get pid() { return child.pid; },
     output: () => log,
     query: (q, db) => influxQuery(url, q, db),
+    halt,
+    async restart() {
+      if (stopping) throw new Error('influxd was stopped for good');
+      if (!exited) return;
+      launch();
+      await waitForPing(url, options.startTimeoutMs || 20000, () => exited);
+    },
     stop,
   };
 }

@@ -17,7 +17,8 @@ UDP ports, one socket per device, until SIGINT or SIGTERM.
 
 Fleet:
   --devices N            number of devices (default 50)
-  --host ADDR            127.0.0.1 (default) or ::1
+  --host ADDR            127.0.0.1 (default), ::1, or per-device: device i answers on
+                         its own address 127.0.0.2, 127.0.0.3, ... (told apart by trap-in)
   --base-port P          device i listens on P+i (default: ephemeral ports)
   --interfaces N         interfaces per device (default 48)
   --community TEXT       v1/v2c community (default public)
@@ -31,10 +32,12 @@ Fleet:
   --max-message-size B   largest answer in bytes (default 65507, as snmpd; 1472 for a small agent)
   --inventory PATH       write the inventory (host:port name key=value ...) to PATH
 
-Behaviours (devices are chosen from the end of the fleet: dead first, then slow):
+Behaviours (devices are chosen from the end of the fleet: dead first, then slow, then garbage):
   --dead N               N devices never answer
   --slow N               N devices answer late (see --slow-ms)
   --slow-ms MS           delay of slow devices (default 2000)
+  --garbage N            N devices answer every request with a broken datagram, each kind
+                         in turn (${MALFORMED_KINDS.join(', ')})
   --wrap-soon N          on the first N devices Counter32 octets wrap within seconds
   --malformed KIND       device 0 answers with broken datagrams: ${MALFORMED_KINDS.join(', ')}
 
@@ -100,7 +103,7 @@ async function main(): Promise<void> {
         'v3-user': { type: 'string', multiple: true }, 'v3-devices': { type: 'string' },
         'name-prefix': { type: 'string' }, label: { type: 'string', multiple: true }, seed: { type: 'string' },
         'max-message-size': { type: 'string' }, inventory: { type: 'string' },
-        dead: { type: 'string' }, slow: { type: 'string' }, 'slow-ms': { type: 'string' },
+        dead: { type: 'string' }, slow: { type: 'string' }, 'slow-ms': { type: 'string' }, garbage: { type: 'string' },
         'wrap-soon': { type: 'string' }, malformed: { type: 'string' },
         'reboot-every': { type: 'string' }, 'flap-every': { type: 'string' },
         'saturate-every': { type: 'string' }, 'saturate-ms': { type: 'string' },
@@ -141,11 +144,13 @@ async function main(): Promise<void> {
   const dead = Math.min(count, int('dead', args.dead, 0));
   const slow = Math.min(count - dead, int('slow', args.slow, 0));
   const slowMs = int('slow-ms', args['slow-ms'], 2000);
+  const garbage = Math.min(count - dead - slow, int('garbage', args.garbage, 0));
   const wrapSoon = Math.min(count, int('wrap-soon', args['wrap-soon'], 0));
   const behaviours: Record<number, DeviceBehaviour> = {};
   const behave = (i: number, b: DeviceBehaviour) => { behaviours[i] = { ...behaviours[i], ...b }; };
   for (let k = 0; k < dead; k++) behave(count - 1 - k, { silent: true });
   for (let k = 0; k < slow; k++) behave(count - 1 - dead - k, { slowMs });
+  for (let k = 0; k < garbage; k++) behave(count - 1 - dead - slow - k, { malformed: MALFORMED_KINDS[k % MALFORMED_KINDS.length] });
   for (let i = 0; i < wrapSoon; i++) behave(i, { wrapSoon: true });
   if (malformed) behave(0, { malformed });
 
@@ -239,6 +244,7 @@ async function main(): Promise<void> {
     v3Devices,
     dead,
     slow,
+    garbage,
     inventory: args.inventory ?? null,
     startMs,
   })}\n`);

@@ -26,10 +26,25 @@ export { TRAP_KINDS, trapOid } from './traps';
 /** '1' answers SNMPv1 only; '2c' answers v1 and v2c (as snmpd's rocommunity does); '3' answers v3 only. */
 export type SimVersion = '1' | '2c' | '3';
 
+/** Devices on one 127.0.x.0/24 before the next: .2 to .251 (.0, .1 and .255 stay clear). */
+const HOSTS_PER_SUBNET = 250;
+
+/**
+ * The loopback address of device `index` in a 'per-device' fleet: 127.0.0.2 upwards,
+ * then 127.0.1.2 and so on. Linux answers on all of 127.0.0.0/8 without configuration.
+ */
+export function loopbackAddress(index: number): string {
+  return `127.0.${Math.floor(index / HOSTS_PER_SUBNET)}.${2 + (index % HOSTS_PER_SUBNET)}`;
+}
+
 export interface FleetOptions {
   /** Number of devices (>= 1). */
   count: number;
-  /** Loopback address to bind: '127.0.0.1' (default) or '::1'. */
+  /**
+   * Loopback address to bind: '127.0.0.1' (default) or '::1' for every device, or
+   * 'per-device': device i answers on its own address, loopbackAddress(i) (127.0.0.2,
+   * 127.0.0.3, ...), so a receiver that knows devices by address (trap-in) tells them apart.
+   */
   host?: string;
   /** Device i binds basePort + i; 0 or absent: each device binds an ephemeral port. */
   basePort?: number;
@@ -117,6 +132,7 @@ export interface FleetStats {
 }
 
 export interface Fleet {
+  /** The address every device binds, or 'per-device' (see FleetOptions.host). */
   readonly host: string;
   readonly devices: readonly SimDeviceInfo[];
   /** DESIGN.md inventory: one `host:port name key=value ...` line per device. */
@@ -370,6 +386,8 @@ function labelsFor(labels: FleetOptions['labels'], index: number): Record<string
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const count = checkInteger('count', options.count, 1, 60000);
   const host = options.host ?? '127.0.0.1';
+  const perDevice = host === 'per-device';
+  const hostOf = (i: number) => (perDevice ? loopbackAddress(i) : host);
   const basePort = checkInteger('basePort', options.basePort ?? 0, 0, 65535);
   if (basePort > 0 && basePort + count - 1 > 65535) {
     throw new RangeError(`simulator: ports ${basePort}..${basePort + count - 1} run past 65535`);
@@ -408,7 +426,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       rate: rate === undefined ? undefined : typeof rate === 'number' ? () => rate : (ifIndex) => rate(i, ifIndex),
       uptimeSeconds: options.behaviours?.[i]?.uptime,
     });
-    devices.push(new SimDevice({ index: i, host, port: 0, name, labels, version }, model, users, ctx));
+    devices.push(new SimDevice({ index: i, host: hostOf(i), port: 0, name, labels, version }, model, users, ctx));
   }
 
   const sockets: dgram.Socket[] = [];
@@ -418,9 +436,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       sockets.push(socket);
       const port = basePort > 0 ? basePort + i : 0;
       try {
-        await bindSocket(socket, port, host);
+        await bindSocket(socket, port, dev.info.host);
       } catch (err) {
-        throw bindError(err as NodeJS.ErrnoException, host, port, dev.info.name);
+        throw bindError(err as NodeJS.ErrnoException, dev.info.host, port, dev.info.name);
       }
       // Send failures (e.g. the poller's port went away) must not crash the simulator.
       socket.on('error', () => { dev.model.stats.dropped++; });

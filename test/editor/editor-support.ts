@@ -55,7 +55,8 @@ export async function openEditor(browser: Browser, url: string): Promise<{ page:
   page.on('console', (m) => {
     if (/^oneditprepare |^Validation error:|Error:/.test(m.text())) pageErrors.push(m.text());
   });
-  await page.goto(url);
+  // the editor's first load is slow on a loaded machine; the steps after it keep their short timeout
+  await page.goto(url, { timeout: 60000 });
   await page.waitForSelector(`${PALETTE_CONTAINER} .red-ui-palette-node`, { timeout: 30000 });
   return { page, pageErrors };
 }

@@ -205,12 +205,12 @@ describe('editor: help, labels, statuses and examples', function () {
       await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
       await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
-      // the editor fetches the example only once the dialog closes: wait for its tab
+      // the dialog closes first; the editor then fetches the example and imports it: wait for its tab
       await page.waitForFunction((before) => {
         let added = 0;
         (window as any).RED.nodes.eachWorkspace((w: any) => { if (!before.includes(w.id)) added++; });
         return added > 0;
-      }, tabsBefore, { timeout: 30000 });
+      }, tabsBefore, { timeout: 30000 }).catch(() => undefined);
       const result = await page.evaluate((before) => {
         const RED = (window as any).RED;
         const tabs: string[] = [];

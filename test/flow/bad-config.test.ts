@@ -4,7 +4,7 @@
  * that arrives, so a Catch node sees each of them with the reason.
  */
 import { strict as assert } from 'assert';
-import { collect, errorLogs, helper, statusesOf } from '../support/flow';
+import { catchNode, collect, errorLogs, helper, statusesOf } from '../support/flow';
 import { freeUdpPort } from '../support/snmpd';
 
 const snmpConfigNode = require('../../src/snmp-config');
@@ -13,7 +13,8 @@ const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
 const trapInNode = require('../../src/trap-in');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const metricsNode = require('../../src/snmp-metrics');
+const spoolNode = require('../../src/snmp-spool');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,7 +28,7 @@ function flow(node: Record<string, unknown>, configProps: Record<string, unknown
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
 }
-const NODES = [snmpConfigNode, snmpGetNode, bulkwalkNode, counterRateNode, alertNode, trapInNode, catchNode];
+const NODES = [snmpConfigNode, snmpGetNode, bulkwalkNode, counterRateNode, alertNode, trapInNode, metricsNode, spoolNode, catchNode];
 const creds = { cfg: { community: 'public' } };
 
 /** Sends two messages and expects both at Catch with `reason`, nothing on the outputs. */
@@ -54,6 +55,8 @@ describe('a bad node property, the same in every node', function () {
     ['snmp-bulkwalk', { type: 'snmp-bulkwalk', snmp: 'cfg', oids: 'ifTable', maxRepetitions: '5000' }, /maxRepetitions must be a whole number from 1 to 1000/],
     ['counter-rate', { type: 'counter-rate', scale: 'eight' }, /scale must be a number above 0/],
     ['threshold-alert', { type: 'threshold-alert', rules: [{ name: 'Hot', field: 'x', op: '>', threshold: '1' }], nodata: 'sometimes' }, /nodata must be one of resolve, keep, alert/],
+    ['snmp-metrics', { type: 'snmp-metrics', path: '/metrics', staleAfter: 'never' }, /staleAfter must be a whole number from 1 to 1000/],
+    ['snmp-spool', { type: 'snmp-spool', maxInFlight: 'lots' }, /maxInFlight must be a whole number from 1 to 1000/],
   ];
   for (const [type, node, reason] of cases.slice(1)) {
     it(`${type}: red ring, one log line, every input to Catch`, async () => {

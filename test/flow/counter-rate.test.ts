@@ -8,16 +8,21 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, nextStatus } from '../support/flow';
+import { catchNode, fromNodeRed, helper, collect, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
+const snmpGetNode = require('../../src/snmp-get');
 const counterRateNode = require('../../src/counter-rate');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
-import { partKey } from '../../src/lib/common/state-store';
+const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
+import { partKey, partName } from '../../src/lib/common/state-store';
+
+/** The devices whose part counter-rate's state has in the node's (memory) context. */
+function storedDevices(node: { context(): { keys(): string[] } }): string[] {
+  return node.context().keys().map((k) => partName('counterRate', k)).filter((n): n is string => n !== undefined);
+}
 
 /**
  * Counts the file store's writes of a node's state kept under `key` (its head or any of
@@ -133,8 +138,37 @@ describe('counter-rate node', function () {
       }
       await sleep(200);
       assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: 'counter-rate.status.series' }, 'RED._ of the test helper returns the key');
-      assert.equal(helper.getNode('cr').context().get(partKey('counterRate', 'sim-0000')) !== undefined, true, 'the device has its key in the context');
+      const identity = `127.0.0.1:${fleet.devices[0].port}`;
+      assert.ok(helper.getNode('cr').context().get(partKey('counterRate', identity)), 'the device has its key in the context, under its identity');
     });
+
+    // issue 14, defect 9: two agents on one host, unnamed or given one name, are two series
+    for (const names of [['', ''], ['edge', 'edge']]) {
+      it(`rates two agents of one host apart (${names[0] ? 'one name for both' : 'unnamed'})`, async () => {
+        const inventory = fleet.devices.map((d, i) => `127.0.0.1:${d.port} ${names[i]}`).join('\n');
+        await helper.load([snmpConfigNode, snmpGetNode, counterRateNode], [
+          { id: 'tab', type: 'tab', label: 'test' },
+          { id: 'cfg', type: 'snmp-config', z: 'tab', version: '2c', timeout: 1000, retries: 0, inventory },
+          { id: 'get', type: 'snmp-get', z: 'tab', snmp: 'cfg', oids: 'sysUpTime.0\nifHCInOctets.2\nifHCInOctets.1', wires: [['cr'], []] },
+          { id: 'cr', type: 'counter-rate', z: 'tab', width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['out']] },
+          { id: 'out', type: 'helper', z: 'tab' },
+        ], { cfg: { community: 'public' } });
+        const out = collect('out');
+        helper.getNode('get').receive({ payload: 'tick' });
+        const first = await out.wait(2);
+        if (!names[0]) assert.deepEqual(first.map((m) => m.topic).sort(), fleet.devices.map((d) => `127.0.0.1:${d.port}`).sort(), 'named host:port');
+        await sleep(1500);
+        helper.getNode('get').receive({ payload: 'tick' });
+        const second = (await out.wait(4)).slice(2);
+        for (const m of second) {
+          // interface 2 at 900 Mb/s, interface 1 at 8 Mb/s on both devices: mixed series would give
+          // a rate of one device's counter against the other's, far off either
+          assert.ok(Math.abs(m.payload['ifHCInOctets.2'] - 900e6) / 900e6 < 0.15, `${m.device.port}: ifIndex 2 at ${m.payload['ifHCInOctets.2']} b/s`);
+          assert.ok(Math.abs(m.payload['ifHCInOctets.1'] - 8e6) / 8e6 < 0.15, `${m.device.port}: ifIndex 1 at ${m.payload['ifHCInOctets.1']} b/s`);
+        }
+        assert.deepEqual(storedDevices(helper.getNode('cr')).sort(), fleet.devices.map((d) => `127.0.0.1:${d.port}`).sort(), 'one part per agent');
+      });
+    }
 
     it('sees a reboot (sysUpTime) and a counter reset (ifCounterDiscontinuityTime) as resets, not rates', async () => {
       await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode], walkFlow(), { cfg: { community: 'public' } });

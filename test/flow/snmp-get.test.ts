@@ -4,13 +4,12 @@
  * logged once, no secret anywhere, and no leak across 100 redeploys.
  */
 import { strict as assert } from 'assert';
-import { helper, collect, nextStatus, logText } from '../support/flow';
+import { catchNode, helper, collect, nextStatus, logText } from '../support/flow';
 import { startSnmpd, freeUdpPort, type Snmpd } from '../support/snmpd';
 import { openUdpSockets, activeTimers } from '../support/handles';
 
 const snmpConfigNode = require('../../src/snmp-config');
 const snmpGetNode = require('../../src/snmp-get');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 const COMMUNITY = 'Flow-S3cret-Community';
 

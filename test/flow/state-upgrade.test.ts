@@ -16,14 +16,13 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, collect, type Collected } from '../support/flow';
+import { catchNode, helper, collect, type Collected, firstAlert } from '../support/flow';
 import { joinStored } from '../support/fakes';
 import { counterStateLayout } from '../../src/lib/counter-rate/state-layout';
 import { alertStateLayout } from '../../src/lib/alert/state-layout';
 
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'state', 'released-0.1.0');
 /** The fake time the fixtures were written at. */
@@ -167,14 +166,14 @@ describe('state saved by release 0.1.0, through a file context store', function 
     ta.receive(rateMsg(100e6, time + 1000));
     const [util] = await taOut.wait(1);
     assert.deepEqual(
-      [util.payload.status, util.payload.alertname, util.payload.device, util.payload.instance, util.payload.startsAt],
-      ['resolved', 'HighUtilization', 'core-1', '2', new Date(T0).toISOString()],
+      [firstAlert(util).status, firstAlert(util).alertname, firstAlert(util).device, firstAlert(util).instance, firstAlert(util).startsAt],
+      ['resolved', 'HighUtilization', 'core-1', 'Gi0/2', new Date(T0).toISOString()],
     );
-    assert.deepEqual(util.payload.labels, { site: 'ams' }, 'the device labels were kept');
+    assert.deepEqual(firstAlert(util).labels, { site: 'ams' }, 'the device labels were kept');
 
     ta.receive(rateMsg(100e6, time + 2000, 'core-2'));
     await taOut.wait(2);
-    const down = taOut.msgs[1].payload;
+    const down = firstAlert(taOut.msgs[1]);
     assert.deepEqual(
       [down.status, down.alertname, down.device, down.instance, down.startsAt],
       ['resolved', 'DeviceDown', 'core-2', '', new Date(T0).toISOString()],
@@ -222,7 +221,7 @@ describe('state saved by release 0.1.0, through a file context store', function 
     const taSaved = readSaved('ta');
     assert.deepEqual(letterKeys(taSaved), ['.thresholdAlert.v'], 'no one-letter key but the version');
     const ta = { thresholdAlert: joinStored(taSaved, 'thresholdAlert', alertStateLayout) };
-    assert.equal(ta.thresholdAlert.v, 2);
+    assert.equal(ta.thresholdAlert.v, 3);
     assert.deepEqual({ ...ta.thresholdAlert.alerts }, {}, 'both alerts resolved');
     const core1 = ta.thresholdAlert.devices['core-1'];
     assert.ok(Number.isFinite(core1.lastArrival) && !('arr' in core1), JSON.stringify(core1));
@@ -239,7 +238,7 @@ describe('state saved by release 0.1.0, through a file context store', function 
     assert.equal(taOut.msgs.length, 0, `nothing left to resolve: ${JSON.stringify(taOut.msgs)}`);
     helper.getNode('ta').receive(rateMsg(900e6, T0 + 16_000));
     const [fired] = await taOut.wait(1);
-    assert.deepEqual([fired.payload.status, fired.payload.startsAt, fired.payload.labels], ['firing', new Date(T0 + 16_000).toISOString(), { site: 'ams' }], 'a new alert, not the old one');
+    assert.deepEqual([firstAlert(fired).status, firstAlert(fired).startsAt, firstAlert(fired).labels], ['firing', new Date(T0 + 16_000).toISOString(), { site: 'ams' }], 'a new alert, not the old one');
     assert.equal(caught.msgs.length, 0, JSON.stringify(caught.msgs));
     await stop();
     assertCounterRateSaved(2);
@@ -259,12 +258,13 @@ describe('state saved by release 0.1.0, through a file context store', function 
     const saved = readSaved('ta');
     assert.deepEqual(letterKeys(saved), ['.thresholdAlert.v'], 'no one-letter key but the version');
     const state = joinStored(saved, 'thresholdAlert', alertStateLayout);
-    assert.equal(state.v, 2);
+    assert.equal(state.v, 3);
     assert.deepEqual(Object.keys(state.alerts).sort(), ['DeviceDown|6|core-2|', 'HighUtilization|6|core-1|2'], 'the same alert keys');
     assert.deepEqual(state.alerts['HighUtilization|6|core-1|2'], {
       phase: 'firing', activeAt: T0, firedAt: T0, notifiedAt: T0, seen: T0 + 10_000, value: 950e6,
-      alertname: 'HighUtilization', device: 'core-1', instance: '2', vars: { ifDescr: 'Gi0/2', ifAlias: 'uplink' },
-    });
+      alertname: 'HighUtilization', device: 'core-1', instance: '2', instanceName: 'Gi0/2', vars: { ifDescr: 'Gi0/2', ifAlias: 'uplink' },
+    }, 'the row index stays the key; the readable name (ifDescr here) is kept beside it');
+    assert.deepEqual(state.outbox, [], 'nothing left to send');
     assert.deepEqual(state.alerts['DeviceDown|6|core-2|'], {
       phase: 'firing', activeAt: T0, firedAt: T0, notifiedAt: T0, seen: T0, value: 'timeout',
       alertname: 'DeviceDown', device: 'core-2', instance: '', vars: { error: 'no answer' },

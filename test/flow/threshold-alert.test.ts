@@ -10,7 +10,7 @@ import * as sinon from 'sinon';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { helper, statusesOf, collect, logText } from '../support/flow';
+import { catchNode, fromNodeRed, helper, statusesOf, collect, logText, firstAlert, nextStatus } from '../support/flow';
 import { activeTimers } from '../support/handles';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { treeFor } from '../../src/sim/tree';
@@ -19,8 +19,7 @@ const snmpConfigNode = require('../../src/snmp-config');
 const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const localFileSystem = require('@node-red/runtime/lib/nodes/context/localfilesystem');
+const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
 import { joinStored } from '../support/fakes';
 import { alertStateLayout } from '../../src/lib/alert/state-layout';
 
@@ -31,6 +30,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const UTIL_RULE = { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '800000000', clear: '500000000', for: '0', keepFiringFor: '0', severity: 'critical', summary: '{{device}} {{ifDescr}} ({{ifAlias}}) at {{value}} b/s' };
 const DOWN_RULE = { kind: 'device-down', name: 'DeviceDown', for: '0', severity: 'critical', summary: '' };
+
+/** Resolves once the node's latest status satisfies `accept` (it may already). */
+async function waitForStatus(id: string, accept: (s: { text?: string }) => boolean, ms = 10000): Promise<void> {
+  if (accept(statusesOf(id).at(-1) ?? {})) return;
+  await nextStatus(id, accept, ms);
+}
 
 const loadContextStores = () => (helper as any)._redNodes.loadContextsPlugin();
 
@@ -120,11 +125,11 @@ describe('threshold-alert node', function () {
       const alertOut = collect('alertOut');
       await cycles(5);
       assert.equal(alertOut.msgs.length, 1, JSON.stringify(alertOut.msgs.map((m) => m.payload)));
-      const fired = alertOut.msgs[0].payload;
+      const fired = firstAlert(alertOut.msgs[0]);
       assert.equal(fired.status, 'firing');
       assert.equal(fired.alertname, 'HighUtilization');
       assert.equal(fired.device, 'sim-0000');
-      assert.equal(fired.instance, '2');
+      assert.deepEqual([fired.index, fired.instance], ['2', 'GigabitEthernet0/2'], 'named by the walked ifDescr');
       assert.ok(Math.abs(fired.value - 900e6) / 900e6 < 0.15, `rate ${fired.value}`);
       assert.ok(fired.summary.includes(HOSTILE), 'the generic alert carries the raw text (JSON escapes itself)');
 
@@ -134,14 +139,14 @@ describe('threshold-alert node', function () {
       assert.ok(!all.includes('<!channel>') && !all.includes('<@U024BE7LH>') && !all.includes('<script>'), all);
       assert.ok(body.blocks[0].text.text.includes('&lt;!channel&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt; &lt;@U024BE7LH&gt; @\u2060here'), body.blocks[0].text.text);
       assert.ok(body.text.length <= 3000 && body.blocks.length === 3);
-      assert.equal(slackOut.msgs[0].alert.fingerprint, fired.fingerprint);
+      assert.equal(slackOut.msgs[0].alert.alerts[0].fingerprint, fired.fingerprint);
 
       fleet.device(0).linkDown(2);
       await cycles(4);
-      assert.deepEqual(alertOut.msgs.map((m) => m.payload.status), ['firing', 'resolved']);
-      assert.equal(alertOut.msgs[1].payload.fingerprint, fired.fingerprint);
-      assert.equal(alertOut.msgs[1].payload.startsAt, fired.startsAt);
-      assert.match(slackOut.msgs[1].payload.text, /^RESOLVED: HighUtilization on sim-0000 2/);
+      assert.deepEqual(alertOut.msgs.map((m) => firstAlert(m).status), ['firing', 'resolved']);
+      assert.equal(firstAlert(alertOut.msgs[1]).fingerprint, fired.fingerprint);
+      assert.equal(firstAlert(alertOut.msgs[1]).startsAt, fired.startsAt);
+      assert.match(slackOut.msgs[1].payload.text, /^RESOLVED: HighUtilization on sim-0000 GigabitEthernet0\/2/);
       assert.equal(slackOut.msgs.length, 2);
       fleet.device(0).linkUp(2);
     });
@@ -155,10 +160,10 @@ describe('threshold-alert node', function () {
       await cycles(4, 500);
       fleet.device(0).setSilent(false);
       await cycles(3, 400);
-      const down = alertOut.msgs.slice(before).filter((m) => m.payload.alertname === 'DeviceDown');
-      assert.deepEqual(down.map((m) => m.payload.status), ['firing', 'resolved']);
-      assert.equal(down[0].payload.value, 'timeout');
-      assert.match(down[0].payload.summary, /^sim-0000 does not answer: /);
+      const down = alertOut.msgs.slice(before).filter((m) => firstAlert(m).alertname === 'DeviceDown');
+      assert.deepEqual(down.map((m) => firstAlert(m).status), ['firing', 'resolved']);
+      assert.equal(firstAlert(down[0]).value, 'timeout');
+      assert.match(firstAlert(down[0]).summary, /^sim-0000 does not answer: /);
     });
   });
 
@@ -171,7 +176,7 @@ describe('threshold-alert node', function () {
       let out = collect('out');
       helper.getNode('ta').receive(rowsMsg(900e6, T0));
       await out.wait(1);
-      assert.equal(out.msgs[0].payload.status, 'firing');
+      assert.equal(firstAlert(out.msgs[0]).status, 'firing');
       await stopNodeRed();
 
       const files = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String);
@@ -186,8 +191,8 @@ describe('threshold-alert node', function () {
       assert.equal(out.msgs.length, 0, 'no second firing after the restart');
       helper.getNode('ta').receive(rowsMsg(100e6, T0 + 120_000));
       const [resolved] = await out.wait(1);
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.equal(resolved.payload.startsAt, new Date(T0).toISOString(), 'the same alert');
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.equal(firstAlert(resolved).startsAt, new Date(T0).toISOString(), 'the same alert');
     } finally {
       await stopNodeRed(); // its last write would bring the folder back
       helper.settings({ contextStorage: {} });
@@ -215,9 +220,9 @@ describe('threshold-alert node', function () {
       const before = Date.now();
       helper.getNode('ta').receive(rowsMsg(900e6, 1.7e18));
       const [fired] = await out.wait(1);
-      assert.equal(fired.payload.status, 'firing');
-      const startsAt = Date.parse(fired.payload.startsAt);
-      assert.ok(startsAt >= before && startsAt <= Date.now(), `startsAt ${fired.payload.startsAt} is the clock`);
+      assert.equal(firstAlert(fired).status, 'firing');
+      const startsAt = Date.parse(firstAlert(fired).startsAt);
+      assert.ok(startsAt >= before && startsAt <= Date.now(), `startsAt ${firstAlert(fired).startsAt} is the clock`);
       const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-time');
       assert.equal(warns.length, 1);
       await stopNodeRed();
@@ -229,8 +234,8 @@ describe('threshold-alert node', function () {
       out = collect('out');
       helper.getNode('ta').receive(rowsMsg(100e6, Date.now()));
       const [resolved] = await out.wait(1);
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.equal(resolved.payload.startsAt, fired.payload.startsAt);
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.equal(firstAlert(resolved).startsAt, firstAlert(fired).startsAt);
       assert.equal(caught.msgs.length, 0);
     });
 
@@ -247,8 +252,8 @@ describe('threshold-alert node', function () {
       await helper.load([alertNode, catchNode, loadContextStores], alertFlow({ store: 'file', nodataAfter: '1' }));
       const out = collect('out');
       const [resolved] = await out.wait(1, 5000); // the no-data tick, a second or two after the start
-      assert.equal(resolved.payload.status, 'resolved');
-      assert.ok(Math.abs(Date.parse(resolved.payload.startsAt) - Date.now()) < 60_000, resolved.payload.startsAt);
+      assert.equal(firstAlert(resolved).status, 'resolved');
+      assert.ok(Math.abs(Date.parse(firstAlert(resolved).startsAt) - Date.now()) < 60_000, firstAlert(resolved).startsAt);
       assert.equal(helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.bad-stored-time').length, 1);
     });
   });
@@ -289,10 +294,10 @@ describe('threshold-alert node', function () {
     node.receive(rowsMsg(900e6, T0, 'core-2'));
     await out.wait(1);
     await sleep(100);
-    assert.deepEqual(out.msgs.map((m) => m.payload.device), ['core-2']);
+    assert.deepEqual(out.msgs.map((m) => firstAlert(m).device), ['core-2']);
     node.receive({ silence: { device: 'core-1', duration: 0 } });
     await out.wait(2);
-    assert.deepEqual([out.msgs[1].payload.device, out.msgs[1].payload.status], ['core-1', 'firing']);
+    assert.deepEqual([firstAlert(out.msgs[1]).device, firstAlert(out.msgs[1]).status], ['core-1', 'firing']);
   });
 
   it('shows pending (yellow), firing (red ring) and all clear (green)', async () => {
@@ -323,9 +328,9 @@ describe('threshold-alert node', function () {
     node.receive({ topic: 'r1', payload: [{ index: '1', ifHCInOctets: 'very high' }] });
     node.receive({ topic: '__proto__', payload: [{ index: '1', ifHCInOctets: 9e8 }] });
     const errs = await caught.wait(3);
-    assert.deepEqual(errs.map((e) => e.error.message.replace(/^Error: /, '').split(':')[0]), ['threshold-alert.errors.no-topic', 'msg.silence needs until or duration', 'msg.silence must be an object']);
+    assert.deepEqual(errs.map((e) => e.error.message.replace(/^Error: /, '').split(':')[0]), ['threshold-alert.errors.no-topic', 'msg.silence needs for (or until)', 'msg.silence must be an object']);
     const [fired] = await out.wait(1);
-    assert.equal(fired.payload.device, '__proto__');
+    assert.equal(firstAlert(fired).device, '__proto__');
     await sleep(50);
     const warns = helper.log().args.filter((a: any[]) => a[0]?.msg === 'threshold-alert.warn.not-comparable');
     assert.equal(warns.length, 1);
@@ -373,5 +378,133 @@ describe('threshold-alert node', function () {
     }
     await sleep(1500);
     assert.ok(activeTimers() <= before + 1, `timers ${before} → ${activeTimers()}`);
+  });
+
+  describe('grouping, inhibition, silences, readable instances (every setting through the node)', () => {
+    const IFDOWN = { name: 'InterfaceDown', field: 'ifOperStatus', op: '==', threshold: '2', for: '0', severity: 'warning', summary: '{{device}} {{instance}} is down' };
+    const ports = (topic: string, down: number[], time: number, site = 'ams') => ({
+      topic,
+      payload: [1, 2, 3].map((i) => ({ index: String(i), ifName: `xe-0/0/${i}`, ifDescr: `port ${i}`, ifOperStatus: down.includes(i) ? 2 : 1 })),
+      device: { host: '127.0.0.1', port: 161, name: topic, labels: { site } },
+      snmp: { time, elapsedMs: 2, version: '2c' },
+    });
+    const fail = (topic: string, time: number) => ({ topic, payload: null, error: { code: 'timeout', message: 'no answer' }, device: { host: '127.0.0.1', port: 161, name: topic, labels: { site: 'ams' } }, snmp: { time } });
+    function flow(props: Record<string, unknown>) {
+      return [
+        { id: 'tab', type: 'tab', label: 'test' },
+        { id: 'ta', type: 'threshold-alert', z: 'tab', rules: [IFDOWN, DOWN_RULE], repeat: '0', nodata: 'resolve', nodataAfter: '3', format: 'alert', store: '', wires: [['out'], ['silences']], ...props },
+        { id: 'out', type: 'helper', z: 'tab' },
+        { id: 'silences', type: 'helper', z: 'tab' },
+        { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ];
+    }
+
+    it('by default one poll\'s changes on a device are one message, named by ifName', async () => {
+      await helper.load([alertNode, catchNode], flow({}));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('core-1', [], T0));
+      helper.getNode('ta').receive(ports('core-1', [1, 2, 3], T0 + 60_000));
+      const [m] = await out.wait(1);
+      assert.equal(m.payload.summary, 'core-1: 3 × InterfaceDown firing');
+      assert.deepEqual(m.payload.alerts.map((a: any) => [a.instance, a.index]), [['xe-0/0/1', '1'], ['xe-0/0/2', '2'], ['xe-0/0/3', '3']]);
+      assert.deepEqual(m.alert, m.payload, 'msg.alert carries the group too');
+      await sleep(300);
+      assert.equal(out.msgs.length, 1);
+    });
+
+    it('instanceLabel names instances by the chosen column', async () => {
+      await helper.load([alertNode, catchNode], flow({ instanceLabel: 'ifDescr', grouping: 'none' }));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('core-1', [2], T0));
+      const [m] = await out.wait(1);
+      assert.deepEqual([m.payload.instance, m.payload.index, m.payload.summary], ['port 2', '2', 'core-1 port 2 is down'], 'grouping none: the 0.1 alert object');
+    });
+
+    it('grouping by labels: two devices of one site in one message after the wait', async () => {
+      await helper.load([alertNode, catchNode], flow({ grouping: 'labels', groupBy: 'site', groupWait: '1s', groupInterval: '1m' }));
+      const out = collect('out');
+      helper.getNode('ta').receive(ports('a', [1], T0));
+      helper.getNode('ta').receive(ports('b', [2], T0));
+      helper.getNode('ta').receive(ports('c', [3], T0, 'par'));
+      const msgs = await out.wait(2, 15000);
+      await sleep(1500);
+      assert.equal(out.msgs.length, 2);
+      const ams = msgs.find((m) => m.payload.groupLabels.site === 'ams');
+      assert.deepEqual(ams.payload.alerts.map((a: any) => `${a.device} ${a.instance}`), ['a xe-0/0/1', 'b xe-0/0/2']);
+    });
+
+    it('device-down holds back the device\'s interface alerts (status "held"); its recovery releases those still true', async () => {
+      await helper.load([alertNode, catchNode], flow({ grouping: 'labels', groupBy: 'device', groupWait: '1s', groupInterval: '1s' }));
+      const out = collect('out');
+      const node = helper.getNode('ta');
+      node.receive(ports('a', [], T0));
+      node.receive(ports('a', [1, 2], T0 + 60_000));
+      node.receive(fail('a', T0 + 70_000));
+      const [down] = await out.wait(1, 15000);
+      assert.deepEqual(down.payload.alerts.map((a: any) => `${a.status} ${a.alertname}`), ['firing DeviceDown']);
+      await waitForStatus('ta', (st) => /threshold-alert\.status\.held/.test(st.text ?? ''));
+      node.receive(ports('a', [2], T0 + 180_000));
+      const [, back] = await out.wait(2, 15000);
+      assert.deepEqual(back.payload.alerts.map((a: any) => `${a.status} ${a.alertname} ${a.instance}`).sort(), ['firing InterfaceDown xe-0/0/2', 'resolved DeviceDown '], 'port 1 came back meanwhile: never heard of');
+    });
+
+    it('a silence in the DESIGN form: nothing for its device while others notify; listed on output 2, counted in the status; after it ends a still-firing alert is sent once', async () => {
+      await helper.load([alertNode, catchNode], flow({}));
+      const out = collect('out');
+      const silences = collect('silences');
+      const node = helper.getNode('ta');
+      node.receive({ silence: { match: { device: 'core-1' }, for: '2s', comment: 'reboot', by: 'ops' } });
+      const [reply] = await silences.wait(1);
+      assert.equal(reply.payload.length, 1);
+      assert.deepEqual([reply.payload[0].match, reply.payload[0].comment, reply.payload[0].by], [{ device: 'core-1' }, 'reboot', 'ops']);
+      assert.match(reply.payload[0].until, /^\d{4}-\d\d-\d\dT/);
+      await waitForStatus('ta', (st) => /threshold-alert\.status\.silences/.test(st.text ?? ''));
+      node.receive(ports('core-1', [1], T0));
+      node.receive(ports('core-2', [1], T0));
+      const [first] = await out.wait(1);
+      assert.equal(first.payload.device, 'core-2');
+      // the silence ends by itself; the alert still firing is announced once
+      const [, late] = await out.wait(2, 15000);
+      assert.equal(late.payload.device, 'core-1');
+      await sleep(1500);
+      assert.equal(out.msgs.length, 2);
+      node.receive({ silence: 'list' });
+      const [, listed] = await silences.wait(2);
+      assert.deepEqual(listed.payload, [], 'expired by itself');
+    });
+
+    it('silences expire by id and by matchers, and survive a restart with a file store', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'threshold-alert-silences-'));
+      try {
+        helper.settings({ contextStorage: { file: { module: 'localfilesystem', config: { dir, flushInterval: 30 } } } });
+        const f = flow({ store: 'file' });
+        await helper.load([alertNode, catchNode, loadContextStores], f);
+        let silences = collect('silences');
+        helper.getNode('ta').receive({ silence: [{ match: { site: 'ams' }, for: '1h' }, { match: { device: 'x' }, for: '1h' }] });
+        const [added] = await silences.wait(1);
+        assert.equal(added.payload.length, 2);
+        await stopNodeRed();
+        await helper.load([alertNode, catchNode, loadContextStores], f);
+        silences = collect('silences');
+        const out = collect('out');
+        helper.getNode('ta').receive(ports('core-1', [1], T0));
+        await sleep(300);
+        assert.equal(out.msgs.length, 0, 'the site silence came back with the state');
+        helper.getNode('ta').receive({ silence: 'list' });
+        const [listed] = await silences.wait(1);
+        assert.deepEqual(listed.payload.map((x: any) => x.match), [{ site: 'ams' }, { device: 'x' }]);
+        helper.getNode('ta').receive({ silence: { expire: listed.payload[1].id } });
+        helper.getNode('ta').receive({ silence: { match: { site: 'ams' }, expire: true } });
+        const replies = await silences.wait(3);
+        assert.deepEqual([replies[1].silence.expired, replies[2].silence.expired, replies[2].payload], [1, 1, []]);
+        const [late] = await out.wait(1);
+        assert.equal(late.payload.device, 'core-1', 'lifting the silence announces what it held');
+      } finally {
+        await stopNodeRed();
+        helper.settings({ contextStorage: {} });
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -8,6 +8,7 @@
 import { strict as assert } from 'assert';
 import type * as Dgram from 'dgram';
 import { EventEmitter } from 'events';
+import * as crypto from 'crypto';
 import * as sinon from 'sinon';
 import { helper, collect } from '../support/flow';
 import { openUdpSockets } from '../support/handles';
@@ -24,13 +25,13 @@ const trapInNode = require('../../src/trap-in');
 
 const COMMUNITY = 'public';
 
-function flow(port: number, trapProps: Record<string, unknown> = {}, extra: object[] = []) {
+function flow(port: number, trapProps: Record<string, unknown> = {}, extra: object[] = [], v3Props: Record<string, unknown> = {}) {
   return [
     { id: 'tab', type: 'tab', label: 'test' },
     { id: 'cfg', type: 'snmp-config', z: 'tab', name: 'lab', version: '2c', inventory: '127.0.0.1:161 lab-box site=lab' },
     {
       id: 'cfg3', type: 'snmp-config', z: 'tab', name: 'v3', version: '3', user: 'alice', securityLevel: 'authPriv',
-      authProtocol: 'sha256', privProtocol: 'aes',
+      authProtocol: 'sha256', privProtocol: 'aes', ...v3Props,
     },
     { id: 'trap', type: 'trap-in', z: 'tab', name: '', snmp: 'cfg', snmp2: 'cfg3', port, address: '127.0.0.1', wires: [['ok'], ['rejected']], ...trapProps },
     { id: 'ok', type: 'helper', z: 'tab' },
@@ -66,6 +67,24 @@ function v3Inform(to: { id: Buffer; boots: number; time: number }, requestId: nu
     msgId: requestId, flags: 3, engine: to as unknown as LocalEngine, userName: user.nameBytes, user,
     scopedPdu: scopedPdu(to.id, Buffer.alloc(0), pdu),
   });
+}
+
+/** A v3 authPriv trap from alice at engine `engine` with its boots/time (the sender is authoritative). */
+function v3Trap(engine: Buffer, boots: number, time: number, msgId: number): Buffer {
+  const varbinds = tlv(Tag.Sequence,
+    tlv(Tag.Sequence, encodeOid('1.3.6.1.2.1.1.3.0'), encodeInteger(100, Tag.TimeTicks)),
+    tlv(Tag.Sequence, encodeOid('1.3.6.1.6.3.1.1.4.1.0'), encodeOid('1.3.6.1.6.3.1.1.5.3')));
+  const pdu = tlv(Tag.TrapV2, encodeInteger(msgId), encodeInteger(0), encodeInteger(0), varbinds);
+  const user = new UsmUser(FIXTURE_USERS.alice);
+  return encodeV3Message({
+    msgId, flags: 3, engine: { id: engine, boots, time } as unknown as LocalEngine, userName: user.nameBytes, user,
+    scopedPdu: scopedPdu(engine, Buffer.alloc(0), pdu),
+  });
+}
+
+/** An engine ID no other test (nor an earlier run in this process) has used. */
+function freshEngine(): Buffer {
+  return Buffer.concat([Buffer.from('80001f8880', 'hex'), crypto.randomBytes(8)]);
 }
 
 async function listeningOn(id: string): Promise<void> {
@@ -171,7 +190,7 @@ describe('trap-in node', function () {
     assert.equal(openUdpSockets() - sockets, 1, 'one socket for two nodes');
     await sender.send(packet('v1-generic'), port); // linkDown (v1, mapped)
     await sender.send(packet('v1-specific'), port); // enterprise 8072
-    await sender.send(packet('v3-alice-sha256-aes'), port); // linkDown, but trap2 has no v3 user
+    await sender.send(v3Trap(freshEngine(), 1, 10, 1), port); // linkDown, but trap2 has no v3 user
     await ok.wait(2);
     await ok2.wait(1);
     await new Promise((r) => setTimeout(r, 100));
@@ -281,6 +300,82 @@ describe('trap-in node', function () {
     assert.equal(ok.msgs.length, 0, 'the captured inform is not delivered again');
     assert.equal(second.stats.informs, 0, 'nor acknowledged');
     assert.equal(logged('trap-in.errors.context-not-persistent').length, 0, 'warned once');
+  });
+
+  it('lets a 2,000-trap burst from one source through at the defaults (issue 14 defect 10)', async () => {
+    await helper.load([snmpConfigNode, trapInNode], flow(port), creds);
+    await listeningOn('trap');
+    const listener = findListener('127.0.0.1', port) as NonNullable<ReturnType<typeof findListener>>;
+    const trap = packet('v2c-trap');
+    for (let i = 0; i < 2000; i++) await sender.send(trap, port);
+    await waitFor(() => listener.stats.received === 2000, 'the burst counted', 20_000);
+    assert.equal(listener.stats.accepted, 2000, 'a fixed window of 1,000 a second cut about half of it');
+    assert.equal(listener.stats.rateLimited, 0);
+  });
+
+  it('holds a flood to the rate, counts what it cuts per source and shows it in the status', async () => {
+    await helper.load([snmpConfigNode, trapInNode], flow(port, { rateLimit: 10, burst: 500 }), creds);
+    const rejected = collect('rejected');
+    await listeningOn('trap');
+    const listener = findListener('127.0.0.1', port) as NonNullable<ReturnType<typeof findListener>>;
+    const trap = packet('v2c-trap');
+    for (let i = 0; i < 1500; i++) await sender.send(trap, port);
+    await waitFor(() => listener.stats.received === 1500, 'the flood counted', 20_000);
+    const { accepted, rateLimited } = listener.stats;
+    // the burst, then 10 a second for as long as the sending took
+    assert.ok(accepted >= 500 && accepted < 1000, `accepted ${accepted}`);
+    assert.equal(accepted + rateLimited, 1500);
+    assert.deepEqual(listener.rateLimitCuts.bySource(), [{ source: '127.0.0.1', cut: rateLimited }]);
+    await waitFor(() => lastStatus('trap')?.text === 'trap-in.status.counts-cut', 'the cut in the status', 5000);
+    assert.equal(lastStatus('trap').fill, 'yellow', 'yellow while cutting');
+    const reports = rejected.msgs.filter((m) => m.payload.reason === 'rate-limited');
+    assert.ok(reports.length >= 1 && reports[0].payload.from === '127.0.0.1', 'the first cut of the flood is reported');
+    // once the flood is over the status turns green again, the count stays
+    await waitFor(() => lastStatus('trap')?.fill === 'green', 'green after the flood', 5000);
+    assert.equal(lastStatus('trap').text, 'trap-in.status.counts-cut');
+  });
+
+  it('keeps what its v3 senders\' clocks were across a redeploy: a captured trap stays refused (issue 14 defect 5)', async () => {
+    await helper.load([snmpConfigNode, trapInNode], flow(port), creds);
+    let ok = collect('ok');
+    await listeningOn('trap');
+    const engine = freshEngine();
+    const captured = v3Trap(engine, 7, 1000, 1);
+    await sender.send(captured, port);
+    // the sender's clock has run on: 400 s later by its own account
+    await sender.send(v3Trap(engine, 7, 1400, 2), port);
+    await ok.wait(2);
+    const before = findListener('127.0.0.1', port);
+    await helper.setFlows(flow(port, { name: 'redeployed' }) as never, 'full' as never);
+    await listeningOn('trap');
+    assert.notEqual(findListener('127.0.0.1', port), before, 'a new listener');
+    ok = collect('ok');
+    const rejected = collect('rejected');
+    await sender.send(captured, port);
+    const [r] = await rejected.wait(1);
+    assert.equal(r.payload.reason, 'not-in-time-window');
+    assert.equal(ok.msgs.length, 0);
+    // and the context holds what a restart needs, next to the engine ID
+    const saved = () => helper.getNode('trap').context().get('engine');
+    await waitFor(() => (saved()?.clocks ?? []).some((c: any) => c.engine === engine.toString('hex') && c.boots === 7), 'the clock saved', 5000);
+    assert.match(saved().id, /^8000b98380/);
+  });
+
+  it('pins a v3 profile\'s user to its trapEngineIds: traps from other engines are refused and counted', async () => {
+    const pinnedEngine = freshEngine();
+    const other = freshEngine();
+    await helper.load([snmpConfigNode, trapInNode], flow(port, {}, [], { trapEngineIds: `# the core router\n0x${pinnedEngine.toString('hex').toUpperCase()}` }), creds);
+    const ok = collect('ok');
+    const rejected = collect('rejected');
+    await listeningOn('trap');
+    await sender.send(v3Trap(pinnedEngine, 1, 5, 1), port);
+    await sender.send(v3Trap(other, 1, 5, 1), port);
+    const [accepted] = await ok.wait(1);
+    const [r] = await rejected.wait(1);
+    assert.equal(accepted.trap.engine, pinnedEngine.toString('hex'));
+    assert.equal(r.payload.reason, 'engine-not-allowed');
+    assert.equal(r.payload.user, 'alice');
+    assert.equal(findListener('127.0.0.1', port)?.rejections['engine-not-allowed'], 1);
   });
 
   it('survives 50 redeploys of two nodes on one port: no EADDRINUSE, no leaked socket, port freed', async () => {

@@ -119,7 +119,9 @@ describe('threshold-alert → http request → Slack / PagerDuty stand-ins', fun
     const start = receiver.received.length;
     await helper.load([alertNode, httpRequestNode], flow('slack', '${SLACK_WEBHOOK_URL}'));
     const res = collect('res');
+    // a poll a minute later: the firing has gone out by then
     helper.getNode('ta').receive(rows(950e6, T0));
+    await res.wait(1);
     helper.getNode('ta').receive(rows(100e6, T0 + 60_000));
     const answers = await res.wait(2);
     assert.deepEqual(answers.map((a) => [a.statusCode, a.payload]), [[200, 'ok'], [200, 'ok']]);
@@ -146,6 +148,7 @@ describe('threshold-alert → http request → Slack / PagerDuty stand-ins', fun
     await helper.load([alertNode, httpRequestNode], flow('pagerduty', `${receiver.url}/v2/enqueue`), { ta: { routingKey: '${PD_ROUTING_KEY}' } });
     const res = collect('res');
     helper.getNode('ta').receive(rows(950e6, T0));
+    await res.wait(1);
     helper.getNode('ta').receive(rows(990e6, T0 + 30_000)); // still firing: nothing sent
     helper.getNode('ta').receive(rows(100e6, T0 + 60_000));
     const answers = await res.wait(2);
@@ -161,7 +164,7 @@ describe('threshold-alert → http request → Slack / PagerDuty stand-ins', fun
     assert.equal(resolve.dedup_key, trigger.dedup_key);
     assert.equal(trigger.payload.severity, 'critical');
     assert.equal(trigger.payload.source, HOSTILE, 'JSON carries text as is; PagerDuty renders it as text');
-    assert.equal(trigger.payload.component, '7');
+    assert.equal(trigger.payload.component, 'Gi0/7', 'the instance as people read it (ifDescr), not the row index');
     assert.ok(trigger.payload.summary.length <= 1024);
     assert.ok(!logText().includes('R0UTING'), 'the routing key is never logged');
   });
@@ -184,6 +187,7 @@ describe('threshold-alert → http request → Slack / PagerDuty stand-ins', fun
       const res = collect('res');
       const onAlertWire = collect('debugWire');
       helper.getNode('ta').receive(rows(950e6, T0));
+      await res.wait(1);
       helper.getNode('ta').receive(rows(100e6, T0 + 60_000));
       await res.wait(2);
       const got = receiver.received.slice(start).map((r) => r.body);

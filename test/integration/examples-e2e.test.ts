@@ -1,8 +1,10 @@
 /**
  * The shipped examples, end to end: imported as shipped into a real Node-RED process
  * (with this pack, node-red-contrib-influxdb and @flowfuse/node-red-dashboard in its
- * userDir), run against the fleet simulator, writing into a real influxd and posting to
- * a local HTTP server standing in for Slack and PagerDuty. Only addresses, credentials
+ * userDir), run against the fleet simulator, writing into a real influxd, posting to
+ * a local HTTP server standing in for Slack and PagerDuty, and scraped by a real
+ * Prometheus (example 05). Every query of the Grafana dashboards in grafana/
+ * then runs against that influxd and that Prometheus. Only addresses, credentials
  * and timing are substituted (scripts/lib/examples.js): the poll every 2 s instead of
  * 60 s, and the alert durations by the same factor (5 min → 10 s).
  *
@@ -16,12 +18,13 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import WebSocket from 'ws';
 import { startFleet, type Fleet } from '../../src/sim/fleet';
-import { startNodeRed, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
+import { startNodeRed, watchDebug, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
 import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../support/http-receiver';
 import { freeUdpPort } from '../support/snmpd';
+import { startPrometheus, type Prometheus } from '../support/prometheus';
+import { dashboardQueries, influxQL, labelValuesCall, promQL } from '../support/dashboards';
 
 const { loadExamples, prepareExamples, PAGERDUTY_URL } = require('../../scripts/lib/examples.js') as {
   loadExamples(): Array<{ file: string; name: string; flow: FlowNode[] }>;
@@ -58,25 +61,6 @@ function snmptrap(args: string[]): Promise<void> {
   });
 }
 
-/** Messages of the debug sidebar, as the editor receives them over /comms. */
-function watchDebug(port: number): { messages: Array<{ name: string; topic?: string; property?: string; msg: any }>; close(): void } {
-  const messages: Array<{ name: string; topic?: string; property?: string; msg: any }> = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
-  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
-  ws.on('error', () => { /* the test fails on missing messages instead */ });
-  ws.on('message', (data: WebSocket.RawData) => {
-    let batch: any;
-    try { batch = JSON.parse(data.toString()); } catch { return; }
-    for (const m of Array.isArray(batch) ? batch : [batch]) {
-      if (m?.topic !== 'debug') continue;
-      let msg = m.data.msg;
-      try { msg = JSON.parse(msg); } catch { /* text */ }
-      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
-    }
-  });
-  return { messages, close: () => ws.terminate() };
-}
-
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -96,6 +80,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
   let influx: Influxd;
   let rx: HttpReceiver;
   let red: NodeRed;
+  let prom: Prometheus;
   let debug: ReturnType<typeof watchDebug>;
   let shipped: FlowNode[];
   let deployed: FlowNode[];
@@ -142,6 +127,12 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       trapAddress: '127.0.0.1',
       inventoryFile: csv,
     });
+    // Example 05 polls the same fleet as example 01. At a 2 s interval their cycles would
+    // coincide and the extra work would jitter example 01's poll times, which its
+    // single-point rate check (10 %) feels; start 05 half an interval later (the inject's
+    // first trigger starts its repeat).
+    const prometheusTab = shipped.find((n) => n.type === 'snmp-metrics')!.z;
+    for (const n of deployed) if (n.type === 'inject' && n.z === prometheusTab) n.onceDelay = String(Number(n.onceDelay) + POLL_S / 2);
 
     red = await startNodeRed({
       userDir,
@@ -150,6 +141,9 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       startTimeoutMs: 60000,
     });
     debug = watchDebug(red.port);
+    // example 05 serves /metrics on Node-RED's port
+    // scraped at the poll interval: no more work than the data needs beside the rate checks above
+    prom = await startPrometheus({ interval: `${POLL_S}s`, scrapeConfigs: [{ job_name: 'snmp-fleet', static_configs: [{ targets: [`127.0.0.1:${red.port}`] }] }] });
     rx.rateLimitOnce('/services/', RETRY_AFTER_S);
     await red.deploy(deployed);
     t0 = Date.now();
@@ -180,6 +174,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
   after(async function () {
     for (const t of timers) clearTimeout(t);
     debug?.close();
+    await prom?.stop();
     await red?.stop();
     await influx?.stop();
     await rx?.close();
@@ -188,7 +183,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
   });
 
   it('deploys the examples as shipped: only addresses, credentials and timing differ', function () {
-    const allowed = new Set(['inventory', 'credentials', 'repeat', 'rules', 'hostname', 'port', 'database', 'usetls', 'protocol', 'url', 'address', 'filename']);
+    const allowed = new Set(['inventory', 'credentials', 'repeat', 'onceDelay', 'rules', 'hostname', 'port', 'database', 'usetls', 'protocol', 'url', 'address', 'filename']);
     const byId = new Map(shipped.map((n) => [n.id, n]));
     const changed = new Set<string>();
     assert.equal(deployed.length, shipped.length);
@@ -277,12 +272,12 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
   it('sends Slack exactly one firing and one resolved message for the saturated link and for the dark device', function () {
     const delivered = rx.on('/services/').filter((r) => r.status === 200).map(slackText);
     const count = (re: RegExp) => delivered.filter((t) => re.test(t)).length;
-    assert.equal(count(/^FIRING: HighUtilization on sim-0001 2 /), 1, delivered.join('\n'));
-    assert.equal(count(/^RESOLVED: HighUtilization on sim-0001 2 /), 1);
+    assert.equal(count(/^FIRING: HighUtilization on sim-0001 Gi0\/2 /), 1, delivered.join('\n'));
+    assert.equal(count(/^RESOLVED: HighUtilization on sim-0001 Gi0\/2 /), 1);
     assert.equal(count(/^FIRING: DeviceUnreachable on sim-0002 /), 1);
     assert.equal(count(/^RESOLVED: DeviceUnreachable on sim-0002 /), 1);
     // nothing else fired: no other link, no other device, no reboot artefact
-    assert.deepEqual(delivered.filter((t) => /^(FIRING|RESOLVED|STILL FIRING): /.test(t)).filter((t) => !/HighUtilization on sim-0001 2 |DeviceUnreachable on sim-0002 /.test(t)), []);
+    assert.deepEqual(delivered.filter((t) => /^(FIRING|RESOLVED|STILL FIRING): /.test(t)).filter((t) => !/HighUtilization on sim-0001 Gi0\/2 |DeviceUnreachable on sim-0002 /.test(t)), []);
     const firing = rx.on('/services/').find((r) => r.status === 200 && /^FIRING: HighUtilization/.test(slackText(r)))!;
     assert.ok(Array.isArray(firing.body.blocks) && firing.body.blocks.length >= 2, 'a Block Kit body');
     assert.match(firing.headers['content-type'] ?? '', /application\/json/);
@@ -325,6 +320,61 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
     assert.equal(scans.length, 1);
     assert.match(slackText(scans[0]), /from 127\.0\.0\.1: unknown-community/);
     assert.ok(!slackText(scans[0]).includes('guessed-community'), 'the community sent is not repeated');
+  });
+
+  it('serves example 05 to Prometheus: every interface counter, the dark device down in the health, its alert as a series, the trap counters', async function () {
+    await prom.waitForTargetsUp(20000);
+    // after a scrape or two every interface is there (a redeploy would empty snmp-metrics until the next poll)
+    const served = () => prom.query('count(snmp_ifHCInOctets_total{job="snmp-fleet"})').then((c) => Number(c[0]?.value?.[1]) === DEVICES * INTERFACES);
+    await until('every interface counter served', served, 20000);
+    const end = Math.floor(Date.now() / 1000);
+    const window = `${end - Math.floor(t0 / 1000)}s`;
+    const dark = fleet.devices[DARK.device].name;
+    const down = await prom.query(`min_over_time(snmp_fleet_device_up{device="${dark}"}[${window}])`, end);
+    assert.ok(down.length >= 2 && down.every((x) => x.value![1] === '0'), `the poll nodes saw ${dark} down: ${JSON.stringify(down)}`);
+    assert.ok((await prom.query(`snmp_fleet_device_up{device="${dark}"} == 1`, end)).length >= 2, 'and back up');
+    const fired = await prom.query(`max_over_time(snmp_alert_firing{alertname="DeviceUnreachable",device="${dark}"}[${window}])`, end);
+    assert.equal(fired.length, 1, 'example 05\'s threshold-alert fired into snmp-metrics');
+    assert.equal((await prom.query('snmp_alert_firing', end)).length, 0, 'and it resolved');
+    const traps = await prom.query('sum(snmp_fleet_trap_received_total)', end);
+    assert.ok(Number(traps[0].value![1]) >= 4, 'one linkDown and three with a wrong community');
+    assert.equal(Number((await prom.query('sum(snmp_fleet_trap_rejected_total)', end))[0].value![1]), 3);
+  });
+
+  it('runs every query of the InfluxDB Grafana dashboard against the examples\' data, and each returns data', async function () {
+    const rangeS = Math.ceil((Date.now() - t0) / 1000) + 60;
+    const empty: string[] = [];
+    const queries = dashboardQueries('snmp-fleet-influxdb.json');
+    for (const q of queries) {
+      const answer = await influx.query(q.variable ? q.query : influxQL(q.query, rangeS, 5), DB);
+      const values = (answer.results[0]?.series ?? []).flatMap((x) => x.values ?? []).filter((row) => row.slice(q.variable ? 0 : 1).some((v) => v !== null));
+      if (values.length === 0) empty.push(`${q.where}: ${q.query}`);
+    }
+    assert.deepEqual(empty, []);
+    assert.ok(queries.length >= 12);
+  });
+
+  it('runs every query of the Prometheus Grafana dashboard against example 05\'s series, and each returns data', async function () {
+    const end = Math.floor(Date.now() / 1000);
+    const start = Math.floor(t0 / 1000);
+    const empty: string[] = [];
+    const queries = dashboardQueries('snmp-fleet-prometheus.json');
+    for (const q of queries) {
+      if (q.variable) {
+        const call = labelValuesCall(q.query)!;
+        const res = await fetch(`${prom.url}/api/v1/label/${call.label}/values?${new URLSearchParams({ 'match[]': call.match })}`);
+        const values = ((await res.json()) as { data: string[] }).data;
+        if (!values.includes(fleet.devices[0].name)) empty.push(`${q.where}: ${q.query} → ${JSON.stringify(values)}`);
+        continue;
+      }
+      // Grafana's $__rate_interval is at least 4 scrape intervals
+      const expr = promQL(q.query, 4 * POLL_S + 2, end - start);
+      const series = q.instant ? await prom.query(expr, end) : await prom.queryRange(expr, start, end, 2);
+      const values = series.flatMap((x) => (x.values ?? (x.value ? [x.value] : [])).filter(([, v]) => v !== 'NaN'));
+      if (values.length === 0) empty.push(`${q.where}: ${expr}`);
+    }
+    assert.deepEqual(empty, []);
+    assert.ok(queries.length >= 15);
   });
 
   it('polls the devices a CSV file lists, with the file\'s columns as labels', function () {

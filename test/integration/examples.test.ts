@@ -11,6 +11,8 @@ import { alertOptions } from '../../src/lib/red/alert-node';
 import { buildProfile } from '../../src/lib/snmp/profile';
 import { counterRateOptions } from '../../src/lib/red/counter-rate-node';
 import { readTrapSettings } from '../../src/lib/red/trap-node';
+import { metricsOptions } from '../../src/lib/red/metrics-node';
+import { spoolSettings } from '../../src/lib/red/spool-node';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const { loadExamples } = require('../../scripts/lib/examples.js') as {
@@ -63,12 +65,13 @@ const byName = (prefix: string) => {
 };
 
 describe('example flows (files)', function () {
-  it('ships the four examples, numbered in the order Node-RED lists them', function () {
+  it('ships the five examples, numbered in the order Node-RED lists them', function () {
     assert.deepEqual(examples.map((e) => e.file), [
       '01 fleet poller.json',
       '02 trap receiver.json',
       '03 inventory from CSV or HTTP.json',
       '04 live dashboard.json',
+      '05 Prometheus.json',
     ]);
     for (const e of examples) assert.ok(Array.isArray(e.flow) && e.flow.length > 5, e.file);
   });
@@ -91,8 +94,8 @@ describe('example flows (files)', function () {
     }
   });
 
-  it('puts each of the six pack nodes in some example', function () {
-    assert.equal(PACK_TYPES.length, 6);
+  it('puts each of the eight pack nodes in some example', function () {
+    assert.equal(PACK_TYPES.length, 8);
     const used = new Set(all.map((n) => n.type));
     assert.deepEqual(PACK_TYPES.filter((t) => !used.has(t)), []);
   });
@@ -115,6 +118,7 @@ describe('example flows (files)', function () {
     assert.match(byName('02')[1].info!, /10162[\s\S]*SLACK_WEBHOOK_URL/);
     assert.match(byName('03')[1].info!, /INVENTORY_URL/);
     assert.match(byName('04')[1].info!, /@flowfuse\/node-red-dashboard/);
+    assert.match(byName('05')[1].info!, /scrape_configs:[\s\S]*metrics_path: \/metrics[\s\S]*basic_auth/);
   });
 
   it('explains every step with a comment node that has details', function () {
@@ -190,6 +194,7 @@ describe('example flows (files)', function () {
       const def: any = n;
       if (n.type === 'snmp-config') buildProfile(def, { community: 'public' });
       if (n.type === 'counter-rate') counterRateOptions(def);
+      if (n.type === 'snmp-spool') spoolSettings(def);
       if (n.type === 'threshold-alert') {
         parseRules(n.rules);
         alertOptions(def, 'a-routing-key');
@@ -198,6 +203,7 @@ describe('example flows (files)', function () {
         const s = readTrapSettings(def);
         assert.equal(s.port, 10162, 'the examples use 10162 (162 needs root)');
       }
+      if (n.type === 'snmp-metrics') metricsOptions(def);
     }
   });
 
@@ -215,6 +221,23 @@ describe('example flows (files)', function () {
     assert.ok(!('credentials' in config));
   });
 
+  it('writes to InfluxDB through snmp-spool, released by a complete node and retried from a catch node, both scoped to the batch node', function () {
+    const fleet = byName('01');
+    const [batch] = fleet.filter((n) => n.type === 'influxdb batch');
+    const spools = fleet.filter((n) => n.type === 'snmp-spool');
+    assert.equal(spools.length, 1);
+    const spool = spools[0];
+    assert.deepEqual(spool.wires, [[batch.id]], 'the spool feeds the batch node');
+    const feeders = fleet.filter((n) => (n.wires ?? []).some((port) => port.includes(batch.id)));
+    assert.deepEqual(feeders.map((n) => n.id), [spool.id], 'only the spool feeds the batch node');
+    const intoSpool = fleet.filter((n) => (n.wires ?? []).some((port) => port.includes(spool.id)));
+    assert.deepEqual(intoSpool.map((n) => n.name).sort(), ['any points?', 'not written', 'system point', 'written']);
+    for (const type of ['complete', 'catch']) {
+      const n = intoSpool.find((x) => x.type === type)!;
+      assert.deepEqual(n.scope, [batch.id], `the ${type} node watches the batch node only`);
+    }
+  });
+
   it('polls every 60 s with the rules the issue names: utilization > 80 % for 5 min, interface down, device unreachable', function () {
     const fleet = byName('01');
     const tick = fleet.find((n) => n.type === 'inject')!;
@@ -228,6 +251,23 @@ describe('example flows (files)', function () {
     assert.ok(rules.some((r) => r.kind === 'device-down'));
     const counter = fleet.find((n) => n.type === 'counter-rate')!;
     assert.equal(counter.scale, '8', 'bits per second');
+  });
+
+  it('exposes the fleet for Prometheus: raw counters (no counter-rate) into snmp-metrics with the health, alerts as series, the same scrape config as the README', function () {
+    const prom = byName('05');
+    const metrics = prom.filter((n) => n.type === 'snmp-metrics');
+    assert.equal(metrics.length, 1);
+    const m = metricsOptions(metrics[0] as any);
+    assert.deepEqual([m.path, m.prefix, m.health], ['/metrics', 'snmp_', true]);
+    assert.deepEqual(m.labelColumns, ['ifName', 'ifAlias']);
+    assert.equal(prom.filter((n) => n.type === 'counter-rate').length, 0, 'Prometheus rates the raw counters itself');
+    const feeds = new Set(prom.filter((n) => (n.wires ?? []).some((port) => port.includes(metrics[0].id))).map((n) => n.type));
+    assert.deepEqual([...feeds].sort(), ['snmp-bulkwalk', 'snmp-get', 'threshold-alert']);
+    const walk = prom.find((n) => n.type === 'snmp-bulkwalk')!;
+    assert.deepEqual(walk.wires, [[metrics[0].id, prom.find((n) => n.type === 'threshold-alert')!.id], [metrics[0].id, prom.find((n) => n.type === 'threshold-alert')!.id]], 'both outputs: failures turn devices down');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(prom[1].info!)![1];
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.ok(readme.includes(yaml), 'the README shows the scrape config of the example');
   });
 
   it('has JSONata expressions that compile', function () {

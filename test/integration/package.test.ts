@@ -15,7 +15,8 @@ import { startSnmpd, type Snmpd } from '../support/snmpd';
 
 /**
  * What the tarball may hold, and nothing else: the compiled nodes (js, html, locales,
- * icons), the editor script they share, examples, and what npm always adds.
+ * icons), the editor script they share, examples, the Grafana dashboards, and what npm
+ * always adds.
  */
 const ALLOWED = [
   /^package\.json$/,
@@ -30,6 +31,7 @@ const ALLOWED = [
   /^resources\/[a-z0-9-]+\.js$/,
   /^examples\/[^/]+\.json$/,
   /^examples\/scale-out\/[^/]+\.json$/,
+  /^grafana\/[a-z0-9-]+\.json$/,
 ];
 
 /** Node-RED's own start-up notices, printed whatever the palette holds. */
@@ -89,6 +91,7 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     for (const must of ['package.json', 'README.md', 'LICENSE', 'resources/snmp-fleet-editor.js', 'resources/snmp-fleet-inventory.js']) assert.ok(files.includes(must), `${must} is packed`);
     const examples = fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')) : [];
     for (const e of examples) assert.ok(files.includes(`examples/${e}`), `example ${e} is packed`);
+    for (const d of fs.readdirSync(path.join(ROOT, 'grafana'))) assert.ok(files.includes(`grafana/${d}`), `dashboard ${d} is packed`);
     for (const bin of Object.values<string>(pkg.bin ?? {})) assert.ok(files.includes(bin.replace(/^\.\//, '')), `bin ${bin} is packed`);
     assert.ok(files.includes(pkg.main), `main ${pkg.main} is packed`);
   });

@@ -40,8 +40,35 @@ export function seq(...parts: Buffer[]): Buffer {
   return tlv(0x30, Buffer.concat(parts));
 }
 
-/** Reads version, community, PDU type and request-id from a v1/v2c request. */
-export function parseRequest(buf: Buffer): { version: number; community: string; pduType: number; reqId: Buffer; oids: string[] } | undefined {
+/** A v1/v2c request as the fake agents read it. */
+export interface ParsedRequest {
+  version: number;
+  community: string;
+  pduType: number;
+  reqId: Buffer;
+  /** error-status, or non-repeaters of a GETBULK. */
+  nonRepeaters: number;
+  /** error-index, or max-repetitions of a GETBULK. */
+  maxRepetitions: number;
+  oids: string[];
+}
+
+function decodeOid(content: Buffer): string {
+  const arcs: number[] = [];
+  let v = 0;
+  for (let k = 0; k < content.length; k++) {
+    v = v * 128 + (content[k] & 0x7f);
+    if (!(content[k] & 0x80)) {
+      if (arcs.length === 0) arcs.push(v < 80 ? Math.floor(v / 40) : 2, v < 80 ? v % 40 : v - 80);
+      else arcs.push(v);
+      v = 0;
+    }
+  }
+  return arcs.join('.');
+}
+
+/** Reads version, community, PDU type, request-id, the two PDU integers and the OIDs of a v1/v2c request. */
+export function parseRequest(buf: Buffer): ParsedRequest | undefined {
   try {
     let i = 0;
     const readLen = (): number => {
@@ -62,7 +89,27 @@ export function parseRequest(buf: Buffer): { version: number; community: string;
     if (buf[i++] !== 0x02) return undefined;
     l = readLen();
     const reqId = buf.subarray(i, i + l); i += l;
-    return { version, community, pduType, reqId, oids: [] };
+    const readInt = (): number => {
+      if (buf[i++] !== 0x02) throw new Error('not an INTEGER');
+      const n = readLen();
+      let v = 0;
+      for (let k = 0; k < n; k++) v = v * 256 + buf[i++];
+      return v;
+    };
+    const nonRepeaters = readInt();
+    const maxRepetitions = readInt();
+    const oids: string[] = [];
+    if (buf[i++] !== 0x30) return undefined;
+    const end = readLen() + i;
+    while (i < end) {
+      if (buf[i++] !== 0x30) return undefined;
+      const vbEnd = readLen() + i;
+      if (buf[i++] !== 0x06) return undefined;
+      const n = readLen();
+      oids.push(decodeOid(buf.subarray(i, i + n)));
+      i = vbEnd;
+    }
+    return { version, community, pduType, reqId, nonRepeaters, maxRepetitions, oids };
   } catch {
     return undefined;
   }
@@ -70,7 +117,7 @@ export function parseRequest(buf: Buffer): { version: number; community: string;
 
 export type FakeMode = 'silent' | 'valid' | 'truncated' | 'bad-length' | 'wrong-type' | 'reqid5' | 'random' | 'empty' | 'wrong-community' | 'garbage-then-valid';
 
-function response(version: number, community: string, reqId: Buffer, varbinds: Buffer): Buffer {
+export function response(version: number, community: string, reqId: Buffer, varbinds: Buffer): Buffer {
   const pdu = tlv(0xa2, Buffer.concat([tlv(0x02, reqId), int(0), int(0), seq(varbinds)]));
   return seq(int(version), octets(community), pdu);
 }
@@ -101,6 +148,39 @@ export interface FakeAgent {
   requests: number;
   setMode(m: FakeMode): void;
   close(): Promise<void>;
+}
+
+/** One varbind: an OID and its encoded value (e.g. `octets('eth0')`, `int(7, 0x41)`). */
+export function varbind(oidText: string, value: Buffer): Buffer {
+  return seq(oid(oidText), value);
+}
+
+export interface ScriptedAgent {
+  port: number;
+  requests: ParsedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * An agent whose every answer is written by the test: `answer(request)` returns the
+ * response's varbinds (each from `varbind()`), or null to stay silent.
+ */
+export function startScriptedAgent(answer: (req: ParsedRequest) => Buffer[] | null, host = '127.0.0.1'): Promise<ScriptedAgent> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const agent: ScriptedAgent = { port: 0, requests: [], close: () => new Promise((r) => sock.close(() => r())) };
+    sock.on('message', (msg, rinfo) => {
+      const req = parseRequest(msg);
+      if (!req) return;
+      agent.requests.push(req);
+      const vbs = answer(req);
+      if (vbs) sock.send(response(req.version, req.community, req.reqId, Buffer.concat(vbs)), rinfo.port, rinfo.address);
+    });
+    sock.bind(0, host, () => {
+      agent.port = sock.address().port;
+      resolve(agent);
+    });
+  });
 }
 
 export function startFakeAgent(mode: FakeMode, host = '127.0.0.1'): Promise<FakeAgent> {

@@ -2,11 +2,26 @@
  * Shared bits of the flow tests: the test helper initialised once with Node-RED,
  * message collection on helper nodes, and waiting for a node's status or done.
  */
+import * as path from 'path';
 import helper from 'node-red-node-test-helper';
 
-helper.init(require.resolve('node-red'));
+// SNMP_FLEET_NODE_RED (the main file of another Node-RED release, e.g. one the compat
+// cache holds) runs the flow tests on that release instead of the project's own.
+const NODE_RED_MAIN = process.env.SNMP_FLEET_NODE_RED || require.resolve('node-red');
+helper.init(NODE_RED_MAIN);
+
+/** A module of the Node-RED release the helper runs (`@node-red/runtime/lib/...`), not the project's copy. */
+export function fromNodeRed(request: string): any {
+  return require(require.resolve(request, { paths: [path.dirname(NODE_RED_MAIN)] }));
+}
 
 export { helper };
+
+/**
+ * Node-RED's core catch node, from the release the helper runs: a copy from another
+ * release would register the type a second time, which Node-RED 5 refuses.
+ */
+export const catchNode = (helper as unknown as { _nodeModules: Record<string, unknown> })._nodeModules.catch;
 
 export interface Collected {
   msgs: any[];
@@ -69,4 +84,12 @@ export function statusesOf(id: string): any[] {
 /** The runtime log entries at error level (20) whose message is `key` (the helper's RED._ gives keys). */
 export function errorLogs(key: string): any[] {
   return helper.log().args.filter((a: any[]) => a[0]?.level === 20 && a[0]?.msg === key);
+}
+
+/**
+ * The first alert a threshold-alert message announces: `msg.payload` of the alert
+ * format is a group (`alerts: [...]`) unless the node groups nothing.
+ */
+export function firstAlert(msg: any): any {
+  return Array.isArray(msg?.payload?.alerts) ? msg.payload.alerts[0] : msg.payload;
 }

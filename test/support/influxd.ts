@@ -1,7 +1,8 @@
 /**
  * A private Debian InfluxDB 1.x for integration tests: config with every listener on a
  * free 127.0.0.1 port, meta/data/wal in a temp dir, reporting disabled; ready once
- * /ping answers; queried over HTTP /query. The implementation is shared with
+ * /ping answers; queried over HTTP /query; halted and restarted on the same port and
+ * data for outage tests. The implementation is shared with
  * `npm start` (scripts/lib/influxd.js); this module gives it types.
  */
 const impl = require('../../scripts/lib/influxd.js');
@@ -11,11 +12,16 @@ export interface Influxd {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  /** The current process (a restart() starts a new one). */
   readonly pid: number;
   /** influxd's own output (warnings and errors only, at the configured log level). */
   output(): string;
   /** An InfluxQL statement through POST /query; rejects on a statement error. */
   query(q: string, db?: string): Promise<InfluxAnswer>;
+  /** Ends the process as an outage would (SIGTERM), keeping its data and port for restart(). */
+  halt(): Promise<void>;
+  /** Starts the halted process again on the same port and data; resolves once /ping answers. */
+  restart(): Promise<void>;
   /** Ends the process and removes its folder; idempotent. */
   stop(): Promise<void>;
 }

@@ -37,18 +37,25 @@ export interface StartOptions {
   userDir?: string;
   /** Flows the runtime starts with (written to flows.json before start). */
   flows?: FlowNode[];
+  /** Start with the flows already in userDir (a restart after kill()); `flows` is then ignored. */
+  keepFlows?: boolean;
   /** Encrypts flows_cred.json; tests that look for secrets on disk rely on it. */
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
   settings?: Record<string, unknown>;
   /**
-   * JavaScript run in settings.js after `module.exports = {...}`, for what JSON cannot
-   * hold: `module.exports.contextStorage = { redis: { module: require('...') } };`.
+   * JavaScript appended to settings.js after `module.exports = {...}`, for what JSON cannot
+   * hold: functions (`module.exports.httpNodeMiddleware = ...`), modules
+   * (`module.exports.contextStorage = { redis: { module: require('...') } };`).
    */
   settingsCode?: string;
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
   startTimeoutMs?: number;
+  /** The Node.js executable (default: the one running the tests). */
+  node?: string;
+  /** Node-RED's red.js (default: the project's node-red). */
+  redJs?: string;
 }
 
 export interface NodeRed {
@@ -72,12 +79,41 @@ export interface NodeRed {
   waitForStatus(id: string, accept: (s: NodeStatus) => boolean, timeoutMs?: number): Promise<NodeStatus>;
   /** Any admin API request (relative path), JSON in and out. */
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  /**
-   * Ends the process the hard way (`kill -9`: no close handler runs, nothing is written
-   * on the way out) and waits for it to be gone; stop() then only removes the userDir.
-   */
-  crash(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Kills the process with SIGKILL, as a crash would (no close handler runs, nothing is
+   * written on the way out), and keeps userDir (flows, context files) for a restart:
+   * `startNodeRed({ userDir })`. The caller removes the folder, or stop() does.
+   */
+  kill(): Promise<void>;
+}
+
+export interface DebugMessage {
+  /** The debug node's name. */
+  name: string;
+  topic?: string;
+  property?: string;
+  /** The value shown, parsed when it is JSON. */
+  msg: any;
+}
+
+/** Messages of the debug sidebar, as the editor receives them over /comms. */
+export function watchDebug(port: number): { messages: DebugMessage[]; close(): void } {
+  const messages: DebugMessage[] = [];
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/comms`);
+  ws.on('open', () => ws.send(JSON.stringify({ subscribe: 'debug' })));
+  ws.on('error', () => { /* the test fails on missing messages instead */ });
+  ws.on('message', (data: WebSocket.RawData) => {
+    let batch: any;
+    try { batch = JSON.parse(data.toString()); } catch { return; }
+    for (const m of Array.isArray(batch) ? batch : [batch]) {
+      if (m?.topic !== 'debug') continue;
+      let msg = m.data.msg;
+      try { msg = JSON.parse(msg); } catch { /* text */ }
+      messages.push({ name: m.data.name, topic: m.data.topic, property: m.data.property, msg });
+    }
+  });
+  return { messages, close: () => ws.terminate() };
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; good enough on loopback). */
@@ -129,10 +165,12 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const port = await freeTcpPort();
   if ((opts.install ?? 'link') === 'link') linkPack(userDir);
   const settingsFile = writeSettings(userDir, port, opts);
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  if (!opts.keepFlows || !fs.existsSync(path.join(userDir, 'flows.json'))) {
+    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(opts.flows ?? []));
+  }
 
   let log = '';
-  const child: ChildProcess = spawn(process.execPath, [RED_JS, '--userDir', userDir, '--settings', settingsFile], {
+  const child: ChildProcess = spawn(opts.node ?? process.execPath, [opts.redJs ?? RED_JS, '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
     env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,13 +184,26 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   const statuses = new Map<string, NodeStatus>();
   const watchers = new Set<() => void>();
 
-  const stop = async () => {
+  const closeComms = () => {
     if (ws) {
       ws.removeAllListeners();
       ws.on('error', () => { /* closing anyway */ });
       ws.terminate();
       ws = undefined;
     }
+  };
+
+  const kill = async () => {
+    closeComms();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
+  const stop = async () => {
+    closeComms();
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGINT');
@@ -214,12 +265,6 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     port,
     userDir,
     pid: child.pid!,
-    async crash() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.kill('SIGKILL');
-      await exited;
-    },
     output: () => log,
     problems: () => log.split('\n').filter((l) => /\[(warn|error)\]/.test(l)),
     async getFlows() {
@@ -263,5 +308,6 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     },
     request,
     stop,
+    kill,
   };
 }

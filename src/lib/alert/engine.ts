@@ -15,7 +15,8 @@ import {
 } from './rules';
 import { observe, owed, resolve, type AlertState, type Notify, type Step } from './machine';
 import type { AlertNotification } from './notification';
-import { templateNames, valueText } from '../common/templates';
+import { sameMatchers, silenceMatches, type AlertLabels, type Silence } from './silences';
+import { cleanText, templateNames, valueText } from '../common/templates';
 import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
 
 export type NodataPolicy = 'resolve' | 'keep' | 'alert';
@@ -27,7 +28,17 @@ export interface AlertEngineOptions {
   nodata: NodataPolicy;
   /** A series is missing after this many of its usual intervals without a report. */
   nodataAfter: number;
+  /**
+   * The row column that names an instance; '' = the first of ifName, ifDescr, ifAlias
+   * the row has (else the index).
+   */
+  instanceLabel?: string;
 }
+
+/** Columns that name an interface, in order of preference, when the node names none. */
+export const INSTANCE_COLUMNS = ['ifName', 'ifDescr', 'ifAlias'];
+/** Longest readable instance name kept. */
+const MAX_INSTANCE_CHARS = 128;
 
 /** One message, taken apart by the node. */
 export interface AlertInput {
@@ -42,8 +53,10 @@ export interface AlertInput {
   labels?: Record<string, string>;
 }
 
-/** A silence: mutes announcements of matching alerts until `until` (ms). Empty matcher = any. */
-export interface Silence {
+export type { Silence };
+
+/** A silence of release 0.1 (state v1/v2 and `engine.silence` callers): matchers beside the time. */
+export interface LegacySilence {
   device?: string;
   alertname?: string;
   instance?: string;
@@ -59,6 +72,10 @@ export interface AlertRecord extends AlertState {
   device: string;
   /** The series: row index or instance; '' for the device as a whole. */
   instance: string;
+  /** The readable name of the series (ifName …) when the row had one. */
+  instanceName?: string;
+  /** The incident (PagerDuty dedup_key) its firing was announced under; see {@link AlertNotification.incident}. */
+  incident?: string;
   /** Template values captured at the last notification. */
   vars: Record<string, string>;
 }
@@ -85,7 +102,28 @@ export interface DeviceTrack {
 }
 
 /** Version of the stored layout; see {@link restoreAlertState} for the older ones. */
-export const ALERT_STATE_VERSION = 2;
+export const ALERT_STATE_VERSION = 3;
+
+/** A notification decided but not yet sent (grouping waits, inhibition holds it). */
+export interface OutboxEntry {
+  /** Order of arrival, unique within the state. */
+  seq: number;
+  /** The alert's key ({@link alertKey}). */
+  key: string;
+  /** When it was decided, ms (engine clock). */
+  at: number;
+  /** Held back because its device is down: merged with the alert's next change. */
+  held?: boolean;
+  notification: AlertNotification;
+}
+
+/** Timing of one notification group (grouping by labels). */
+export interface GroupTrack {
+  /** When its oldest unsent notification arrived, ms. */
+  since?: number;
+  /** When it was last sent, ms. */
+  lastSent?: number;
+}
 
 export interface AlertEngineState {
   v: typeof ALERT_STATE_VERSION;
@@ -93,6 +131,15 @@ export interface AlertEngineState {
   alerts: Record<string, AlertRecord>;
   devices: Record<string, DeviceTrack>;
   silences: Silence[];
+  /**
+   * Notifications not sent yet, kept in the state so that what the store holds always
+   * says which changes still have to go out (sent after a restart if need be).
+   */
+  outbox: OutboxEntry[];
+  /** Group timers by group key. */
+  groups: Record<string, GroupTrack>;
+  /** Last outbox sequence number used. */
+  seq: number;
 }
 
 export interface ProcessResult {
@@ -113,11 +160,11 @@ export const MAX_SILENCES = 1000;
  * indexes), whose usual interval is unknown and which the no-data rule never judges.
  */
 export const FORGET_MS = 24 * 3600 * 1000;
-const RESERVED = new Set(['alertname', 'severity', 'device', 'instance', 'value', 'threshold', 'op', 'field', 'error', 'status']);
+const RESERVED = new Set(['alertname', 'severity', 'device', 'instance', 'index', 'value', 'threshold', 'op', 'field', 'error', 'status']);
 
 /** An empty state (null prototypes: device names like "__proto__" stay plain keys). */
 export function emptyAlertState(): AlertEngineState {
-  return { v: ALERT_STATE_VERSION, alerts: Object.create(null), devices: Object.create(null), silences: [] };
+  return { v: ALERT_STATE_VERSION, alerts: Object.create(null), devices: Object.create(null), silences: [], outbox: [], groups: Object.create(null), seq: 0 };
 }
 
 /**
@@ -206,7 +253,8 @@ export class AlertEngine {
         seen.add(instance);
         const active = isActive(rule, value);
         const held = active || isHeld(rule, value);
-        this.apply(rule, topic, instance, { time, active, held, value }, () => this.varsOf(rule, source), out);
+        const name = Array.isArray(input.payload) ? instanceNameOf(source, this.opts.instanceLabel ?? '') : undefined;
+        this.apply(rule, topic, instance, { time, active, held, value }, () => this.varsOf(rule, source), out, name);
       }
     }
     if (!input.failure) this.sightings(dev, topic, time, seen, out);
@@ -244,21 +292,60 @@ export class AlertEngine {
   }
 
   /**
-   * Adds a silence, or with `until` in the past removes the silences with the same
-   * matchers. Returns the notifications owed when a silence is lifted. Throws past
+   * Adds a silence; one with the same matchers is replaced (its id kept). Throws past
    * {@link MAX_SILENCES} active silences.
    */
-  silence(s: Silence): AlertNotification[] {
+  addSilence(s: Silence): Silence {
     const now = this.clock();
-    const same = (x: Silence): boolean => (x.device ?? '') === (s.device ?? '') && (x.alertname ?? '') === (s.alertname ?? '') && (x.instance ?? '') === (s.instance ?? '');
-    this.state.silences = this.state.silences.filter((x) => !same(x) && x.until > now);
+    this.state.silences = this.state.silences.filter((x) => x.until > now);
+    const same = this.state.silences.findIndex((x) => sameMatchers(x.match, s.match));
+    if (same >= 0) {
+      const replaced: Silence = { ...s, id: this.state.silences[same].id };
+      this.state.silences[same] = replaced;
+      return replaced;
+    }
+    // Silences come from messages: bound what a runaway flow can pile up in the state.
+    if (this.state.silences.length >= MAX_SILENCES) throw new Error(`more than ${MAX_SILENCES} silences`);
+    this.state.silences.push(s);
+    return s;
+  }
+
+  /**
+   * Expires the silence with this id, or those with exactly these matchers. Returns
+   * the firings they held back (announced now) and how many silences ended.
+   */
+  expireSilences(which: { id?: string; match?: Record<string, string> }): { notifications: AlertNotification[]; expired: number } {
+    const now = this.clock();
+    const before = this.state.silences.length;
+    this.state.silences = this.state.silences.filter((x) => x.until > now
+      && !(which.id !== undefined ? x.id === which.id : which.match !== undefined && sameMatchers(x.match, which.match)));
     const out: AlertNotification[] = [];
-    if (s.until > now) {
-      // Silences come from messages: bound what a runaway flow can pile up in the state.
-      if (this.state.silences.length >= MAX_SILENCES) throw new Error(`more than ${MAX_SILENCES} silences`);
-      this.state.silences.push(s);
-    } else this.announceOwed(now, out);
-    return out;
+    this.announceOwed(now, out);
+    return { notifications: out, expired: before - this.state.silences.length };
+  }
+
+  /** Active silences, oldest first. */
+  activeSilences(): Silence[] {
+    const now = this.clock();
+    return this.state.silences.filter((s) => s.until > now);
+  }
+
+  /**
+   * The 0.1 API: adds a silence by device/alertname/instance, or with `until` in the
+   * past removes those with the same matchers. Returns the notifications owed.
+   */
+  silence(s: LegacySilence): AlertNotification[] {
+    const match = legacyMatch(s);
+    if (s.until > this.clock()) {
+      this.addSilence({ id: `legacy-${this.state.silences.length}-${s.until}`, match, until: s.until, createdAt: this.clock(), ...(s.comment ? { comment: s.comment } : {}) });
+      return [];
+    }
+    return this.expireSilences({ match }).notifications;
+  }
+
+  /** The rule of an alert (undefined for NoData and removed rules). */
+  ruleOf(alertname: string): AlertRule | undefined {
+    return this.rulesByName.get(alertname);
   }
 
   /** Alerts by phase, for the status. */
@@ -361,21 +448,24 @@ export class AlertEngine {
     delete this.state.alerts[key];
   }
 
-  private apply(rule: AlertRule, topic: string, instance: string, obs: Parameters<typeof observe>[1], vars: () => Record<string, string>, out: AlertNotification[]): void {
+  private apply(rule: AlertRule, topic: string, instance: string, obs: Parameters<typeof observe>[1], vars: () => Record<string, string>, out: AlertNotification[], instanceName?: string): void {
     const key = alertKey(rule.name, topic, instance);
     const prev = this.state.alerts[key];
     if (!prev && !obs.active) return;
-    const muted = this.state.silences.length > 0 && this.muted(rule.name, topic, instance);
+    const name = instanceName ?? prev?.instanceName;
+    const muted = this.state.silences.length > 0 && this.muted(rule.name, topic, instance, name);
     const step: Step = observe(prev, obs, { forMs: rule.forMs, keepFiringForMs: rule.keepFiringForMs, repeatMs: this.opts.repeatMs }, muted);
     if (step.stale) return;
     if (!step.next) {
       delete this.state.alerts[key];
       // new values merge over the fired ones, so a resolution without new values (a
       // device answering again) still carries what the alert fired with
-      if (step.notify && prev) out.push(this.notification({ ...prev, seen: obs.time, value: obs.value, vars: { ...prev.vars, ...vars() } }, step.notify, obs.time));
+      if (step.notify && prev) out.push(this.notification({ ...prev, instanceName: name, seen: obs.time, value: obs.value, vars: { ...prev.vars, ...vars() } }, step.notify, obs.time));
       return;
     }
     const rec: AlertRecord = { ...step.next, alertname: rule.name, device: topic, instance, vars: prev?.vars ?? {} };
+    if (name !== undefined) rec.instanceName = name;
+    if (prev?.incident !== undefined) rec.incident = prev.incident;
     if (step.notify) rec.vars = { ...rec.vars, ...vars() };
     this.state.alerts[key] = rec;
     if (step.notify) out.push(this.notification(rec, step.notify, obs.time));
@@ -383,7 +473,7 @@ export class AlertEngine {
 
   private announceOwed(now: number, out: AlertNotification[]): void {
     for (const [key, rec] of Object.entries(this.state.alerts)) {
-      const step = owed(rec, now, this.muted(rec.alertname, rec.device, rec.instance));
+      const step = owed(rec, now, this.muted(rec.alertname, rec.device, rec.instance, rec.instanceName));
       if (!step.notify) continue;
       const next: AlertRecord = { ...rec, ...step.next! };
       this.state.alerts[key] = next;
@@ -391,12 +481,30 @@ export class AlertEngine {
     }
   }
 
-  private muted(alertname: string, device: string, instance: string): boolean {
+  private muted(alertname: string, device: string, index: string, instanceName?: string): boolean {
     const now = this.clock();
-    return this.state.silences.some((s) => s.until > now
-      && (s.alertname === undefined || s.alertname === '' || s.alertname === alertname)
-      && (s.device === undefined || s.device === '' || s.device === device)
-      && (s.instance === undefined || s.instance === '' || s.instance === instance));
+    if (!this.state.silences.some((s) => s.until > now)) return false;
+    const a: AlertLabels = {
+      alertname,
+      device,
+      index,
+      instance: instanceName ?? index,
+      severity: this.rulesByName.get(alertname)?.severity ?? 'warning',
+      labels: this.state.devices[device]?.labels ?? {},
+    };
+    return this.state.silences.some((s) => s.until > now && silenceMatches(s, a));
+  }
+
+  /** The labels silences and grouping see for one stored alert. */
+  labelsOf(rec: Pick<AlertRecord, 'alertname' | 'device' | 'instance' | 'instanceName'>): AlertLabels {
+    return {
+      alertname: rec.alertname,
+      device: rec.device,
+      index: rec.instance,
+      instance: rec.instanceName ?? rec.instance,
+      severity: this.rulesByName.get(rec.alertname)?.severity ?? 'warning',
+      labels: this.state.devices[rec.device]?.labels ?? {},
+    };
   }
 
   private hasAlerts(topic: string): boolean {
@@ -426,7 +534,9 @@ export class AlertEngine {
       alertname: rec.alertname,
       severity: rule?.severity ?? 'warning',
       device: rec.device,
-      instance: rec.instance,
+      key: alertKey(rec.alertname, rec.device, rec.instance),
+      index: rec.instance,
+      instance: rec.instanceName ?? rec.instance,
       value: rec.value,
       threshold,
       startsAt: rec.firedAt ?? rec.activeAt,
@@ -434,6 +544,7 @@ export class AlertEngine {
       vars: {},
       labels: { ...labels },
     };
+    if (rec.incident !== undefined) n.incident = rec.incident;
     if (rule?.kind === 'threshold') {
       n.op = rule.op;
       n.field = rule.field;
@@ -444,7 +555,8 @@ export class AlertEngine {
       alertname: rec.alertname,
       severity: n.severity,
       device: valueText(rec.device),
-      instance: valueText(rec.instance),
+      instance: valueText(n.instance),
+      index: valueText(rec.instance),
       value: valueText(rec.value),
       threshold: valueText(threshold),
       op: n.op ?? '',
@@ -486,6 +598,28 @@ export function extract(field: string, input: AlertInput): Array<[string, unknow
     return out;
   }
   return [];
+}
+
+/**
+ * The readable name of a row: the chosen column, else the first of ifName, ifDescr,
+ * ifAlias that holds text; undefined when none does (the index names it then).
+ */
+export function instanceNameOf(row: unknown, column: string): string | undefined {
+  if (typeof row !== 'object' || row === null) return undefined;
+  const r = row as Record<string, unknown>;
+  for (const c of column ? [column] : INSTANCE_COLUMNS) {
+    if (!Object.prototype.hasOwnProperty.call(r, c)) continue;
+    const v = r[c];
+    if ((typeof v === 'string' && v.trim() !== '') || typeof v === 'number') return cleanText(String(v).trim(), MAX_INSTANCE_CHARS);
+  }
+  return undefined;
+}
+
+/** Matchers of a 0.1 silence: its non-empty device, alertname and instance. */
+export function legacyMatch(s: Partial<LegacySilence>): Record<string, string> {
+  const match: Record<string, string> = {};
+  for (const k of ['device', 'alertname', 'instance'] as const) if (typeof s[k] === 'string' && s[k] !== '') match[k] = s[k]!;
+  return match;
 }
 
 /** `a.b[2].c` on an object; undefined when absent. */
@@ -531,7 +665,10 @@ export interface RestoreReport {
  * notification throw.
  *
  * Layouts read:
- * - v2 (this one): see {@link AlertRecord} and {@link DeviceTrack}.
+ * - v3 (this one): see {@link AlertRecord}, {@link DeviceTrack}, {@link Silence} (matchers
+ *   under `match`, an id, createdAt, by) and the outbox of unsent notifications.
+ * - v2: as v3 without outbox and groups; silences kept device/alertname/instance beside
+ *   `until` (converted to matchers; the next save writes v3).
  * - v1 (release 0.1.0): one-letter keys, converted on the way in (the next save writes
  *   v2). Alerts: `r` → `alertname`, `d` → `device`, `i` → `instance` (the machine
  *   state's fields and the alert keys are unchanged). Devices: `arr` → `lastArrival`,
@@ -544,7 +681,7 @@ export interface RestoreReport {
 export function restoreAlertState(raw: unknown, now: number = Date.now(), report?: RestoreReport): AlertEngineState {
   const state = emptyAlertState();
   if (!isObject(raw)) return state;
-  const layout = raw.v === ALERT_STATE_VERSION ? CURRENT_LAYOUT : raw.v === 1 ? V1_LAYOUT : undefined;
+  const layout = raw.v === ALERT_STATE_VERSION || raw.v === 2 ? CURRENT_LAYOUT : raw.v === 1 ? V1_LAYOUT : undefined;
   if (!layout) return state;
   const repair = (): number => {
     if (report) report.repaired++;
@@ -571,6 +708,8 @@ export function restoreAlertState(raw: unknown, now: number = Date.now(), report
         if (Number.isFinite(rec[k])) out[k] = isRestorableTime(rec[k], now) ? rec[k] : repair();
       }
       if (isObject(rec.vars)) for (const [k, v] of Object.entries(rec.vars)) if (typeof v === 'string') out.vars[k] = v;
+      if (typeof rec.instanceName === 'string') out.instanceName = rec.instanceName.slice(0, MAX_INSTANCE_CHARS);
+      if (typeof rec.incident === 'string' && rec.incident !== '') out.incident = rec.incident.slice(0, 255);
       state.alerts[key] = out;
     }
   }
@@ -597,18 +736,85 @@ export function restoreAlertState(raw: unknown, now: number = Date.now(), report
     }
   }
   if (Array.isArray(raw.silences)) {
-    for (const s of raw.silences) {
-      if (!isObject(s) || !Number.isFinite(s.until)) continue;
+    raw.silences.forEach((s: unknown, i: number) => {
+      if (!isObject(s) || !Number.isFinite(s.until)) return;
       if (Math.abs(s.until) > MAX_DATE_MS) {
         repair();
-        continue;
+        return;
       }
-      const out: Silence = { until: s.until };
-      for (const k of ['device', 'alertname', 'instance', 'comment'] as const) if (typeof s[k] === 'string') out[k] = s[k];
+      // v3 keeps matchers under `match`; v1 and v2 kept device/alertname/instance beside the time.
+      const match: Record<string, string> = {};
+      if (raw.v === ALERT_STATE_VERSION) {
+        if (!isObject(s.match)) return;
+        for (const [k, v] of Object.entries(s.match)) if (typeof v === 'string') match[k] = v;
+      } else Object.assign(match, legacyMatch(s));
+      const out: Silence = {
+        id: typeof s.id === 'string' && s.id !== '' ? s.id.slice(0, 64) : `restored-${i}`,
+        match,
+        until: s.until,
+        createdAt: Number.isFinite(s.createdAt) && isRestorableTime(s.createdAt, now) ? s.createdAt : now,
+      };
+      if (typeof s.comment === 'string') out.comment = s.comment;
+      if (typeof s.by === 'string') out.by = s.by;
       state.silences.push(out);
+    });
+  }
+  if (raw.v === ALERT_STATE_VERSION) restoreOutbox(raw, state, now, repair);
+  return state;
+}
+
+/** The unsent notifications and group timers of a v3 state, checked. */
+function restoreOutbox(raw: Record<string, any>, state: AlertEngineState, now: number, repair: () => number): void {
+  if (Array.isArray(raw.outbox)) {
+    for (const e of raw.outbox) {
+      if (!isObject(e) || !Number.isSafeInteger(e.seq) || typeof e.key !== 'string' || !Number.isFinite(e.at)) continue;
+      const n = restoreNotification(e.notification, now);
+      if (!n) continue;
+      const entry: OutboxEntry = { seq: e.seq, key: e.key, at: isRestorableTime(e.at, now) ? e.at : repair(), notification: n };
+      if (e.held === true) entry.held = true;
+      state.outbox.push(entry);
+      if (e.seq > state.seq) state.seq = e.seq;
     }
   }
-  return state;
+  if (Number.isSafeInteger(raw.seq) && raw.seq > state.seq) state.seq = raw.seq;
+  if (isObject(raw.groups)) {
+    for (const [k, g] of Object.entries(raw.groups)) {
+      if (!isObject(g)) continue;
+      const t: GroupTrack = {};
+      if (Number.isFinite(g.since)) t.since = isRestorableTime(g.since, now) ? g.since : repair();
+      if (Number.isFinite(g.lastSent)) t.lastSent = isRestorableTime(g.lastSent, now) ? g.lastSent : repair();
+      state.groups[k] = t;
+    }
+  }
+}
+
+function stringRecord(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
+/** A stored notification, or undefined when any field a format reads is missing or odd. */
+function restoreNotification(v: unknown, now: number): AlertNotification | undefined {
+  if (!isObject(v) || (v.status !== 'firing' && v.status !== 'resolved')) return undefined;
+  for (const k of ['alertname', 'severity', 'device', 'key', 'index', 'instance', 'template']) if (typeof v[k] !== 'string') return undefined;
+  if (!isRestorableTime(v.startsAt, now) || (v.endsAt !== undefined && !isRestorableTime(v.endsAt, now))) return undefined;
+  const scalar = (x: unknown): x is number | string | null => x === null || typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x));
+  if (!scalar(v.value) || !scalar(v.threshold)) return undefined;
+  const vars = stringRecord(v.vars);
+  const labels = stringRecord(v.labels);
+  if (!vars || !labels) return undefined;
+  const n: AlertNotification = {
+    status: v.status, repeat: v.repeat === true, alertname: v.alertname, severity: v.severity, device: v.device,
+    key: v.key, index: v.index, instance: v.instance, value: v.value, threshold: v.threshold,
+    startsAt: v.startsAt, template: v.template, vars, labels,
+  };
+  if (v.endsAt !== undefined) n.endsAt = v.endsAt;
+  if (typeof v.op === 'string') n.op = v.op;
+  if (typeof v.field === 'string') n.field = v.field;
+  if (typeof v.incident === 'string') n.incident = v.incident;
+  return n;
 }
 
 /**

@@ -13,8 +13,17 @@ export interface AlertNotification {
   severity: string;
   /** The device (msg.topic). */
   device: string;
-  /** Row index or instance; '' for device-wide alerts. */
+  /** The alert's key in the engine's state (alertname, device, index). */
+  key: string;
+  /** Row index or `field.<instance>` suffix; '' for device-wide alerts. */
+  index: string;
+  /** What people read: the row's text column (ifName, ifDescr, ifAlias or the chosen one), else the index. */
   instance: string;
+  /**
+   * The incident (PagerDuty dedup_key) the firing was announced under; undefined when
+   * announced one alert at a time (then it is the alert's fingerprint).
+   */
+  incident?: string;
   value: number | string | null;
   threshold: number | string | null;
   op?: string;
@@ -27,6 +36,11 @@ export interface AlertNotification {
   template: string;
   vars: Record<string, string>;
   labels: Record<string, string>;
+}
+
+/** The incident key a resolution or repeat of `n` belongs to. */
+export function incidentOf(n: Pick<AlertNotification, 'incident' | 'alertname' | 'device' | 'index'>): string {
+  return n.incident ?? fingerprint(n.alertname, n.device, n.index);
 }
 
 /**

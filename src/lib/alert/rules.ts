@@ -25,6 +25,11 @@ export interface AlertRule {
   severity: string;
   /** Summary template, `{{device}}`, `{{instance}}`, `{{value}}`, row fields... */
   summary: string;
+  /**
+   * Held back while the device's device-down alert fires (on unless the rule says
+   * `inhibit: false`); device-down rules are the source and never held back.
+   */
+  inhibit: boolean;
 }
 
 export const DEFAULT_SUMMARY: Record<RuleKind, string> = {
@@ -80,8 +85,10 @@ export function parseRules(raw: unknown): AlertRule[] {
     }
     const severity = isBlank(o.severity) ? (kind === 'device-down' ? 'critical' : 'warning') : String(o.severity).trim().slice(0, 32);
     const summary = isBlank(o.summary) ? DEFAULT_SUMMARY[kind] : String(o.summary);
+    // Rules saved before the option existed have none: inhibited, the default.
+    const inhibit = kind !== 'device-down' && o.inhibit !== false && o.inhibit !== 'false';
     if (kind === 'device-down') {
-      return { kind, name, field: '', op: '==', threshold: '', clear: '', forMs: forS * 1000, keepFiringForMs: keepS * 1000, severity, summary };
+      return { kind, name, field: '', op: '==', threshold: '', clear: '', forMs: forS * 1000, keepFiringForMs: keepS * 1000, severity, summary, inhibit };
     }
     const field = typeof o.field === 'string' ? o.field.trim() : '';
     if (field === '') throw new Error(`${at}: field is empty`);
@@ -100,7 +107,7 @@ export function parseRules(raw: unknown): AlertRule[] {
       if ((op === '<' || op === '<=') && c < t) throw new Error(`${at}: clear must not be below the threshold for ${op}`);
       clear = c;
     }
-    return { kind, name, field, op, threshold, clear, forMs: forS * 1000, keepFiringForMs: keepS * 1000, severity, summary };
+    return { kind, name, field, op, threshold, clear, forMs: forS * 1000, keepFiringForMs: keepS * 1000, severity, summary, inhibit };
   });
 }
 

@@ -199,11 +199,40 @@ export function qualifiedName(oid: string, info: OidInfo | undefined): string {
 }
 
 /**
+ * Whether net-snmp's reading of a varbind's OID is one (two arcs or more, each at most
+ * 2^32 - 1, RFC 2578 §3.5). Its BER reader (asn1-ber readOID) turns an empty OID into
+ * "0.NaN", which must not reach a message. (It also wraps an arc past 32 bits without a
+ * word; no check of the text can see that.) One pass over the characters.
+ */
+export function isWireOid(oid: unknown): boolean {
+  if (typeof oid !== 'string') return false;
+  const n = oid.length;
+  let arcs = 0;
+  let start = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? oid.charCodeAt(i) : 46;
+    if (c === 46) {
+      const len = i - start;
+      if (len === 0 || len > 10 || (len === 10 && oid.slice(start, i) > '4294967295')) return false;
+      arcs++;
+      start = i + 1;
+    } else if (c < 48 || c > 57) {
+      return false;
+    }
+  }
+  return arcs >= 2;
+}
+
+/**
  * Decodes one raw varbind. `info` is the MIB description of its OID (if known), used
  * for names, DisplayString text, enum labels and display hints.
- * Throws BadValueError when the value contradicts its type.
+ * Throws BadValueError when the value contradicts its type, or the OID is not one.
  */
 export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: MibLookup): Varbind {
+  // An OID the MIB described was read arc by arc there (MibLookup.describe answers
+  // nothing for a malformed one): only the others need the check, so a walk of known
+  // tables pays nothing for it.
+  if (info === undefined && !isWireOid(raw.oid)) throw new BadValueError('malformed OID');
   const type = TYPE_NAMES[raw.type];
   if (!type) throw new BadValueError(`unknown SMI type tag ${raw.type}`);
   const vb: Varbind = { oid: raw.oid, name: qualifiedName(raw.oid, info), type, value: null };

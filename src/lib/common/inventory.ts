@@ -10,7 +10,7 @@
  * SnmpFleetInventory), so it must not use Node built-ins. No secret is ever put into an
  * error message.
  */
-import { isIP, isIPv6 } from './ip';
+import { canonicalIPv6, isIP, isIPv6 } from './ip';
 import type { Device } from './types';
 
 /** A configuration value the user has to fix; the message is fit to show them. */
@@ -53,6 +53,28 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
   return { host, port };
 }
 
+/** `host:port`, an IPv6 host in brackets (`[::1]:161`), as users write it. */
+export function hostPort(host: string, port: number): string {
+  return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * What tells two devices apart, one spelling per agent: the host (an IPv6 address in
+ * its canonical form, a name in lower case without a final dot) and the port. Two
+ * inventory lines with one identity are one device listed twice; counter-rate keys its
+ * series by it, since names may be shared and a bare host does not tell two agents
+ * behind one address apart.
+ */
+export function deviceIdentity(host: string, port: number): string {
+  if (isIPv6(host)) return `[${canonicalIPv6(host)}]:${port}`;
+  return `${host.toLowerCase().replace(/\.$/, '')}:${port}`;
+}
+
+/** The name of a device listed without one: its host, or host:port when the port is not the profile's. */
+export function defaultDeviceName(host: string, port: number, defaultPort: number): string {
+  return port === defaultPort ? host : hostPort(host, port);
+}
+
 function clip(s: string): string {
   // error text quotes user input; keep it short and free of control characters
   const clean = s.replace(/[\u0000-\u001f\u007f]/g, '?');
@@ -69,16 +91,18 @@ export interface InventoryProblem {
 
 function readInventory(text: string, defaultPort: number): { devices: Device[]; problem?: InventoryProblem } {
   const devices: Device[] = [];
-  const seen = new Set<string>();
+  /** Line number (from 1) of each identity listed so far. */
+  const seen = new Map<string, number>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/#.*$/, '').trim();
     if (!line) continue;
     try {
       const device = parseInventoryLine(line, defaultPort);
-      const key = `${device.host}|${device.port}`;
-      if (seen.has(key)) throw new ConfigError(`${device.host}:${device.port} is listed twice`);
-      seen.add(key);
+      const key = deviceIdentity(device.host, device.port);
+      const first = seen.get(key);
+      if (first !== undefined) throw new ConfigError(`${clip(hostPort(device.host, device.port))} is listed twice (first on line ${first})`);
+      seen.set(key, i + 1);
       devices.push(device);
     } catch (err) {
       return { devices, problem: { line: i + 1, error: (err as Error).message } };
@@ -140,7 +164,7 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
     if (key === 'profile') profile = checkProfile(word.slice(eq + 1));
     else labels[key] = word.slice(eq + 1);
   }
-  const device: Device = { host, port, name: name || host, labels };
+  const device: Device = { host, port, name: name || defaultDeviceName(host, port, defaultPort), labels };
   if (profile !== undefined) device.profile = profile;
   return device;
 }
@@ -163,7 +187,7 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
         if (v !== undefined && v !== null) labels[k] = String(v);
       }
     }
-    const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : hp.host;
+    const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
     const device: Device = { host: hp.host, port, name, labels };
     if (t.profile !== undefined && t.profile !== null && t.profile !== '') {
       if (typeof t.profile !== 'string') throw new ConfigError(`profile of target ${clip(hp.host)} must be the name of an snmp-config node`);

@@ -53,3 +53,47 @@ export function isIP(s: string): 0 | 4 | 6 {
   if (isIPv6(s)) return 6;
   return 0;
 }
+
+/**
+ * The one spelling of an IPv6 address (RFC 5952 §4: lower-case hex without leading
+ * zeros, the longest run of two or more zero groups as "::", the first when tied),
+ * keeping a zone id as written; the last 32 bits dotted after "::" or "::ffff:" (IPv4
+ * compatible and mapped), as libuv's inet_ntop writes them. Equals Node's
+ * net.SocketAddress spelling. The input must pass isIPv6.
+ */
+export function canonicalIPv6(s: string): string {
+  const percent = s.indexOf('%');
+  const address = percent >= 0 ? s.slice(0, percent) : s;
+  const zone = percent >= 0 ? s.slice(percent) : '';
+  const halves = address.split('::').map((h) => (h === '' ? [] : h.split(':')));
+  const toGroups = (words: string[]): number[] => words.flatMap((w) => {
+    if (!w.includes('.')) return [parseInt(w, 16)];
+    const [a, b, c, d] = w.split('.').map(Number);
+    return [a * 256 + b, c * 256 + d];
+  });
+  const head = toGroups(halves[0]);
+  const tail = halves.length === 2 ? toGroups(halves[1]) : [];
+  const groups = halves.length === 2 ? [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail] : head;
+  let bestAt = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestAt = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  if (bestAt === 0 && (bestLength === 6 || (bestLength === 5 && groups[5] === 0xffff))) {
+    const quad = `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`;
+    return `::${bestLength === 5 ? 'ffff:' : ''}${quad}${zone}`;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestAt < 0) return hex.join(':') + zone;
+  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLength).join(':')}${zone}`;
+}

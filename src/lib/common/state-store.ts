@@ -120,7 +120,7 @@ export const SAVE_DELAY_MS = 1000;
  */
 export class StateSaver {
   private timer: NodeJS.Timeout | undefined;
-  private writing = false;
+  private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
 
@@ -155,23 +155,38 @@ export class StateSaver {
     await withTimeout(this.store.save(state), timeoutMs);
   }
 
+  /**
+   * Writes the state now — after the write in flight, if any, since that one may predate
+   * the latest change — and resolves once the store has answered. For a write-ahead:
+   * what is about to be announced is in the store first.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = true;
+    await this.write();
+  }
+
   private schedule(): void {
     if (this.closed || this.timer || this.writing) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.write();
+      void this.write();
     }, this.delayMs);
   }
 
-  private write(): void {
+  private write(): Promise<void> {
     const state = this.state();
-    if (this.closed || !this.dirty || state === undefined) return;
+    if (this.closed || !this.dirty || state === undefined) return Promise.resolve();
     this.dirty = false;
-    this.writing = true;
-    void this.store.save(state).then(() => {
-      this.writing = false;
+    const writing = this.store.save(state).then(() => {
+      this.writing = undefined;
       if (this.dirty) this.schedule();
     });
+    this.writing = writing;
+    return writing;
   }
 }
 
@@ -320,7 +335,8 @@ export interface PartedSaverOptions<S> {
  * one reported them. A failed write keeps its parts for the next attempt, tried again
  * with back-off up to {@link MAX_RETRY_MS}; the first success after failures writes
  * every part again, since a store that was away (a Redis restarted without its data)
- * may have lost them.
+ * may have lost them. {@link PartedStateSaver.flush} writes at once, as
+ * {@link StateSaver.flush} does for a whole state.
  */
 export class PartedStateSaver<S> {
   private timer: NodeJS.Timeout | undefined;
@@ -332,6 +348,8 @@ export class PartedStateSaver<S> {
   /** Parts to write next time (failed writes, full writes). */
   private readonly pending = new Set<string>();
   private lastHead: string | undefined;
+  /** A head of this layout is in the store (written by this saver). */
+  private headWritten = false;
   private failures = 0;
   private everything = false;
   private readonly delayMs: number;
@@ -368,23 +386,46 @@ export class PartedStateSaver<S> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const last = (async () => {
-      if (this.writing) await this.writing;
+      while (this.writing) await this.writing;
       await this.write();
     })();
     await withTimeout(last, timeoutMs);
+  }
+
+  /**
+   * Writes what changed now — after the write in flight, if any, since that one may
+   * predate the latest change — and resolves once the store has answered (a failure is
+   * reported and retried as for any write; it does not reject). For a write-ahead: what
+   * is about to be announced is in the store first. The head is written last, so a
+   * change kept in the head (threshold-alert's outbox) is stored once this resolves.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = true;
+    await this.startWrite();
   }
 
   private schedule(ms: number): void {
     if (this.closed || this.timer || this.writing) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.writing = this.write().finally(() => {
-        this.writing = undefined;
-        if (this.closed) return;
-        if (this.failures > 0) this.schedule(Math.min(MAX_RETRY_MS, this.delayMs * 2 ** Math.min(this.failures, 5)));
-        else if (this.dirty) this.schedule(this.delayMs);
-      });
+      void this.startWrite();
     }, ms);
+  }
+
+  /** Runs one write as the write in flight, then schedules the next (back-off after a failure). */
+  private startWrite(): Promise<void> {
+    const writing = this.write().finally(() => {
+      this.writing = undefined;
+      if (this.closed) return;
+      if (this.failures > 0) this.schedule(Math.min(MAX_RETRY_MS, this.delayMs * 2 ** Math.min(this.failures, 5)));
+      else if (this.dirty) this.schedule(this.delayMs);
+    });
+    this.writing = writing;
+    return writing;
   }
 
   /** One write of what changed; never rejects. */
@@ -411,12 +452,25 @@ export class PartedStateSaver<S> {
     const list = [...names];
     const values = layout.parts(state, list);
     const keys = list.map((n) => partKey(this.o.key, n));
+    // parts in sets of KEYS_PER_CALL; the head rides in one of them (one key more)
+    const batches: Array<{ keys: string[]; values: unknown[] }> = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) batches.push({ keys: keys.slice(i, i + KEYS_PER_CALL), values: values.slice(i, i + KEYS_PER_CALL) });
+    if (headChanged) {
+      // With the head in a set of parts, a write of up to KEYS_PER_CALL devices is one set:
+      // one file write in a file store, one transaction in the Redis store. Until this
+      // saver has written a head, the store may hold a whole state of an earlier release
+      // as its head: the head goes in the last set, so a reader never finds a parted head
+      // without its parts. After that it goes in the first: threshold-alert's outbox (in
+      // the head) is stored no later than the alerts whose announcement it holds, so a
+      // crash between two sets of a large write may repeat a notification but never loses one.
+      if (batches.length === 0) batches.push({ keys: [], values: [] });
+      const batch = this.headWritten ? batches[0] : batches[batches.length - 1];
+      const at = this.headWritten ? 0 : batch.keys.length;
+      batch.keys.splice(at, 0, this.o.key);
+      batch.values.splice(at, 0, JSON.parse(headJson));
+    }
     try {
-      // parts before the head: a reader that finds the new head finds its parts
-      for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
-        await contextSet(this.o.context, keys.slice(i, i + KEYS_PER_CALL), values.slice(i, i + KEYS_PER_CALL), this.o.store);
-      }
-      if (headChanged) await contextSet(this.o.context, [this.o.key], [JSON.parse(headJson)], this.o.store);
+      for (const batch of batches) await contextSet(this.o.context, batch.keys, batch.values, this.o.store);
     } catch (err) {
       for (const n of list) this.pending.add(n);
       this.failures++;
@@ -424,6 +478,7 @@ export class PartedStateSaver<S> {
       return;
     }
     this.lastHead = headJson;
+    if (headChanged) this.headWritten = true;
     list.forEach((n, i) => {
       if (values[i] === undefined) this.stored.delete(n);
       else this.stored.add(n);

@@ -48,10 +48,22 @@ export function valueText(v: unknown): string {
   }
 }
 
-/** Control characters to spaces, cut to `max` characters (not splitting a surrogate pair). */
+/**
+ * Invisible characters that change how the text around them reads: bidirectional
+ * overrides, embeddings and isolates (U+202E turns "txt.exe" around), marks, zero-width
+ * characters and the BOM. Device text shows them as `[U+202E]`.
+ */
+// eslint-disable-next-line no-misleading-character-class
+const INVISIBLE_FORMAT = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+
+/**
+ * Control characters to spaces, bidi and other invisible format characters made
+ * visible (`[U+202E]`), cut to `max` characters (not splitting a surrogate pair).
+ */
 export function cleanText(s: string, max = MAX_VALUE_CHARS): string {
   // eslint-disable-next-line no-control-regex
-  let out = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+  let out = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+    .replace(INVISIBLE_FORMAT, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
   if (out.length > max) {
     let cut = max - 1;
     const code = out.charCodeAt(cut - 1);

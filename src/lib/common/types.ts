@@ -59,6 +59,11 @@ export interface SnmpProfile {
   sourceAddress?: string;
   context: string;
   contextEngineId?: string;
+  /**
+   * v3: the authoritative engine IDs (lower-case hex) the user's traps may come from,
+   * as snmptrapd's `createUser -e`; absent = any engine.
+   */
+  trapEngineIds?: string[];
   inventory: Device[];
   mibDirs: string[];
 }
@@ -106,6 +111,11 @@ export interface SnmpMeta {
   version: SnmpVersion;
   /** Number of request/response round trips the poll took. */
   requests?: number;
+  /**
+   * snmp-bulkwalk with "keep a partial walk": why the walk stopped before its end
+   * (an OID not increasing, the varbind cap); the payload holds what came before.
+   */
+  incomplete?: { code: ErrorCode; message: string };
 }
 
 /**
@@ -130,7 +140,10 @@ export interface OidInfo {
 
 /** The subset of the MIB service (src/lib/mib) the codec and nodes need. */
 export interface MibLookup {
-  /** Longest-prefix description of a numeric OID; undefined outside every loaded MIB. */
+  /**
+   * Longest-prefix description of a numeric OID; undefined outside every loaded MIB and
+   * for anything that is not a numeric OID of 32-bit arcs (the codec relies on that).
+   */
   describe(oid: string): OidInfo | undefined;
   /**
    * Numeric OID (no leading dot) for any form a user types: `sysDescr.0`,

@@ -3,7 +3,8 @@
  * (or deltas) in place, keeping the payload's shape, with per-series state that is
  * JSON-serialisable so a Node-RED context store can hold (and persist) it as is.
  *
- * A series is topic + row index + field. The message's own type information decides
+ * A series is device + row index + field, the device being its identity (host:port)
+ * when the message names one, else its topic. The message's own type information decides
  * what is a counter: `msg.types` and `msg.varbinds` (with Counter64 `exact` strings);
  * only a message without any is read as "every numeric field is a counter of the
  * configured width".
@@ -55,7 +56,14 @@ export interface CounterEvent {
 
 /** What a message contributes, taken apart by the node entry. */
 export interface CounterInput {
+  /** msg.topic: names the device in events. */
   topic: string;
+  /**
+   * What the device's series are kept under: its identity (`host:port`, see
+   * common/inventory deviceIdentity) when the message has msg.device, else the topic.
+   * Default: the topic.
+   */
+  key?: string;
   /** Object or array of rows; rewritten in place. */
   payload: Record<string, unknown> | Array<Record<string, unknown>>;
   varbinds?: unknown;
@@ -102,6 +110,8 @@ const SYS_UPTIME_OID = '1.3.6.1.2.1.1.3.0';
 const DISCONTINUITY = 'ifCounterDiscontinuityTime';
 /** Fields that signal resets or limits: never rated even in untyped payloads. */
 const SIGNAL_FIELDS = new Set(['index', 'sysUpTime', DISCONTINUITY, 'ifSpeed', 'ifHighSpeed']);
+/** A device identity as deviceIdentity writes it: `host:port`, `[v6]:port`. */
+const IDENTITY = /^(\[[^\]]+\]|[^:[\]]+):\d+$/;
 /** Joins column and index in the varbind index. */
 const SEP = '\t';
 const DECIMAL = /^\d{1,20}$/;
@@ -240,15 +250,16 @@ export class CounterRateEngine {
    */
   process(input: CounterInput): CounterResult {
     const { topic, time } = input;
+    const key = input.key ?? topic;
     // The node checks message times against its clock; this keeps any other caller from
     // storing a time that would outlive every later poll.
     if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
-    let dev = this.state.devices[topic];
+    let dev = this.state.devices[key] ?? this.adoptTopicState(key, topic);
     if (!dev) {
       dev = { lastPoll: time, rows: Object.create(null) };
-      this.state.devices[topic] = dev;
+      this.state.devices[key] = dev;
     }
-    this.changedDevices.add(topic);
+    this.changedDevices.add(key);
     const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);
@@ -321,9 +332,29 @@ export class CounterRateEngine {
     if (run.backwards) run.events.push({ kind: 'time-backwards', topic, count: run.backwards });
     if (run.same) run.events.push({ kind: 'same-time', topic, count: run.same });
     if (time > dev.lastPoll) dev.lastPoll = time;
-    this.expireSeries(topic, dev, time);
+    this.expireSeries(key, dev, time);
     for (const e of run.events) if (e.kind === 'reset') this.resets++;
     return { events: run.events, rated: run.rated };
+  }
+
+  /**
+   * Series saved before they were keyed by device identity (release 0.1.0 and this
+   * layout until issue 14) sit under the message topic: the first message of a device
+   * takes them over, so an upgrade does not cost every series a sample. Only a key that
+   * is not itself an identity is taken, and only once: when two devices shared a topic
+   * (the defect this keying fixes), the second starts afresh.
+   */
+  private adoptTopicState(key: string, topic: string): DeviceState | undefined {
+    if (key === topic || IDENTITY.test(topic)) return undefined;
+    const dev = this.state.devices[topic];
+    if (!dev) return undefined;
+    delete this.state.devices[topic];
+    this.lastExpiry.delete(topic);
+    this.state.devices[key] = dev;
+    // its part moves: the old one is removed from the store, the new one written
+    this.changedDevices.add(topic);
+    this.changedDevices.add(key);
+    return dev;
   }
 
   /**
@@ -448,14 +479,14 @@ export class CounterRateEngine {
   }
 
   /** Drops a reporting device's vanished series; runs a few times per expiry period. */
-  private expireSeries(topic: string, dev: DeviceState, time: number): void {
-    const last = this.lastExpiry.get(topic);
+  private expireSeries(key: string, dev: DeviceState, time: number): void {
+    const last = this.lastExpiry.get(key);
     if (last === undefined) {
-      this.lastExpiry.set(topic, time);
+      this.lastExpiry.set(key, time);
       return;
     }
     if (time - last < this.opts.expireMs / 4) return;
-    this.lastExpiry.set(topic, time);
+    this.lastExpiry.set(key, time);
     const oldest = time - this.opts.expireMs;
     for (const index in dev.rows) {
       const row = dev.rows[index];

@@ -12,6 +12,7 @@ import { describeOid } from './describe-oid';
 import { formatIntegerByHint, formatOctetsByInfo } from './format';
 import { decodeIndexWithPlan, type IndexPlan } from './index-decode';
 import { loadModules } from './module-loader';
+import { DEFAULT_NAME_CACHE_BYTES, NameCache } from './name-cache';
 import { resolveName } from './resolve-name';
 import { searchNames } from './search-names';
 import { ParseCache, SearchPath } from './sources';
@@ -23,8 +24,6 @@ import { ProblemCollector, WarningLog, type WarningListener } from './warnings';
 
 export type { MibNode } from './tree';
 
-/** Bound on the describe() result cache; cleared wholesale when full (cheap, rare). */
-const DESCRIBE_CACHE_MAX = 200_000;
 const RESOLVE_CACHE_MAX = 20_000;
 const COLUMNS_CACHE_MAX = 20_000;
 
@@ -40,6 +39,8 @@ export interface MibServiceOptions {
   dirs?: string[];
   /** Keep DESCRIPTION texts for description() (tools); default false, as they cost memory. */
   descriptions?: boolean;
+  /** Bytes the cache of describe() answers may hold (default 16 MiB; 0 caches nothing). */
+  nameCacheBytes?: number;
 }
 
 /**
@@ -55,7 +56,7 @@ export class MibService implements MibLookup {
   private tree: MibTree = emptyTree();
   private readonly warningLog = new WarningLog();
   // Answers of the current tree; a load replaces them with the tree.
-  private describeCache = new Map<string, MibObjectInfo | null>();
+  private readonly describeCache: NameCache<MibObjectInfo | null>;
   private resolveCache = new Map<string, string>();
   private indexPlans = new Map<string, IndexPlan | null>();
   private columnsCache = new Map<string, string[]>();
@@ -63,6 +64,7 @@ export class MibService implements MibLookup {
   constructor(options: MibServiceOptions = {}) {
     this.searchPath = new SearchPath(options.defaults !== false, options.mibDirsEnv);
     this.parseCache = new ParseCache({ descriptions: options.descriptions === true });
+    this.describeCache = new NameCache(options.nameCacheBytes ?? DEFAULT_NAME_CACHE_BYTES);
     if (options.dirs) this.addMibDirs(options.dirs);
   }
 
@@ -93,7 +95,7 @@ export class MibService implements MibLookup {
       const issues = new ProblemCollector();
       const modules = loadModules(this.searchPath, this.parseCache, issues);
       this.tree = buildTree(modules, issues);
-      this.describeCache = new Map();
+      this.describeCache.clear();
       this.resolveCache = new Map();
       this.indexPlans = new Map();
       this.columnsCache = new Map();
@@ -162,9 +164,21 @@ export class MibService implements MibLookup {
     const hit = this.describeCache.get(oid);
     if (hit !== undefined) return hit ?? undefined;
     const info = describeOid(this.tree.root, oid);
-    if (this.describeCache.size >= DESCRIBE_CACHE_MAX) this.describeCache.clear();
     this.describeCache.set(oid, info ?? null);
     return info;
+  }
+
+  /**
+   * Sets the bytes the cache of describe() answers may hold (process-wide for the
+   * shared service; settings.js `snmpConfigMibNameCacheMb` for the nodes).
+   */
+  setNameCacheBytes(bytes: number): void {
+    this.describeCache.setLimit(bytes);
+  }
+
+  /** What the cache of describe() answers holds now, and its cap. */
+  nameCacheStats(): { entries: number; bytes: number; limit: number } {
+    return { entries: this.describeCache.size, bytes: this.describeCache.bytes, limit: this.describeCache.limit };
   }
 
   /** `MODULE::name.instance`, or the OID itself (no leading dot) when undescribed. */

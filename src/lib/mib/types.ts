@@ -44,8 +44,8 @@ export interface MibProblem {
   modules: string[];
   /** Modules it imports that are not loaded. */
   missingModules: string[];
-  /** Every issue, each with its line when known. */
-  issues: Array<{ line?: number; message: string }>;
+  /** Every issue, each with its line when known; an import of modules that are not loaded names them. */
+  issues: Array<{ line?: number; message: string; missingModules?: string[] }>;
   /** The one-line warning text (names the file, first line, missing modules). */
   message: string;
 }

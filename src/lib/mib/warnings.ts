@@ -19,7 +19,7 @@ export class ProblemCollector {
       p = { file, modules: [], missingModules: [], issues: [], message: '' };
       this.byFile.set(file, p);
     }
-    p.issues.push({ line: line || undefined, message });
+    p.issues.push(missing.length > 0 ? { line: line || undefined, message, missingModules: missing.slice() } : { line: line || undefined, message });
     for (const m of modules) if (!p.modules.includes(m)) p.modules.push(m);
     for (const m of missing) if (!p.missingModules.includes(m)) p.missingModules.push(m);
   }

@@ -31,6 +31,8 @@ export interface CycleContext {
   /** Devices of this node still in flight from an earlier trigger are skipped, not polled twice. */
   guard: InFlightGuard;
   source: ErrorSource;
+  /** The clock of msg.snmp.time (ms epoch); tests and the simulator share one. Default Date.now. */
+  now?: () => number;
 }
 
 /**
@@ -39,13 +41,14 @@ export interface CycleContext {
  * cycle summary.
  */
 export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (port: 0 | 1, fields: ResultFields, result: PollResult) => void): Promise<CycleSummary> {
-  const ctx: PollContext = { pool: cc.engine.pool, profile: cc.engine.profile, mib: cc.mib };
+  const ctx: PollContext = { pool: cc.engine.pool, profile: cc.engine.profile, mib: cc.mib, now: cc.now };
   const version = cc.engine.profile.version;
   return runCycle<Device, PollResult>({
     devices: req.devices,
     keyOf: (d) => `${d.host}|${d.port}`,
     guard: cc.guard,
     scheduler: cc.engine.scheduler,
+    now: cc.now,
     poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
     isOk: (r) => r.ok,
     expired: req.deadline === undefined ? undefined : () => Date.now() > req.deadline!,

@@ -7,9 +7,9 @@ import { classifyError, PollError } from '../common/errors';
 import { decodeVarbind, TypeTag, type RawVarbind } from '../common/codec';
 import type { Device, MibLookup, OidInfo, PollFailure, SnmpProfile, Varbind } from '../common/types';
 import type { PooledSession, SessionPool } from '../snmp/session-pool';
-import { ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, type Counter } from './requests';
+import { cancelInFlight, ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, type Counter } from './requests';
 import { withDeadline } from './scheduler';
-import { walkAll, type WalkOptions } from './walker';
+import { walkAll, type WalkOptions, type WalkResult } from './walker';
 
 export type { WalkOptions } from './walker';
 
@@ -28,6 +28,8 @@ export interface PollSuccess {
   time: number;
   elapsedMs: number;
   requests: number;
+  /** Why a walk stopped early, when the node keeps what was collected (keepPartial). */
+  incomplete?: PollFailure;
 }
 
 export interface PollFailureResult {
@@ -95,7 +97,8 @@ function decodeAll(raws: RawVarbind[], mib: MibLookup | undefined): { varbinds: 
     try {
       varbinds[i] = decodeVarbind(raws[i], info, mib);
     } catch (err) {
-      throw new PollError('bad-response', `bad value for ${raws[i].oid}: ${(err as Error).message}`);
+      const oid = String(raws[i].oid);
+      throw new PollError('bad-response', `bad value for ${oid.length > 128 ? `${oid.slice(0, 125)}...` : oid}: ${(err as Error).message}`);
     }
   }
   return { varbinds, infos };
@@ -127,7 +130,7 @@ function explainTimeout(failure: PollFailure, profile: SnmpProfile, ps: PooledSe
 async function pollDevice(
   ctx: PollContext,
   device: Device,
-  work: (ps: PooledSession, c: Counter, expired: () => boolean) => Promise<{ raws: RawVarbind[]; nonRepeaterCount: number }>,
+  work: (ps: PooledSession, c: Counter, expired: () => boolean) => Promise<WalkResult>,
 ): Promise<PollResult> {
   const now = ctx.now ?? Date.now;
   const started = now();
@@ -149,8 +152,13 @@ async function pollDevice(
     // the first answer, which holds most of a walk's rows. The end of a walk moves with
     // the later round trips and the fleet's queueing (1-2 % of a 2-s interval).
     const time = counter.firstAnswerAt ?? end;
-    return { ok: true, device, varbinds, infos, nonRepeaterCount: result.nonRepeaterCount, time, elapsedMs: end - started, requests: counter.requests };
+    const success: PollSuccess = { ok: true, device, varbinds, infos, nonRepeaterCount: result.nonRepeaterCount, time, elapsedMs: end - started, requests: counter.requests };
+    if (result.incomplete) success.incomplete = result.incomplete;
+    return success;
   } catch (err) {
+    // past the deadline the work may still have a request out, retrying or re-sent on
+    // Reports: end it now, so nothing of this poll outlives its deadline
+    cancelInFlight(counter);
     let failure = classifyError(err, { timeout: ctx.profile.timeout, retries: ctx.profile.retries });
     if (failure.code === 'timeout') failure = explainTimeout(failure, ctx.profile, ps);
     const time = now();

@@ -103,7 +103,9 @@ function firstColumnOid(result: PollSuccess): string | undefined {
 
 /** `msg.snmp` of a result. */
 export function snmpMeta(result: PollSuccess | PollFailureResult, version: SnmpVersion): SnmpMeta {
-  return { time: result.time, elapsedMs: result.elapsedMs, version, requests: result.requests };
+  const meta: SnmpMeta = { time: result.time, elapsedMs: result.elapsedMs, version, requests: result.requests };
+  if (result.ok && result.incomplete) meta.incomplete = { code: result.incomplete.code, message: result.incomplete.message };
+  return meta;
 }
 
 /** `msg.device`: a copy, so a downstream change cannot touch the inventory. */

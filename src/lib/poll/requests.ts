@@ -14,6 +14,15 @@ export interface Counter {
   /** When the first answer of the poll arrived (the clock of msg.snmp.time). */
   firstAnswerAt?: number;
   now: () => number;
+  /** Requests not yet answered, by their net-snmp callback (see cancelInFlight). */
+  inFlight?: Map<object, PooledSession>;
+}
+
+/** Ends the poll's unanswered requests (its deadline passed): no retry or re-send after it. */
+export function cancelInFlight(counter: Counter): void {
+  if (!counter.inFlight) return;
+  for (const [cb, ps] of counter.inFlight) ps.cancel(cb);
+  counter.inFlight.clear();
 }
 
 function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
@@ -29,10 +38,12 @@ export function sessionCall<T>(ps: PooledSession, counter: Counter, call: (cb: (
   counter.requests++;
   return new Promise<T>((resolve, reject) => {
     const cb = once((err: unknown, res: T) => {
+      counter.inFlight?.delete(cb);
       if (err) return reject(err);
       if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
       resolve(res);
     });
+    (counter.inFlight ??= new Map()).set(cb, ps);
     try {
       call(cb);
     } catch (err) {

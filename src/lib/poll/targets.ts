@@ -5,7 +5,7 @@
  */
 import { isNumericOid, normalizeOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
-import { ConfigError, parseTarget } from '../common/inventory';
+import { ConfigError, deviceIdentity, parseTarget } from '../common/inventory';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
 export function splitOidList(text: unknown): string[] {
@@ -61,7 +61,7 @@ export function chooseTargets(inventory: Device[], msg: { targets?: unknown; tar
       } catch (err) {
         throw new ConfigError(`msg.targets[${i}]: ${(err as Error).message}`);
       }
-      const key = `${d.host}|${d.port}`;
+      const key = deviceIdentity(d.host, d.port);
       if (!seen.has(key)) {
         seen.add(key);
         devices.push(d);

@@ -5,6 +5,7 @@
  * tooBig backs off (fewer repetitions, then fewer columns per request).
  */
 import { PollError } from '../common/errors';
+import type { PollFailure } from '../common/types';
 import { isException, type RawVarbind } from '../common/codec';
 import { compareOids } from '../common/oid';
 import type { PooledSession } from '../snmp/session-pool';
@@ -16,6 +17,18 @@ export interface WalkOptions {
   maxRepetitions: number;
   /** Stop with an error past this many varbinds. */
   maxVarbinds: number;
+  /**
+   * When a guard stops the walk (an OID not increasing, the varbind cap), deliver what
+   * was collected before it, marked incomplete, instead of failing the walk.
+   */
+  keepPartial?: boolean;
+}
+
+/** What a walk returns: the varbinds, and why it stopped early when it did (keepPartial). */
+export interface WalkResult {
+  raws: RawVarbind[];
+  nonRepeaterCount: number;
+  incomplete?: PollFailure;
 }
 
 interface Column {
@@ -45,8 +58,13 @@ function placeInColumn(oid: string, cursor: string, rootLength: number): number 
   const n = lo < lc ? lo : lc;
   let i = 0;
   while (i < n && oid.charCodeAt(i) === cursor.charCodeAt(i)) i++;
-  // cursor starts with the root: sharing fewer characters means another subtree
-  if (i < rootLength || lo <= rootLength || oid.charCodeAt(rootLength) !== 46) return OUTSIDE;
+  // cursor starts with the root: sharing fewer characters means another subtree, which
+  // ends the column when it lies after the cursor (RFC 3416 §4.2.2: the lexicographic
+  // successor). An agent that jumps back out of the subtree would otherwise make a
+  // truncated walk look complete.
+  if (i < rootLength || lo <= rootLength || oid.charCodeAt(rootLength) !== 46) {
+    return compareOids(oid, cursor) > 0 ? OUTSIDE : NOT_INCREASING;
+  }
   // one is a character prefix of the other ("1.3.6.1.2" and "1.3.6.1.23" or "1.3.6.1.2.5"):
   // the longer one sorts after, whatever its extra characters are
   if (i === lo) return NOT_INCREASING;
@@ -75,7 +93,7 @@ function placeInColumn(oid: string, cursor: string, rootLength: number): number 
  * so a table of k columns and n rows takes about n / maxRepetitions round trips instead
  * of k × n / maxRepetitions. SNMPv1 uses GETNEXT the same way.
  */
-export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, roots: string[], opts: WalkOptions, c: Counter, expired: () => boolean): Promise<{ raws: RawVarbind[]; nonRepeaterCount: number }> {
+export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, roots: string[], opts: WalkOptions, c: Counter, expired: () => boolean): Promise<WalkResult> {
   const nonRepRoots = roots.slice(0, opts.nonRepeaters);
   const columns: Column[] = roots.slice(opts.nonRepeaters).map((root) => ({ root, cursor: root, done: false, out: [] }));
   const nonRepOut: RawVarbind[] = [];
@@ -87,8 +105,9 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
   let width = Number.POSITIVE_INFINITY;
   let total = 0;
   let first = true;
+  let incomplete: PollFailure | undefined;
 
-  while (first || columns.some((col) => !col.done)) {
+  walk: while (first || columns.some((col) => !col.done)) {
     if (expired()) throw new PollError('timeout', 'device deadline exceeded');
     const active = columns.filter((col) => !col.done).slice(0, width);
     const nr = first ? nonRepRoots.length : 0;
@@ -146,13 +165,21 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
           break;
         }
         if (place === NOT_INCREASING) {
-          throw new PollError('bad-response', `agent returned a non-increasing OID (${vb.oid} after ${col.cursor}): walk stopped to avoid a loop`);
+          // snmpwalk's words: the agent answered an OID at or before the one asked
+          const stop = new PollError('bad-response', `OID not increasing: the agent returned ${clipOid(vb.oid)} after ${clipOid(col.cursor)}; walk stopped (it would loop)`);
+          if (!opts.keepPartial) throw stop;
+          incomplete = stop.toFailure();
+          break walk;
+        }
+        if (total >= opts.maxVarbinds) {
+          const stop = new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
+          if (!opts.keepPartial) throw stop;
+          incomplete = stop.toFailure();
+          break walk;
         }
         col.out.push(vb);
         col.cursor = vb.oid;
-        if (++total > opts.maxVarbinds) {
-          throw new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
-        }
+        total++;
       }
     }
     if (got === 0 && active.length > 0) {
@@ -169,5 +196,10 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
   const nonRepeaterCount = nonRepOut.length;
   const raws = nonRepOut;
   for (const col of columns) for (const vb of col.out) raws.push(vb);
-  return { raws, nonRepeaterCount };
+  return incomplete ? { raws, nonRepeaterCount, incomplete } : { raws, nonRepeaterCount };
+}
+
+/** An OID quoted in an error: agents control it, so at most 128 characters of it. */
+function clipOid(oid: string): string {
+  return oid.length > 128 ? `${oid.slice(0, 125)}...` : oid;
 }

@@ -5,6 +5,7 @@
  */
 import { CounterRateEngine, restoreCounterState, type CounterRateOptions, type CounterRestoreReport } from '../counter-rate/engine';
 import { isPlausibleTime } from '../common/state-store';
+import { deviceIdentity } from '../common/inventory';
 import type { Msg, NodeFacade } from './node-facade';
 import { isBlank, oneOf, positive, text } from '../common/properties';
 import { counterStateLayout } from '../counter-rate/state-layout';
@@ -140,8 +141,10 @@ export class CounterRateNode {
       this.stateful.warnings.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
       time = now;
     }
-    const result = engine.process({ topic, payload, varbinds: msg.varbinds, types: msg.types, time });
+    const result = engine.process({ topic, key: seriesKeyOf(msg, topic), payload, varbinds: msg.varbinds, types: msg.types, time });
     if (result.events.length > 0) msg.counterEvents = result.events;
+    // msg.types still says Counter64: this tells readers (snmp-metrics) the values are rates now
+    msg.counterRate = { mode: this.opts.mode, scale: this.opts.scale };
     try {
       send(msg);
     } finally {
@@ -175,7 +178,20 @@ export class CounterRateNode {
   }
 }
 
-/** msg.topic, else the device name: the device part of every series name. */
+/**
+ * The device its series are kept under: msg.device's identity (host and port) when the
+ * message has one, else the topic. Two agents behind one address, or two devices given
+ * one name, must never feed one series (issue 14, defect 9).
+ */
+function seriesKeyOf(msg: Msg, topic: string): string {
+  const d = msg.device;
+  if (d && typeof d === 'object' && typeof d.host === 'string' && d.host !== '' && Number.isInteger(d.port) && d.port >= 1 && d.port <= 65535) {
+    return deviceIdentity(d.host, d.port);
+  }
+  return topic;
+}
+
+/** msg.topic, else the device name: how events name the device. */
 function topicOf(msg: Msg): string | undefined {
   if (typeof msg.topic === 'string' && msg.topic !== '') return msg.topic;
   if (typeof msg.topic === 'number') return String(msg.topic);

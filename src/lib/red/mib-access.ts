@@ -1,21 +1,72 @@
 /**
  * The one place nodes and the admin routes reach the runtime's MIB service: adds a
- * config's MIB folders and <userDir>/mibs and forwards each new load warning (broken
- * file, missing import) exactly once. Nothing else in red/ calls getMibService(), so
- * how the runtime shares one service is decided here alone.
+ * config's MIB folders and <userDir>/mibs, and reports each load problem once, to whoever
+ * should hear it (mib/problem-report.ts): a problem in a folder the config node lists to
+ * that node; Debian's stock MIB files that miss the imports Debian ships apart as one
+ * info line for the runtime; anything else as a runtime warning, blamed on no node.
+ * Nothing else in red/ calls getMibService(), so how the runtime shares one service is
+ * decided here alone.
  */
 import * as path from 'path';
-import { getMibService, type MibService } from '../mib';
+import { getMibService, groupProblems, type MibProblem, type MibService } from '../mib';
 import type { MibLookup } from '../common/types';
 
-let warned = 0;
+/** The runtime's log and locale text, once snmp-config's module has loaded. */
+export interface MibRuntimeLog {
+  info(text: string): void;
+  warn(text: string): void;
+  /** RED._ of the snmp-config node set. */
+  text(key: string, vars: Record<string, string | number>): string;
+}
 
-/** The shared MIB service with `dirs` added; `warn` gets each not yet reported warning. */
+/** Reports the problems of a load that were not reported before. */
+export type MibProblemReporter = (problems: MibProblem[], ownDirs: string[], warnNode: (text: string) => void) => void;
+
+/**
+ * A reporter with its own memory of what it said. Without a runtime log (a library
+ * used outside Node-RED) every problem goes to the node, as a warning.
+ */
+export function mibProblemReporter(log: () => MibRuntimeLog | undefined, systemDirs?: string[]): MibProblemReporter {
+  const reported = new Set<string>();
+  return (problems, ownDirs, warnNode) => {
+    const fresh = problems.filter((p) => !reported.has(p.message));
+    if (fresh.length === 0) return;
+    for (const p of fresh) reported.add(p.message);
+    const runtime = log();
+    if (!runtime) {
+      for (const p of fresh) warnNode(p.message);
+      return;
+    }
+    const groups = groupProblems(fresh, ownDirs, systemDirs);
+    for (const p of groups.own) warnNode(p.message);
+    const gaps = groups.systemImports;
+    if (gaps.files.length > 0) {
+      runtime.info(runtime.text('snmp-config.mib.system-imports-missing', {
+        count: gaps.files.length, dirs: gaps.dirs.join(', '), modules: gaps.modules.join(', '),
+      }));
+    }
+    for (const p of groups.other) runtime.warn(`snmp-fleet: ${p.message}`);
+  };
+}
+
+let runtimeLog: MibRuntimeLog | undefined;
+const report = mibProblemReporter(() => runtimeLog);
+
+/**
+ * Gives the MIB problems that concern no single node a place in the runtime log. Called
+ * by snmp-config's module (through registerMibApi) before any node starts.
+ */
+export function attachMibLog(log: MibRuntimeLog): void {
+  runtimeLog = log;
+}
+
+/** The shared MIB service with `dirs` added; `warn` gets the problems of those folders. */
 export function getMib(dirs: string[], warn: (text: string) => void): MibLookup {
   const service = getMibService();
   if (dirs.length > 0) service.addMibDirs(dirs);
-  const all = service.warnings();
-  for (; warned < all.length; warned++) warn(all[warned]);
+  // warnings() loads when folders were added; problems() is then the current load's
+  service.warnings();
+  report(service.problems(), dirs, warn);
   return service;
 }
 
@@ -33,4 +84,21 @@ export function mibServiceForAdmin(): MibService {
  */
 export function addUserMibDir(userDir: unknown): void {
   if (typeof userDir === 'string' && userDir !== '') getMibService().addMibDirs([path.join(userDir, 'mibs')], { optional: true });
+}
+
+/** settings.js name of the MIB name cache size, in MB (Node-RED prefixes node settings with the type). */
+export const MIB_NAME_CACHE_SETTING = 'snmpConfigMibNameCacheMb';
+
+/**
+ * Applies settings.js `snmpConfigMibNameCacheMb` (megabytes; 0 caches nothing) to the
+ * shared MIB service. Returns a warning to log when the value cannot be used.
+ */
+export function applyMibNameCacheSetting(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const mb = Number(value);
+  if (!Number.isFinite(mb) || mb < 0 || mb > 4096) {
+    return `settings.js ${MIB_NAME_CACHE_SETTING} must be a number of megabytes from 0 to 4096 (got ${String(value).slice(0, 40)}); the MIB name cache keeps its default size`;
+  }
+  getMibService().setNameCacheBytes(Math.round(mb * 1024 * 1024));
+  return undefined;
 }

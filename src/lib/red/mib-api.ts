@@ -7,7 +7,7 @@
  */
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { addUserMibDir, mibServiceForAdmin } from './mib-access';
+import { addUserMibDir, applyMibNameCacheSetting, attachMibLog, MIB_NAME_CACHE_SETTING, mibServiceForAdmin } from './mib-access';
 
 /** The permission both routes need; a Node-RED "read" user has it. */
 export const MIB_API_PERMISSION = 'snmp-fleet.read';
@@ -30,15 +30,25 @@ function queryString(value: unknown, max: number): string {
  * (at most 50, exact then prefix then substring matches) and
  * `GET snmp-fleet/mib/validate?name=<name>` → `{ valid: true, oid, name, module, object,
  * instance, kind, syntax?, enums? }` or `{ valid: false, error }`. Also adds
- * `<userDir>/mibs` to the MIB search path. Safe to call more than once.
+ * `<userDir>/mibs` to the MIB search path, applies settings.js `snmpConfigMibNameCacheMb`
+ * and gives MIB problems that concern no single node the runtime log. Safe to call more
+ * than once.
  */
 export function registerMibApi(RED: NodeAPI): void {
+  attachMibLog({
+    info: (text) => RED.log.info(text),
+    warn: (text) => RED.log.warn(text),
+    text: (key, vars) => RED._(key, vars),
+  });
   const admin = RED.httpAdmin as unknown as object | undefined;
   if (!admin || registered.has(admin)) return;
   registered.add(admin);
 
   const mib = mibServiceForAdmin();
-  addUserMibDir((RED.settings as unknown as { userDir?: unknown }).userDir);
+  const settings = RED.settings as unknown as Record<string, unknown>;
+  addUserMibDir(settings.userDir);
+  const cacheWarning = applyMibNameCacheSetting(settings[MIB_NAME_CACHE_SETTING]);
+  if (cacheWarning) RED.log.warn(cacheWarning);
 
   const canRead = RED.auth.needsPermission(MIB_API_PERMISSION);
 

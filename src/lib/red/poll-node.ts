@@ -11,11 +11,15 @@ import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
 import { deviceField, errorField } from '../poll/messages';
+import { PollStats } from '../poll/stats';
+import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, expandWalkOids, resolveOids, splitOidList } from '../poll/targets';
 import { ConfigError } from '../common/inventory';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
+import { registerHealth } from './health-registry';
+import { nodeLabels } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
 import { findProfile } from './profile-registry';
 import { startNode } from './start-node';
@@ -53,6 +57,9 @@ const CLOSE_WAIT_MS = 2000;
 export class PollNode {
   private readonly guard = new InFlightGuard();
   private readonly health = new DeviceHealth();
+  /** Published for snmp-metrics through the health registry. */
+  readonly stats = new PollStats();
+  private readonly unregisterHealth: () => void;
   private readonly warnings: CountedWarnings;
   private readonly status: StatusThrottle;
   private closed = false;
@@ -75,6 +82,7 @@ export class PollNode {
     if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
     else if (!config.profile) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.bad-config') });
     else node.status({});
+    this.unregisterHealth = registerHealth(node.id, () => withLabels(this.stats.families(), nodeLabels(node)));
   }
 
   /** The OIDs of this trigger: the node's list wins; msg.oids only when it is empty. */
@@ -129,6 +137,7 @@ export class PollNode {
     }
 
     const failureCodes = new Map<string, number>();
+    let incomplete = 0;
     const progress = { done: 0, total: request.devices.length };
     this.progress = progress;
     this.status.request();
@@ -145,10 +154,14 @@ export class PollNode {
     const { groups, refused } = this.byProfile(config, request.devices);
     for (const [device, message] of refused) {
       failureCodes.set('profile', (failureCodes.get('profile') ?? 0) + 1);
+      // counted for snmp-metrics as a failed poll of code 'profile' (the device is down for it)
+      this.stats.record({ ok: false, device, failure: { code: 'profile', message }, time: Date.now(), elapsedMs: 0, requests: 0 });
       emit(1, this.profileFailure(device, message, config.profile.version, source, request.form));
     }
     const cycles = groups.map(([cfg, devices]) => runPollCycle({ engine: cfg.engine(), mib, guard: this.guard, source }, { ...request, devices }, (port, fields, result) => {
+      this.stats.record(result);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
+      else if (result.incomplete) incomplete++;
       const transition = this.health.update(result);
       if (transition) {
         if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
@@ -162,12 +175,13 @@ export class PollNode {
       (summary) => {
         this.active.delete(cycle);
         if (this.progress === progress) this.progress = undefined;
+        this.stats.endCycle(summary);
         if (this.closed) return done();
         if (summary.expired) {
           this.expiredTotal += summary.expired;
           this.warnings.note('expired', this.node.t('warn.expired'));
         }
-        this.status.set(this.summaryStatus(summary, failureCodes));
+        this.status.set(this.summaryStatus(summary, failureCodes, incomplete));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
       },
@@ -224,17 +238,19 @@ export class PollNode {
     return { fill: 'blue', shape: 'dot', text: this.node.t('status.polling', { done: p.done, total: p.total }) };
   }
 
-  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>): StatusObject {
+  private summaryStatus(s: CycleSummary, failureCodes: Map<string, number>, incomplete: number): StatusObject {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
     if (this.expiredTotal > 0) parts.push(this.node.t('status.expired', { n: this.expiredTotal }));
+    // walks kept in part (snmp-bulkwalk's keepPartial): answers, but not whole ones
+    if (incomplete > 0) parts.push(this.node.t('status.incomplete', { n: incomplete }));
     // the reason at a glance: the most frequent failure code of the cycle
     const worst = [...failureCodes].sort((a, b) => b[1] - a[1])[0];
     if (worst) parts.push(worst[0]);
     const text = parts.join(' · ');
     if (polled === 0) return { fill: 'yellow', shape: 'ring', text };
-    if (s.failed === 0) return { fill: 'green', shape: 'dot', text };
+    if (s.failed === 0) return { fill: incomplete > 0 ? 'yellow' : 'green', shape: 'dot', text };
     if (s.ok === 0) return { fill: 'red', shape: 'ring', text };
     return { fill: 'yellow', shape: 'dot', text };
   }
@@ -243,6 +259,7 @@ export class PollNode {
   async close(): Promise<void> {
     this.closed = true;
     this.status.cancel();
+    this.unregisterHealth();
     const pending = [...this.active];
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -337,5 +354,5 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
 
 function describe(device: { host: string; port: number; name: string }): string {
   const addr = device.host.includes(':') ? `[${device.host}]:${device.port}` : `${device.host}:${device.port}`;
-  return device.name && device.name !== device.host ? `${device.name} (${addr})` : addr;
+  return device.name && device.name !== device.host && device.name !== addr ? `${device.name} (${addr})` : addr;
 }

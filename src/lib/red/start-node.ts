@@ -10,8 +10,11 @@ import { nodeFacade, type Msg, type NodeFacade, type NodeLike, type RuntimeLike 
 /** What a node does once built; `input` is absent for nodes without an input (trap-in). */
 export interface NodeBehaviour {
   input?(msg: Msg, send: (msgs: any) => void, done: (err?: Error) => void): void;
-  /** Stops timers and listeners and writes state; must settle in bounded time. */
-  close(): Promise<void>;
+  /**
+   * Stops timers and listeners and writes state; must settle in bounded time.
+   * `removed`: the node was deleted from the flow, not only redeployed or stopped.
+   */
+  close(removed?: boolean): Promise<void>;
 }
 
 /** A Node-RED node as the lifecycle sees it. */
@@ -46,8 +49,8 @@ export function startNode<B extends NodeBehaviour>(RED: RuntimeLike, node: objec
     const input = behaviour.input.bind(behaviour);
     red.on('input', (msg, send, done) => input(msg as Msg, send as (msgs: any) => void, done));
   }
-  red.on('close', (_removed, done) => {
-    behaviour.close().catch(() => undefined).finally(() => {
+  red.on('close', (removed, done) => {
+    behaviour.close(removed === true).catch(() => undefined).finally(() => {
       try {
         options.closed?.();
       } finally {

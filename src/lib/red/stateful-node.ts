@@ -201,6 +201,11 @@ export class StatefulNode<E> {
     this.statusUpdates?.request();
   }
 
+  /** Writes the state now and resolves once the store answered (see StateSaver.flush). */
+  saveNow(): Promise<void> {
+    return this.saver.flush();
+  }
+
   /** Refreshes the status (throttled) without a state change. */
   requestStatus(): void {
     this.statusUpdates?.request();

@@ -5,15 +5,20 @@
  * turns notifications and rejections into messages, and keeps the status to one update
  * a second at most.
  */
+import * as crypto from 'crypto';
 import * as net from 'net';
-import type { MibLookup, SnmpProfile, V3User } from '../common/types';
+import type { MibLookup, SnmpProfile } from '../common/types';
 import { AllowList } from '../trap/allow-list';
 import { DeviceIndex, type HostLookup } from '../trap/device-index';
 import { bootEngine, deriveEngineId, parseEngineId } from '../trap/engine-id';
-import type { ListenerStatus, TrapCredentials, TrapListener, TrapSubscriber } from '../trap/listener';
+import type { ClockRecord } from '../trap/usm';
+import type { ListenerStatus, TrapCredentials, TrapListener, TrapSubscriber, TrapUser } from '../trap/listener';
 import { parseFilter, rejectionPayload, trapMessage, type Notification, type Rejection, type TrapFilter } from '../trap/notification';
 import { ReportLimiter } from '../trap/rate-limit';
 import { joinListener } from '../trap/registry';
+import { registerHealth } from './health-registry';
+import { trapHealth } from './health-sources';
+import { DEFAULT_MAX_VARBINDS } from '../trap/listener';
 import type { NodeFacade } from './node-facade';
 import { integer, PropertyError, text } from '../common/properties';
 import { StatefulNode } from './stateful-node';
@@ -22,7 +27,14 @@ import { statusThrottle, type StatusObject, type StatusThrottle } from './status
 export const DEFAULT_PORT = 162;
 /** DESIGN.md: with the kernel default a burst of 2,000 traps loses most of them. */
 export const DEFAULT_RCVBUF = 4 * 1024 * 1024;
+/**
+ * Per source: a sustained 1,000 traps a second, and a burst of 2,000 (a router's link
+ * flap) at once. A blank burst is two seconds at the rate, so a flow that raised the
+ * rate limit before the burst existed still lets through at least what it did.
+ */
 export const DEFAULT_RATE_LIMIT = 1000;
+export const DEFAULT_BURST = 2 * DEFAULT_RATE_LIMIT;
+export { DEFAULT_MAX_VARBINDS };
 
 /** trap-in's properties as stored in the flow. */
 export interface TrapInDef {
@@ -34,6 +46,8 @@ export interface TrapInDef {
   snmp4?: unknown;
   allow?: unknown;
   rateLimit?: unknown;
+  burst?: unknown;
+  maxVarbinds?: unknown;
   rcvbuf?: unknown;
   filter?: unknown;
 }
@@ -62,6 +76,8 @@ export interface TrapInSettings {
   address: string;
   rcvbuf: number;
   rateLimit: number;
+  burst: number;
+  maxVarbinds: number;
   allow: AllowList;
   filterText: string;
 }
@@ -76,23 +92,26 @@ export function readTrapSettings(def: TrapInDef): TrapInSettings {
   } catch (err) {
     throw new PropertyError('allow', (err as Error).message);
   }
+  const rateLimit = integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000);
   return {
     port: integer('port', def.port, DEFAULT_PORT, 1, 65535),
     address,
     rcvbuf: integer('rcvbuf', def.rcvbuf, DEFAULT_RCVBUF, 8192, 1024 * 1024 * 1024),
-    rateLimit: integer('rateLimit', def.rateLimit, DEFAULT_RATE_LIMIT, 0, 10_000_000),
+    rateLimit,
+    burst: integer('burst', def.burst, rateLimit > 0 ? 2 * rateLimit : DEFAULT_BURST, 1, 20_000_000),
+    maxVarbinds: integer('maxVarbinds', def.maxVarbinds, DEFAULT_MAX_VARBINDS, 1, 10_000),
     allow,
     filterText: typeof def.filter === 'string' ? def.filter : '',
   };
 }
 
-/** Communities (v1/v2c profiles) and users (v3 profiles) of the linked configs. */
+/** Communities (v1/v2c profiles) and users (v3 profiles, with their pinned engines) of the linked configs. */
 export function credentialsOf(profiles: SnmpProfile[]): TrapCredentials {
   const communities: string[] = [];
-  const users: V3User[] = [];
+  const users: TrapUser[] = [];
   for (const p of profiles) {
     if (p.version === '3') {
-      if (p.user) users.push(p.user);
+      if (p.user) users.push(p.trapEngineIds ? { ...p.user, engineIds: p.trapEngineIds } : p.user);
     } else if (p.community && !communities.includes(p.community)) {
       communities.push(p.community);
     }
@@ -105,13 +124,36 @@ export function inventoryIndex(profiles: SnmpProfile[]): DeviceIndex {
   return new DeviceIndex(profiles);
 }
 
-/** The node's own SNMP engine as kept in its context: stable ID, boots growing per start. */
+/**
+ * What the node keeps in its context: its own SNMP engine (a stable ID, boots growing
+ * per start) and the clocks of the remote engines its v3 users' traps came from, so a
+ * trap captured before a restart is as untimely after it as before.
+ */
 interface StoredEngine {
   id: string;
   boots: number;
+  clocks: ClockRecord[];
 }
 
 const CONTEXT_KEY = 'engine';
+
+/**
+ * Message ids for traps. Node-RED gives a message without one 16 random hex digits
+ * (util.generateId: eight Math.random() calls and a join, half a microsecond, a tenth
+ * of a trap's whole cost at 50,000 a second); a random prefix and a counter are as
+ * unique within a process and across restarts, for a fraction of it.
+ */
+let idPrefix = crypto.randomBytes(4).toString('hex');
+let idCounter = 0;
+
+function nextMessageId(): string {
+  idCounter = (idCounter + 1) >>> 0;
+  if (idCounter === 0) idPrefix = crypto.randomBytes(4).toString('hex');
+  return idPrefix + idCounter.toString(16).padStart(8, '0');
+}
+
+/** The labels of a sender outside the inventories (trapMessage copies them). */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Unresolved host names named in the warning. */
 const NAMES_SHOWN = 5;
@@ -129,6 +171,7 @@ export class TrapInNode implements TrapSubscriber {
   private mib: MibLookup | undefined;
   private listener: TrapListener | undefined;
   private leave: (() => Promise<void>) | undefined;
+  private unregisterHealth: (() => void) | undefined;
   private readonly reports = new ReportLimiter();
   private readonly status: StatusThrottle;
   private state: StatefulNode<StoredEngine> | undefined;
@@ -136,6 +179,13 @@ export class TrapInNode implements TrapSubscriber {
   private listenerStatus: ListenerStatus = { state: 'binding' };
   private closed = false;
   private failureLogged = false;
+  /** The v3 user names of the linked profiles, whose remote clocks this node saves. */
+  private userNames: ReadonlySet<string> = new Set();
+  /** The listener whose clocks are saved; kept after leaving it, for the last write. */
+  private clockSource: TrapListener | undefined;
+  private clocksChanged = false;
+  /** Rate-limit cuts when the status was last computed. */
+  private cutShown = 0;
 
   constructor(
     private readonly node: NodeFacade,
@@ -163,6 +213,7 @@ export class TrapInNode implements TrapSubscriber {
       return;
     }
     this.credentials = credentialsOf(this.profiles);
+    this.userNames = new Set(this.credentials.users.map((u) => u.name));
     this.devices = inventoryIndex(this.profiles);
     const withMib = linked.find((c) => typeof c.mib === 'function');
     try {
@@ -186,11 +237,11 @@ export class TrapInNode implements TrapSubscriber {
       store: '',
       saveDelayMs: 0,
       restore: (raw) => {
-        const stored = (raw && typeof raw === 'object' ? raw : {}) as { id?: unknown; boots?: unknown };
+        const stored = (raw && typeof raw === 'object' ? raw : {}) as { id?: unknown; boots?: unknown; clocks?: unknown };
         const id = parseEngineId(stored.id) ?? deriveEngineId(this.node.id);
-        return { id: id.toString('hex'), boots: bootEngine(id, stored.boots) };
+        return { id: id.toString('hex'), boots: bootEngine(id, stored.boots), clocks: Array.isArray(stored.clocks) ? stored.clocks : [] };
       },
-      state: (engine) => engine,
+      state: (engine) => ({ id: engine.id, boots: engine.boots, clocks: this.clocksToSave(engine) }),
       ready: (engine) => {
         this.state?.changed();
         this.withEngine(engine);
@@ -226,11 +277,11 @@ export class TrapInNode implements TrapSubscriber {
       warnedVolatile.add(this.node.id);
       this.node.warn(this.node.t('errors.context-not-persistent'));
     }
-    const { address, port, rcvbuf, allow, rateLimit } = this.settings;
+    const { address, port, rcvbuf, allow, rateLimit, burst, maxVarbinds } = this.settings;
     let joined;
     try {
       const mib = this.mib;
-      joined = joinListener({ address, port, rcvbuf, allow, rateLimit }, this, { engineId: id, engineBoots: boots, mib: () => mib });
+      joined = joinListener({ address, port, rcvbuf, allow, rateLimit, burst, maxVarbinds }, this, { engineId: id, engineBoots: boots, mib: () => mib });
     } catch (err) {
       return this.configFailed('bad-user', (err as Error).message);
     }
@@ -241,9 +292,22 @@ export class TrapInNode implements TrapSubscriber {
       return;
     }
     this.listener = joined.listener;
+    this.clockSource = joined.listener;
     this.leave = joined.leave;
-    // the listener's counters change with every datagram: shown once a second at most
-    this.timer = setInterval(() => this.status.request(), 1000);
+    // one report per shared listener, whichever of its nodes holds it
+    const listener = joined.listener;
+    const name = `${address || '0.0.0.0'}:${port}`;
+    this.unregisterHealth = registerHealth(`trap-listener ${name}`, () => trapHealth(name, listener.stats));
+    if (this.userNames.size > 0) joined.listener.clocks.restore(stored.clocks);
+    // the listener's counters change with every datagram: shown once a second at most;
+    // the learned clocks are written as often
+    this.timer = setInterval(() => {
+      this.status.request();
+      if (this.clocksChanged) {
+        this.clocksChanged = false;
+        this.state?.changed();
+      }
+    }, 1000);
     this.timer.unref?.();
     this.refreshStatus();
     if (this.mib) {
@@ -270,12 +334,22 @@ export class TrapInNode implements TrapSubscriber {
     if (this.listener || status.state === 'failed') this.refreshStatus();
   }
 
-  onNotification(n: Notification): void {
+  onNotification(n: Notification, owned?: boolean): void {
     if (this.closed) return;
     const host = n.source.address;
-    const device = this.devices.get(host) ?? { host, port: n.source.port, name: host, labels: {} };
-    this.node.send([trapMessage(n, device) as unknown as Record<string, unknown>, null]);
+    const device = this.devices.get(host) ?? { host, port: n.source.port, name: host, labels: NO_LABELS };
+    const msg: Record<string, unknown> = trapMessage(n, device, owned);
+    msg._msgid = nextMessageId();
+    this.node.send([msg, null]);
     this.status.request();
+    // an accepted authenticated trap may have moved its sender's clock
+    if (n.version === '3' && n.pdu === 'trap') this.clocksChanged = true;
+  }
+
+  /** The clocks of this node's users, as the listener has them now (or as restored, before it joined). */
+  private clocksToSave(engine: StoredEngine): ClockRecord[] {
+    if (this.userNames.size === 0) return [];
+    return this.clockSource ? this.clockSource.clocks.records(this.userNames) : engine.clocks;
   }
 
   onRejected(r: Rejection): void {
@@ -299,9 +373,18 @@ export class TrapInNode implements TrapSubscriber {
     }
     if (s.state === 'listening' && this.listener) {
       const st = this.listener.stats;
-      return st.received === 0
-        ? { fill: 'green', shape: 'dot', text: this.node.t('status.listening', { port: s.port }) }
-        : { fill: 'green', shape: 'dot', text: this.node.t('status.counts', { received: st.received, rejected: st.rejected + st.rateLimited, malformed: st.malformed }) };
+      if (st.received === 0) return { fill: 'green', shape: 'dot', text: this.node.t('status.listening', { port: s.port }) };
+      const counts = { received: st.received, rejected: st.rejected, malformed: st.malformed };
+      const cuts = this.listener.rateLimitCuts;
+      if (cuts.total === 0) return { fill: 'green', shape: 'dot', text: this.node.t('status.counts', counts) };
+      // yellow while a source is being cut, green again once its flood is over
+      const cutting = cuts.total > this.cutShown;
+      this.cutShown = cuts.total;
+      return {
+        fill: cutting ? 'yellow' : 'green',
+        shape: 'dot',
+        text: this.node.t('status.counts-cut', { ...counts, cut: cuts.total, source: cuts.top?.source ?? '' }),
+      };
     }
     return { fill: 'yellow', shape: 'ring', text: 'trap-in.status.binding' };
   }
@@ -318,6 +401,8 @@ export class TrapInNode implements TrapSubscriber {
     this.status.cancel();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unregisterHealth?.();
+    this.unregisterHealth = undefined;
     const leave = this.leave;
     this.leave = undefined;
     this.listener = undefined;

@@ -7,7 +7,7 @@
  */
 import * as net from 'net';
 import { parseInventory } from '../common/inventory';
-import { decimal, integer, oneOf, PropertyError, text as str } from '../common/properties';
+import { clip, decimal, integer, oneOf, PropertyError, text as str } from '../common/properties';
 import type { AuthProtocol, PrivProtocol, SecurityLevel, SnmpProfile, SnmpVersion, Transport } from '../common/types';
 
 export const AUTH_PROTOCOLS: readonly AuthProtocol[] = ['md5', 'sha', 'sha224', 'sha256', 'sha384', 'sha512'];
@@ -43,6 +43,7 @@ export interface RawConfig {
   privProtocol?: unknown;
   context?: unknown;
   contextEngineId?: unknown;
+  trapEngineIds?: unknown;
   inventory?: unknown;
   mibDirs?: unknown;
 }
@@ -51,6 +52,29 @@ export interface RawCredentials {
   community?: string;
   authKey?: string;
   privKey?: string;
+}
+
+/** RFC 3411 SnmpEngineID: 5 to 32 octets, written as hex with an optional 0x. */
+const ENGINE_ID = /^(0x)?([0-9a-fA-F]{2}){5,32}$/;
+
+/**
+ * The `trapEngineIds` property: one engine ID a line (hex, optional 0x; `#` comments,
+ * blank lines ignored), lower-case and without duplicates. Throws a PropertyError
+ * naming the line.
+ */
+export function parseEngineIds(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/#.*$/, '').trim();
+    if (!line) continue;
+    if (!ENGINE_ID.test(line)) {
+      throw new PropertyError('trapEngineIds', `trap engine IDs line ${i + 1}: "${clip(line)}" is not an engine ID (5 to 32 octets of hex)`);
+    }
+    const id = line.replace(/^0x/i, '').toLowerCase();
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
 }
 
 /**
@@ -107,6 +131,8 @@ export function buildProfile(raw: RawConfig, creds: RawCredentials = {}): SnmpPr
       if (!/^([0-9a-fA-F]{2}){5,32}$/.test(engine)) throw new PropertyError('contextEngineId', 'context engine ID must be 5 to 32 octets of hex');
       profile.contextEngineId = engine.toLowerCase();
     }
+    const trapEngineIds = parseEngineIds(str(raw.trapEngineIds));
+    if (trapEngineIds.length > 0) profile.trapEngineIds = trapEngineIds;
   } else {
     profile.community = creds.community ?? '';
     if (!profile.community) profile.community = 'public';

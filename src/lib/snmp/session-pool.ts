@@ -11,7 +11,9 @@ import * as dns from 'dns';
 import * as net from 'net';
 import * as snmp from 'net-snmp';
 import './des';
+import './key-cache';
 import { PollError } from '../common/errors';
+import { limitReportResends } from './report-limit';
 import { UdpMux, routeKey } from './udp-mux';
 import { toNetSnmpUser } from './v3-user';
 import type { Device, SnmpProfile, V3User } from '../common/types';
@@ -44,9 +46,29 @@ export class PooledSession {
   /** Datagrams from this agent since it was taken that answered no pending request. */
   straySinceTake = 0;
   closed = false;
+  /** Callbacks of requests their poll gave up on: never registered or re-sent again. */
+  private readonly cancelled = new WeakSet<object>();
 
   constructor(readonly key: string, readonly address: string, readonly device: Device, now: number) {
     this.lastUsed = now;
+  }
+
+  /**
+   * Ends the request whose callback is `responseCb` now: its timer is cleared and it is
+   * not retried or re-sent. A poll past its deadline calls this, so no request outlives
+   * the deadline, whatever the agent answers. The callback is not called.
+   */
+  cancel(responseCb: object): void {
+    this.cancelled.add(responseCb);
+    const reqs = this.session?.reqs as Record<string, { responseCb?: unknown }> | undefined;
+    if (!reqs) return;
+    for (const id of Object.keys(reqs)) {
+      if (reqs[id].responseCb === responseCb) this.session.unregisterRequest(id);
+    }
+  }
+
+  isCancelled(responseCb: unknown): boolean {
+    return typeof responseCb === 'object' || typeof responseCb === 'function' ? this.cancelled.has(responseCb as object) : false;
   }
 
   get routeKey(): string {
@@ -218,18 +240,22 @@ export class SessionPool {
       if (!p.user) throw new PollError('auth', 'SNMPv3 profile without a user');
       options.context = p.context;
       session = snmp.createV3Session(address, toNetSnmpUser(p.user), options);
-      if (p.contextEngineId) {
-        const engine = Buffer.from(p.contextEngineId, 'hex');
-        const sendV3Req = session.sendV3Req;
+      const engine = p.contextEngineId ? Buffer.from(p.contextEngineId, 'hex') : undefined;
+      limitReportResends(session, {
         // net-snmp has no option for contextEngineID (RFC 3412 §6.1): set it on every PDU it sends
-        session.sendV3Req = function (pdu: any, ...rest: unknown[]) {
-          pdu.contextEngineID = engine;
-          return sendV3Req.call(this, pdu, ...rest);
-        };
-      }
+        onSend: engine ? (pdu) => { pdu.contextEngineID = engine; } : undefined,
+        refused: (responseCb) => ps.isCancelled(responseCb),
+      });
     } else {
       session = snmp.createSession(address, p.community, options);
     }
+    // A retry (or a send whose callback comes after the poll gave up) registers the
+    // request again: a cancelled one stays out, so its timer and retries end with it.
+    const registerRequest = session.registerRequest;
+    session.registerRequest = function (req: { responseCb?: unknown }) {
+      if (ps.isCancelled(req.responseCb)) return;
+      return registerRequest.call(this, req);
+    };
     // net-snmp emits 'error' for datagrams it cannot parse; without a listener that throws
     session.on('error', () => {
       this.stats.malformed++;

@@ -18,11 +18,12 @@ import type { SnmpVersion, V3User } from '../common/types';
 import { AllowList, normalizeAddress } from './allow-list';
 import { MalformedPacket, Tag } from '../common/ber';
 import {
-  MsgFlags, readCommunityMessage, readPdu, readScopedPdu, readV3Message, readVersion,
+  MsgFlags, readPdu, readScopedPdu, readV3Message, readVersion,
   type NotificationPdu, type ScopedPdu, type V3Message,
 } from './message';
 import { buildNotification, type MibProvider, type Notification, type RejectReason, type Rejection, type Source, type TrapFilter } from './notification';
-import { SourceRateLimiter } from './rate-limit';
+import { OidNames } from './oid-names';
+import { SourceRateLimiter, type SourceCut } from './rate-limit';
 import { communityMessage, encodeV3Message, reportPdu, responsePdu, scopedPdu, type UsmStatName } from './respond';
 import { LocalEngine, RemoteClocks, ReplayCache, UsmUser } from './usm';
 
@@ -34,9 +35,16 @@ export interface ListenerSettings {
   /** SO_RCVBUF in bytes. */
   rcvbuf: number;
   allow: AllowList;
-  /** Datagrams per source per second; 0 = no limit. */
+  /** Datagrams per source per second (a token bucket's rate); 0 = no limit. */
   rateLimit: number;
+  /** Datagrams a source may send at once (the bucket's size); default the rate. */
+  burst?: number;
+  /** Varbinds decoded per notification; the rest are counted and dropped. Default 256. */
+  maxVarbinds?: number;
 }
+
+/** DESIGN.md: a bounded decode cost per datagram, well below the 3,400 varbinds of a 64 KiB trap. */
+export const DEFAULT_MAX_VARBINDS = 256;
 
 export interface ListenerOptions {
   /** Our engine (authoritative for informs): a stable ID and the boot count. */
@@ -46,6 +54,13 @@ export interface ListenerOptions {
   now?: () => number;
   /** For tests: a socket factory instead of dgram.createSocket. */
   createSocket?: (type: 'udp4' | 'udp6') => dgram.Socket;
+  /**
+   * The remote engines' clocks and the digests seen, shared by the process's listeners
+   * (registry.ts) so that a redeploy, which replaces the listener, forgets neither.
+   * Default: the listener's own.
+   */
+  clocks?: RemoteClocks;
+  replays?: ReplayCache;
 }
 
 export type ListenerStatus =
@@ -69,25 +84,47 @@ export interface TrapStats {
   sendErrors: number;
   /** Exceptions other than MalformedPacket while handling a datagram (bugs; counted as malformed). */
   internalErrors: number;
+  /** Accepted notifications whose varbinds past the cap were dropped. */
+  truncated: number;
+  /** Varbinds dropped past the cap, in all. */
+  varbindsDropped: number;
+}
+
+/** A v3 user a subscriber accepts. */
+export interface TrapUser extends V3User {
+  /**
+   * The authoritative engine IDs (hex) its messages may come from, as snmptrapd's
+   * `createUser -e`: a trap names its sender's engine, an inform ours. Absent or
+   * empty: any engine.
+   */
+  engineIds?: readonly string[];
 }
 
 /** The credentials a subscriber accepts. */
 export interface TrapCredentials {
   communities: string[];
-  users: V3User[];
+  users: TrapUser[];
 }
 
 export interface TrapSubscriber {
   readonly credentials: TrapCredentials;
   readonly filter?: TrapFilter;
-  onNotification(n: Notification): void;
+  /** `owned`: no other subscriber gets `n` after this one, which may keep its objects. */
+  onNotification(n: Notification, owned?: boolean): void;
   onRejected(r: Rejection): void;
   onStatus(status: ListenerStatus): void;
+}
+
+interface CommunityEntry {
+  bytes: Buffer;
+  subscribers: TrapSubscriber[];
 }
 
 interface UserEntry {
   user: UsmUser;
   identity: string;
+  /** Allowed authoritative engine IDs (hex); undefined = any. */
+  engines: ReadonlySet<string> | undefined;
   subscribers: TrapSubscriber[];
 }
 
@@ -105,18 +142,24 @@ function printableName(bytes: Buffer): string {
 export class TrapListener {
   readonly stats: TrapStats = {
     received: 0, accepted: 0, rejected: 0, malformed: 0, rateLimited: 0, discovery: 0,
-    informs: 0, reports: 0, sendErrors: 0, internalErrors: 0,
+    informs: 0, reports: 0, sendErrors: 0, internalErrors: 0, truncated: 0, varbindsDropped: 0,
   };
   status: ListenerStatus = { state: 'binding' };
   readonly engine: LocalEngine;
 
   private socket: dgram.Socket | undefined;
   private readonly subscribers: TrapSubscriber[] = [];
-  private communities = new Map<string, TrapSubscriber[]>();
+  /** The accepted communities as octets, compared in place with the datagram's. */
+  private communities: CommunityEntry[] = [];
   private users = new Map<string, UserEntry[]>();
   private readonly userCache = new Map<string, UsmUser>();
   private readonly limiter: SourceRateLimiter;
-  private readonly clocks: RemoteClocks;
+  private readonly names: OidNames;
+  private readonly maxVarbinds: number;
+  /** The remote engines' clocks learned from authenticated traps (saved by the nodes). */
+  readonly clocks: RemoteClocks;
+  /** Rejections by reason, since the listener opened. */
+  readonly rejections: Partial<Record<RejectReason, number>> = {};
   private readonly replays: ReplayCache;
   private readonly usmCounters: Record<UsmStatName, number> = {
     unsupportedSecLevels: 0, notInTimeWindows: 0, unknownUserNames: 0, unknownEngineIDs: 0, wrongDigests: 0, decryptionErrors: 0,
@@ -129,9 +172,11 @@ export class TrapListener {
     this.now = options.now ?? Date.now;
     this.mib = options.mib ?? (() => undefined);
     this.engine = new LocalEngine(options.engineId, options.engineBoots, this.now);
-    this.limiter = new SourceRateLimiter(settings.rateLimit, this.now);
-    this.clocks = new RemoteClocks(this.now);
-    this.replays = new ReplayCache(this.now);
+    this.limiter = new SourceRateLimiter(settings.rateLimit, settings.burst ?? settings.rateLimit, this.now);
+    this.names = new OidNames(this.mib, undefined, this.now);
+    this.maxVarbinds = settings.maxVarbinds ?? DEFAULT_MAX_VARBINDS;
+    this.clocks = options.clocks ?? new RemoteClocks(this.now);
+    this.replays = options.replays ?? new ReplayCache(this.now);
   }
 
   get transport(): 'udp4' | 'udp6' {
@@ -164,24 +209,26 @@ export class TrapListener {
   }
 
   private rebuildCredentials(): void {
-    const communities = new Map<string, TrapSubscriber[]>();
+    const communities: CommunityEntry[] = [];
     const users = new Map<string, UserEntry[]>();
     const used = new Set<string>();
     for (const sub of this.subscribers) {
       for (const c of sub.credentials.communities) {
-        const key = Buffer.from(c, 'utf8').toString('latin1');
-        const list = communities.get(key);
-        if (!list) communities.set(key, [sub]);
-        else if (!list.includes(sub)) list.push(sub);
+        const bytes = Buffer.from(c, 'utf8');
+        const entry = communities.find((e) => e.bytes.equals(bytes));
+        if (!entry) communities.push({ bytes, subscribers: [sub] });
+        else if (!entry.subscribers.includes(sub)) entry.subscribers.push(sub);
       }
       for (const u of sub.credentials.users) {
-        const identity = UsmUser.identity(u);
-        let user = this.userCache.get(identity);
+        const keys = UsmUser.identity(u);
+        let user = this.userCache.get(keys);
         if (!user) {
           user = new UsmUser(u);
-          this.userCache.set(identity, user);
+          this.userCache.set(keys, user);
         }
-        used.add(identity);
+        used.add(keys);
+        const pins = u.engineIds && u.engineIds.length > 0 ? [...new Set(u.engineIds.map((e) => e.toLowerCase()))].sort() : undefined;
+        const identity = pins ? `${keys}|${pins.join(',')}` : keys;
         const key = user.nameBytes.toString('latin1');
         let list = users.get(key);
         if (!list) {
@@ -190,7 +237,7 @@ export class TrapListener {
         }
         let entry = list.find((e) => e.identity === identity);
         if (!entry) {
-          entry = { user, identity, subscribers: [] };
+          entry = { user, identity, engines: pins && new Set(pins), subscribers: [] };
           list.push(entry);
         }
         if (!entry.subscribers.includes(sub)) entry.subscribers.push(sub);
@@ -321,34 +368,50 @@ export class TrapListener {
   }
 
   private process(buf: Buffer, rinfo: dgram.RemoteInfo): Outcome {
+    const now = this.now();
     const source: Source = { address: normalizeAddress(rinfo.address), port: rinfo.port };
     if (!this.settings.allow.allows(source.address)) return this.reject(source, 'not-allowed');
-    const rate = this.limiter.take(source.address);
+    const rate = this.limiter.take(source.address, now);
     if (rate !== 'ok') {
       if (rate === 'first-drop') this.reject(source, 'rate-limited');
       return 'rateLimited';
     }
+    this.names.expire(now);
     const { version, body } = readVersion(buf);
-    if (version === 3) return this.processV3(buf, body, source, rinfo);
+    if (version === 3) return this.processV3(buf, body, source, rinfo, now);
     const wireVersion = version as 0 | 1;
     const snmpVersion: SnmpVersion = wireVersion === 0 ? '1' : '2c';
-    const msg = readCommunityMessage(wireVersion, body);
-    const subs = this.communities.get(msg.community.toString('latin1'));
-    if (!subs) return this.reject(source, 'unknown-community', snmpVersion);
-    const pdu = readPdu(msg.pduReader);
+    body.expect(Tag.OctetString, 'community');
+    const community = this.findCommunity(buf, body.valueStart, body.valueEnd);
+    body.skipValue();
+    if (!community) return this.reject(source, 'unknown-community', snmpVersion);
+    const pdu = readPdu(body, { maxVarbinds: this.maxVarbinds, names: this.names });
     const expected = wireVersion === 0 ? pdu.type === Tag.TrapV1 : pdu.type === Tag.TrapV2 || pdu.type === Tag.InformRequest;
     if (!expected) return this.reject(source, 'unexpected-pdu', snmpVersion);
-    const n = buildNotification(pdu, { version: snmpVersion, source, time: this.now() }, this.mib());
+    const n = buildNotification(pdu, { version: snmpVersion, source, time: now }, this.mib());
     if (pdu.type === Tag.InformRequest) {
-      this.send(communityMessage(wireVersion, msg.community, responsePdu(pdu.requestIdBytes, pdu.varbindListBytes)), rinfo);
+      this.send(communityMessage(wireVersion, community.bytes, responsePdu(pdu.requestIdBytes, pdu.varbindListBytes)), rinfo);
       this.stats.informs++;
     }
-    this.deliver(n, subs);
+    this.deliver(n, community.subscribers);
     return 'accepted';
   }
 
+  /** The accepted community equal to the datagram's octets `start`..`end`. */
+  private findCommunity(buf: Buffer, start: number, end: number): CommunityEntry | undefined {
+    const len = end - start;
+    for (const c of this.communities) {
+      const bytes = c.bytes;
+      if (bytes.length !== len) continue;
+      let i = 0;
+      while (i < len && bytes[i] === buf[start + i]) i++;
+      if (i === len) return c;
+    }
+    return undefined;
+  }
+
   /** RFC 3412 §7.2 and RFC 3414 §3.2, in that order; reports only for reportable messages. */
-  private processV3(buf: Buffer, body: ReturnType<typeof readVersion>['body'], source: Source, rinfo: dgram.RemoteInfo): Outcome {
+  private processV3(buf: Buffer, body: ReturnType<typeof readVersion>['body'], source: Source, rinfo: dgram.RemoteInfo, now: number): Outcome {
     const m = readV3Message(body);
     const reportable = (m.flags & MsgFlags.reportable) !== 0;
     const userName = printableName(m.userName);
@@ -357,7 +420,7 @@ export class TrapListener {
     let pdu: NotificationPdu | undefined;
     if (!m.encrypted) {
       scoped = readScopedPdu(m.data);
-      pdu = readPdu(scoped.pduReader);
+      pdu = readPdu(scoped.pduReader, { maxVarbinds: this.maxVarbinds, names: this.names });
     }
     const requestId = pdu ? pdu.requestId : 0;
     const report = (stat: UsmStatName, user?: UsmUser) => {
@@ -388,9 +451,16 @@ export class TrapListener {
     const level = securityLevel(m.flags);
     let entry: UserEntry | undefined;
     let levelMatched = false;
+    let candidates = 0;
+    let engineHex: string | undefined;
     for (const e of entries) {
       if (e.user.level !== level) continue;
       levelMatched = true;
+      if (e.engines) {
+        engineHex ??= m.engineId.toString('hex');
+        if (!e.engines.has(engineHex)) continue;
+      }
+      candidates++;
       if (level === 'noAuthNoPriv' || e.user.isAuthentic(buf, m.authParams, m.authParamsOffset, m.engineId)) {
         entry = e;
         break;
@@ -401,6 +471,13 @@ export class TrapListener {
       report('unsupportedSecLevels');
       return this.reject(source, 'unsupported-security-level', '3', userName);
     }
+    if (candidates === 0) {
+      // every user of that name is pinned to other engines: for USM it does not exist
+      // at this one (RFC 3414 §3.2 step 4, as snmptrapd answers a createUser -e user)
+      this.usmCounters.unknownUserNames++;
+      report('unknownUserNames');
+      return this.reject(source, 'engine-not-allowed', '3', userName);
+    }
     if (!entry) {
       this.usmCounters.wrongDigests++;
       report('wrongDigests');
@@ -410,7 +487,7 @@ export class TrapListener {
     if (level !== 'noAuthNoPriv') {
       const timely = ours
         ? this.engine.isTimely(m.engineBoots, m.engineTime)
-        : this.clocks.check(`${m.engineId.toString('latin1')}\0${m.userName.toString('latin1')}`, m.engineBoots, m.engineTime);
+        : this.clocks.check(m.engineId, m.userName, m.engineBoots, m.engineTime);
       if (!timely) {
         this.usmCounters.notInTimeWindows++;
         // RFC 3414 §3.2 step 7a: authenticated so the sender can trust our boots/time
@@ -429,7 +506,7 @@ export class TrapListener {
         report('decryptionErrors');
         return this.reject(source, 'decryption-error', '3', userName);
       }
-      pdu = readPdu(scoped.pduReader);
+      pdu = readPdu(scoped.pduReader, { maxVarbinds: this.maxVarbinds, names: this.names });
     }
     const s = scoped as ScopedPdu;
     const p = pdu as NotificationPdu;
@@ -439,7 +516,7 @@ export class TrapListener {
     const n = buildNotification(p, {
       version: '3',
       source,
-      time: this.now(),
+      time: now,
       user: userName,
       // the sender's engine: authoritative for a trap; for an inform we are, so its context engine
       engine: (p.type === Tag.InformRequest ? contextEngine : m.engineId).toString('hex'),
@@ -473,6 +550,7 @@ export class TrapListener {
   }
 
   private reject(source: Source, reason: RejectReason, version?: SnmpVersion, user?: string): 'rejected' {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
     const r: Rejection = { source, reason, time: this.now() };
     if (version) r.version = version;
     if (user !== undefined) r.user = user;
@@ -487,14 +565,27 @@ export class TrapListener {
   }
 
   private deliver(n: Notification, subs: TrapSubscriber[]): void {
-    for (const sub of subs) {
+    if (n.droppedVarbinds !== undefined) {
+      this.stats.truncated++;
+      this.stats.varbindsDropped += n.droppedVarbinds;
+    }
+    let last = -1;
+    for (let i = 0; i < subs.length; i++) if (!subs[i].filter || subs[i].filter?.matches(n.oid)) last = i;
+    for (let i = 0; i <= last; i++) {
+      const sub = subs[i];
       if (sub.filter && !sub.filter.matches(n.oid)) continue;
       try {
-        sub.onNotification(n);
+        // the last one takes the notification's objects; the others copy them first
+        sub.onNotification(n, i === last);
       } catch {
         this.stats.internalErrors++;
       }
     }
   }
-}
 
+  /** Datagrams cut by the per-source rate limit: in all, and the sources cut most. */
+  get rateLimitCuts(): { total: number; top: SourceCut | undefined; bySource: (limit?: number) => SourceCut[] } {
+    const limiter = this.limiter;
+    return { total: limiter.cut, top: limiter.mostCut, bySource: (limit) => limiter.cutBySource(limit) };
+  }
+}

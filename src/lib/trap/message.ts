@@ -11,6 +11,7 @@
  */
 import { BerReader, malformed, Tag } from '../common/ber';
 import type { RawVarbind } from '../common/codec';
+import { OidNames, type NamedOid } from './oid-names';
 
 /** snmpTrapOID.0 and sysUpTime.0 (RFC 3416 §4.2.6: the first two varbinds of a notification). */
 export const SNMP_TRAP_OID = '1.3.6.1.6.3.1.1.4.1.0';
@@ -29,22 +30,72 @@ export interface CommunityMessage {
   pduReader: BerReader;
 }
 
+/** A varbind as read: net-snmp's raw shape, plus the names of its OID. */
+export interface TrapVarbind extends RawVarbind {
+  named: NamedOid;
+  /** An OBJECT IDENTIFIER value's names (the trap OID's become the topic). */
+  valueNamed?: NamedOid;
+}
+
+/** How a PDU is read. */
+export interface PduOptions {
+  /**
+   * Varbinds decoded at most; the rest are stepped over, counted in `droppedVarbinds`
+   * (snmpTrapOID.0 and sysUpTime.0 are still found among them). Bounds the work one
+   * datagram can cause: a 64 KiB trap holds about 3,400 varbinds.
+   */
+  maxVarbinds?: number;
+  /** Names OIDs (a cache shared by a listener); default: numeric names, no cache. */
+  names?: OidNames;
+}
+
 /** The PDU of a notification, decoded. */
 export interface NotificationPdu {
   type: number;
-  /** Request-id (v2 PDUs); its wire octets are kept to echo them in the Response. */
+  /** Request-id (v2 PDUs). */
   requestId: number;
-  requestIdBytes: Buffer;
-  /** Raw varbinds as the codec takes them. */
-  varbinds: RawVarbind[];
-  /** The encoded VarBindList (tag included), echoed in an inform's Response. */
-  varbindListBytes: Buffer;
+  /** Its wire octets, echoed in an inform's Response (a view of the datagram). */
+  readonly requestIdBytes: Buffer;
+  varbinds: TrapVarbind[];
+  /** Varbinds past `maxVarbinds`, stepped over undecoded. */
+  droppedVarbinds: number;
+  /** The encoded VarBindList (tag included), echoed in an inform's Response (a view). */
+  readonly varbindListBytes: Buffer;
   /** Trap-PDU (v1) fields. */
   enterprise?: string;
   agentAddress?: string;
   generic?: number;
   specific?: number;
   timestamp?: number;
+}
+
+/**
+ * A NotificationPdu whose echo octets are cut from the datagram only when asked for:
+ * only informs need them, and a view costs an allocation per trap.
+ */
+class ReadPdu implements NotificationPdu {
+  requestId = 0;
+  varbinds: TrapVarbind[] = [];
+  droppedVarbinds = 0;
+  enterprise?: string;
+  agentAddress?: string;
+  generic?: number;
+  specific?: number;
+  timestamp?: number;
+  requestIdStart = 0;
+  requestIdEnd = 0;
+  listStart = 0;
+  listEnd = 0;
+
+  constructor(readonly type: number, private readonly buf: Buffer) {}
+
+  get requestIdBytes(): Buffer {
+    return this.buf.subarray(this.requestIdStart, this.requestIdEnd);
+  }
+
+  get varbindListBytes(): Buffer {
+    return this.buf.subarray(this.listStart, this.listEnd);
+  }
 }
 
 /** The SNMPv3 message frame with its USM parameters (RFC 3414 §2.4). */
@@ -91,50 +142,87 @@ export function readCommunityMessage(version: 0 | 1, body: BerReader): Community
   return { version, community, pduReader: body };
 }
 
-/** Reads the VarBindList at the reader's position. */
-function readVarbindList(r: BerReader, out: RawVarbind[]): Buffer {
-  const start = r.pos;
-  const list = r.sequence(Tag.Sequence, 'variable-bindings');
-  const bytes = r.buf.subarray(start, r.pos);
+const PLAIN_NAMES = new OidNames(() => undefined, 0);
+
+/** snmpTrapOID.0 and sysUpTime.0 as encoded on the wire (the OID's content octets). */
+const TRAP_OID_OCTETS = Buffer.from('2b060106030101040100', 'hex');
+const UPTIME_OCTETS = Buffer.from('2b06010201010300', 'hex');
+
+function isOidValue(r: BerReader, octets: Buffer): boolean {
+  const len = r.valueEnd - r.valueStart;
+  if (len !== octets.length) return false;
+  for (let i = 0; i < len; i++) if (r.buf[r.valueStart + i] !== octets[i]) return false;
+  return true;
+}
+
+/** Reads the VarBindList at the reader's position into `pdu`. */
+function readVarbindList(r: BerReader, pdu: ReadPdu, options: PduOptions | undefined): void {
+  const names = options?.names ?? PLAIN_NAMES;
+  const max = options?.maxVarbinds ?? Infinity;
+  pdu.listStart = r.pos;
+  r.expect(Tag.Sequence, 'variable-bindings');
+  pdu.listEnd = r.valueEnd;
+  // One reader walks the whole list (a reader per varbind costs an allocation per
+  // varbind); each part is checked to end within its varbind instead.
+  const list = new BerReader(r.buf, r.valueStart, r.valueEnd);
+  r.pos = r.valueEnd;
+  const out = pdu.varbinds;
   while (!list.atEnd()) {
-    const vb = list.sequence(Tag.Sequence, 'varbind');
-    const oid = vb.oid('varbind name');
-    out.push(readValue(vb, oid));
+    list.expect(Tag.Sequence, 'varbind');
+    const end = list.valueEnd;
+    list.expect(Tag.Oid, 'varbind name');
+    if (list.valueEnd > end) malformed('varbind name: length beyond the varbind');
+    if (out.length >= max) {
+      // past the cap: only what every notification needs is still read
+      if (!isOidValue(list, TRAP_OID_OCTETS) && !isOidValue(list, UPTIME_OCTETS)) {
+        pdu.droppedVarbinds++;
+        list.pos = end;
+        continue;
+      }
+    }
+    const named = names.read(list, 'varbind name');
+    if (list.pos >= end) malformed('varbind without a value');
+    out.push(readValue(list, named, names));
+    if (list.pos > end) malformed('varbind value: length beyond the varbind');
+    // octets after the value, inside the varbind, are ignored as before
+    list.pos = end;
   }
-  return bytes;
 }
 
 /** One varbind value in net-snmp's raw shape ({oid, type, value}). */
-function readValue(r: BerReader, oid: string): RawVarbind {
+function readValue(r: BerReader, named: NamedOid, names: OidNames): TrapVarbind {
   const tag = r.header();
   const buf = r.buf;
+  const oid = named.oid;
   switch (tag) {
     case Tag.Integer:
-      return { oid, type: Tag.Integer, value: r.signedValue('Integer value') };
+      return { oid, type: Tag.Integer, value: r.signedValue('Integer value'), named };
     case Tag.OctetString:
     case Tag.BitString:
     case Tag.Opaque:
       r.skipValue();
-      return { oid, type: tag, value: buf.subarray(r.valueStart, r.valueEnd) };
+      return { oid, type: tag, value: buf.subarray(r.valueStart, r.valueEnd), named };
     case Tag.NsapAddress:
       // SMIv1 NsapAddress: octets without a type of their own in SMIv2
       r.skipValue();
-      return { oid, type: Tag.Opaque, value: buf.subarray(r.valueStart, r.valueEnd) };
-    case Tag.Oid:
-      return { oid, type: Tag.Oid, value: r.oidValue('OID value') };
+      return { oid, type: Tag.Opaque, value: buf.subarray(r.valueStart, r.valueEnd), named };
+    case Tag.Oid: {
+      const valueNamed = names.read(r, 'OID value');
+      return { oid, type: Tag.Oid, value: valueNamed.oid, named, valueNamed };
+    }
     case Tag.IpAddress: {
       if (r.valueEnd - r.valueStart !== 4) malformed('IpAddress value is not 4 octets');
       const p = r.valueStart;
       r.skipValue();
-      return { oid, type: Tag.IpAddress, value: `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}` };
+      return { oid, type: Tag.IpAddress, value: `${buf[p]}.${buf[p + 1]}.${buf[p + 2]}.${buf[p + 3]}`, named };
     }
     case Tag.Counter32:
     case Tag.Gauge32:
     case Tag.TimeTicks:
-      return { oid, type: tag, value: r.unsignedValue('unsigned value') };
+      return { oid, type: tag, value: r.unsignedValue('unsigned value'), named };
     case Tag.UInteger32:
       // RFC 1442's UInteger32, the same values as Unsigned32 (= Gauge32)
-      return { oid, type: Tag.Gauge32, value: r.unsignedValue('UInteger32 value') };
+      return { oid, type: Tag.Gauge32, value: r.unsignedValue('UInteger32 value'), named };
     case Tag.Counter64: {
       let p = r.valueStart;
       const end = r.valueEnd;
@@ -142,17 +230,17 @@ function readValue(r: BerReader, oid: string): RawVarbind {
       while (p < end - 1 && buf[p] === 0) p++;
       if (end - p > 8) malformed('Counter64 does not fit 64 bits');
       r.skipValue();
-      return { oid, type: Tag.Counter64, value: buf.subarray(p, end) };
+      return { oid, type: Tag.Counter64, value: buf.subarray(p, end), named };
     }
     case Tag.Null:
     case Tag.NoSuchObject:
     case Tag.NoSuchInstance:
     case Tag.EndOfMibView:
       r.skipValue();
-      return { oid, type: tag, value: null };
+      return { oid, type: tag, value: null, named };
     case Tag.Boolean:
       r.skipValue();
-      return { oid, type: Tag.Boolean, value: r.valueEnd > r.valueStart && buf[r.valueStart] !== 0 };
+      return { oid, type: Tag.Boolean, value: r.valueEnd > r.valueStart && buf[r.valueStart] !== 0, named };
     default:
       return malformed(`unknown value tag 0x${tag.toString(16)}`);
   }
@@ -162,27 +250,31 @@ function readValue(r: BerReader, oid: string): RawVarbind {
  * Reads the PDU at the reader's position. Only notification PDUs are decoded in full;
  * for any other type the returned object has `type` set and no varbinds.
  */
-export function readPdu(r: BerReader): NotificationPdu {
+export function readPdu(r: BerReader, options?: PduOptions): NotificationPdu {
   const type = r.peekTag();
-  if (type === Tag.TrapV1) return readTrapV1(r);
-  const pdu = r.sequence(type, 'PDU');
+  if (type === Tag.TrapV1) return readTrapV1(r, options);
+  r.expect(type, 'PDU');
+  const pdu = new BerReader(r.buf, r.valueStart, r.valueEnd);
+  r.pos = r.valueEnd;
   if (type < Tag.GetRequest || type > Tag.Report) malformed(`unknown PDU tag 0x${type.toString(16)}`);
+  const result = new ReadPdu(type, r.buf);
   pdu.expect(Tag.Integer, 'request-id');
-  const requestIdBytes = pdu.buf.subarray(pdu.valueStart, pdu.valueEnd);
+  result.requestIdStart = pdu.valueStart;
+  result.requestIdEnd = pdu.valueEnd;
   const requestId = pdu.signedValue('request-id');
   // RFC 3416 request-id is Integer32; some agents send it unsigned, which echoing keeps intact
   if (requestId < -0x80000000 || requestId > 0xffffffff) malformed('request-id out of range');
+  result.requestId = requestId;
   pdu.integer('error-status');
   pdu.integer('error-index');
-  const result: NotificationPdu = { type, requestId, requestIdBytes, varbinds: [], varbindListBytes: Buffer.alloc(0) };
   if (type === Tag.TrapV2 || type === Tag.InformRequest) {
-    result.varbindListBytes = readVarbindList(pdu, result.varbinds);
+    readVarbindList(pdu, result, options);
     if (findTrapOid(result.varbinds) === undefined) malformed('notification without snmpTrapOID.0');
   }
   return result;
 }
 
-function readTrapV1(r: BerReader): NotificationPdu {
+function readTrapV1(r: BerReader, options: PduOptions | undefined): NotificationPdu {
   const pdu = r.sequence(Tag.TrapV1, 'Trap-PDU');
   const enterprise = pdu.oid('enterprise');
   pdu.expect(Tag.IpAddress, 'agent-addr');
@@ -196,12 +288,14 @@ function readTrapV1(r: BerReader): NotificationPdu {
   const specific = pdu.integer('specific-trap');
   pdu.expect(Tag.TimeTicks, 'time-stamp');
   const timestamp = pdu.unsignedValue('time-stamp');
-  const varbinds: RawVarbind[] = [];
-  const varbindListBytes = readVarbindList(pdu, varbinds);
-  return {
-    type: Tag.TrapV1, requestId: 0, requestIdBytes: Buffer.alloc(0), varbinds, varbindListBytes,
-    enterprise, agentAddress, generic, specific, timestamp,
-  };
+  const result = new ReadPdu(Tag.TrapV1, r.buf);
+  readVarbindList(pdu, result, options);
+  result.enterprise = enterprise;
+  result.agentAddress = agentAddress;
+  result.generic = generic;
+  result.specific = specific;
+  result.timestamp = timestamp;
+  return result;
 }
 
 /** Index of snmpTrapOID.0 (normally 1), or undefined when absent or not an OID. */

@@ -3,11 +3,12 @@
  * per RFC 3584 §3.1, so one filter serves both), varbinds decoded by the same codec as
  * polled values, and the message fields trap-in sends.
  */
-import { BadValueError, decodeVarbind, qualifiedName, shortName } from '../common/codec';
-import type { Device, MibLookup, OidInfo, SnmpVersion, Varbind } from '../common/types';
+import { BadValueError, decodeVarbind } from '../common/codec';
+import type { Device, MibLookup, SnmpVersion, Varbind } from '../common/types';
 import { isNumericOid, normalizeOid } from '../common/oid';
 import { malformed, Tag } from '../common/ber';
 import { findTrapOid, SNMP_TRAP_ENTERPRISE, SYS_UPTIME, type NotificationPdu } from './message';
+import { nameOid, type NamedOid } from './oid-names';
 
 /** snmpTraps (RFC 3418): coldStart .1 … egpNeighborLoss .6. */
 export const SNMP_TRAPS = '1.3.6.1.6.3.1.1.5';
@@ -42,6 +43,8 @@ export interface Notification {
   varbinds: Varbind[];
   /** Payload key of each varbind; undefined for sysUpTime.0 / snmpTrapOID.0. */
   keys: Array<string | undefined>;
+  /** Varbinds past the listener's cap, not decoded (absent when none). */
+  droppedVarbinds?: number;
   source: Source;
   /** ms epoch of receipt. */
   time: number;
@@ -76,18 +79,20 @@ export function v1Parameters(trapOid: string, enterpriseVarbind: string | undefi
   return { enterprise, generic: 6, specific };
 }
 
+/** v1Parameters of the trap OIDs the name cache holds, worked out once per OID. */
+const v1ParameterCache = new WeakMap<NamedOid, ReturnType<typeof v1Parameters>>();
+
+function v1ParametersOf(trapOid: NamedOid): ReturnType<typeof v1Parameters> {
+  let p = v1ParameterCache.get(trapOid);
+  if (p === undefined) {
+    p = v1Parameters(trapOid.oid, undefined);
+    v1ParameterCache.set(trapOid, p);
+  }
+  return p;
+}
+
 /** How names are found: the MIB service or nothing (numeric OIDs then). */
 export type MibProvider = () => MibLookup | undefined;
-
-function describe(mib: MibLookup | undefined, oid: string): OidInfo | undefined {
-  if (!mib) return undefined;
-  try {
-    return mib.describe(oid);
-  } catch {
-    // a MIB that fails to load must not cost the trap
-    return undefined;
-  }
-}
 
 /**
  * Decodes a notification PDU into a Notification. Throws MalformedPacket when a varbind
@@ -98,16 +103,16 @@ export function buildNotification(pdu: NotificationPdu, env: Envelope, mib: MibL
   const varbinds: Varbind[] = new Array(raw.length);
   const keys: Array<string | undefined> = new Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
-    const info = describe(mib, raw[i].oid);
+    const named = raw[i].named;
     try {
-      varbinds[i] = decodeVarbind(raw[i], info, mib);
+      varbinds[i] = decodeVarbind(raw[i], named.info, mib);
     } catch (err) {
       if (err instanceof BadValueError) malformed(err.message);
       throw err;
     }
-    keys[i] = shortName(raw[i].oid, info);
+    keys[i] = named.key;
   }
-  let oid: string;
+  let trapOid: NamedOid;
   let enterprise: string;
   let generic: number;
   let specific: number;
@@ -119,11 +124,11 @@ export function buildNotification(pdu: NotificationPdu, env: Envelope, mib: MibL
     generic = pdu.generic as number;
     specific = pdu.specific as number;
     uptime = pdu.timestamp;
-    oid = v1TrapOid(enterprise, generic, specific);
+    trapOid = nameOid(v1TrapOid(enterprise, generic, specific), mib);
   } else {
     pduName = pdu.type === Tag.InformRequest ? 'inform' : 'trap';
     const at = findTrapOid(raw) as number;
-    oid = raw[at].value as string;
+    trapOid = raw[at].valueNamed ?? nameOid(raw[at].value as string, mib);
     keys[at] = undefined;
     let enterpriseVarbind: string | undefined;
     for (let i = 0; i < raw.length; i++) {
@@ -135,13 +140,13 @@ export function buildNotification(pdu: NotificationPdu, env: Envelope, mib: MibL
         enterpriseVarbind = r.value as string;
       }
     }
-    ({ enterprise, generic, specific } = v1Parameters(oid, enterpriseVarbind));
+    ({ enterprise, generic, specific } = enterpriseVarbind === undefined ? v1ParametersOf(trapOid) : v1Parameters(trapOid.oid, enterpriseVarbind));
   }
   const n: Notification = {
     version: env.version,
     pdu: pduName,
-    oid,
-    name: qualifiedName(oid, describe(mib, oid)),
+    oid: trapOid.oid,
+    name: trapOid.name,
     enterprise,
     generic,
     specific,
@@ -155,6 +160,7 @@ export function buildNotification(pdu: NotificationPdu, env: Envelope, mib: MibL
   if (env.user !== undefined) n.user = env.user;
   if (env.engine !== undefined) n.engine = env.engine;
   if (env.context) n.context = env.context;
+  if (pdu.droppedVarbinds > 0) n.droppedVarbinds = pdu.droppedVarbinds;
   return n;
 }
 
@@ -198,13 +204,19 @@ export function parseFilter(text: string, mib: MibLookup | undefined): TrapFilte
 }
 
 /** `msg.trap` of DESIGN.md: the notification's own fields, plus when it arrived. */
-export type TrapField = Pick<Notification, 'version' | 'pdu' | 'oid' | 'enterprise' | 'generic' | 'specific' | 'uptime' | 'agentAddress' | 'user' | 'engine' | 'context'> & {
+export type TrapField = Pick<Notification, 'version' | 'pdu' | 'oid' | 'enterprise' | 'generic' | 'specific' | 'uptime' | 'agentAddress' | 'user' | 'engine' | 'context' | 'droppedVarbinds'> & {
   /** ms epoch of receipt. */
   time: number;
+  /** Present (true) when varbinds past the cap were dropped. */
+  truncated?: boolean;
 };
 
-/** The fields of an output-1 message, as fresh objects (downstream nodes may change them). */
-export function trapMessage(n: Notification, device: Device): {
+/**
+ * The fields of an output-1 message, as fresh objects (downstream nodes may change
+ * them). `owned`: the notification goes to no one else after this, so its varbind
+ * objects are handed over rather than copied.
+ */
+export function trapMessage(n: Notification, device: Device, owned = false): {
   topic: string;
   payload: Record<string, Varbind['value']>;
   varbinds: Varbind[];
@@ -212,10 +224,11 @@ export function trapMessage(n: Notification, device: Device): {
   device: Device;
 } {
   const payload: Record<string, Varbind['value']> = {};
-  const varbinds: Varbind[] = new Array(n.varbinds.length);
-  for (let i = 0; i < n.varbinds.length; i++) {
-    const vb = n.varbinds[i];
-    varbinds[i] = { ...vb };
+  const source = n.varbinds;
+  const varbinds: Varbind[] = owned ? source : new Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const vb = source[i];
+    if (!owned) varbinds[i] = { ...vb };
     const key = n.keys[i];
     if (key !== undefined) payload[key] = vb.value;
   }
@@ -227,6 +240,10 @@ export function trapMessage(n: Notification, device: Device): {
   if (n.user !== undefined) trap.user = n.user;
   if (n.engine !== undefined) trap.engine = n.engine;
   if (n.context !== undefined) trap.context = n.context;
+  if (n.droppedVarbinds !== undefined) {
+    trap.truncated = true;
+    trap.droppedVarbinds = n.droppedVarbinds;
+  }
   return {
     topic: n.name,
     payload,
@@ -249,6 +266,7 @@ export type RejectReason =
   | 'decryption-error'
   | 'not-in-time-window'
   | 'replay'
+  | 'engine-not-allowed'
   | 'unexpected-pdu';
 
 /** A rejected datagram; never holds a community or key. */

@@ -8,7 +8,8 @@
  * join: it gets the list of conflicting settings to show.
  */
 import * as net from 'net';
-import { TrapListener, type ListenerOptions, type ListenerSettings, type TrapSubscriber } from './listener';
+import { DEFAULT_MAX_VARBINDS, TrapListener, type ListenerOptions, type ListenerSettings, type TrapSubscriber } from './listener';
+import { RemoteClocks, ReplayCache } from './usm';
 
 interface Entry {
   key: string;
@@ -16,6 +17,14 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+
+/**
+ * What the process's listeners learn of remote engines: their clocks and the digests of
+ * recent messages. Outliving each listener, they keep a redeploy (which replaces the
+ * listener) from making a captured trap timely again.
+ */
+const sharedClocks = new RemoteClocks();
+const sharedReplays = new ReplayCache();
 
 /** '' and '0.0.0.0' are one address; IPv6 spelled in any form is one address. */
 export function listenerKey(address: string, port: number): string {
@@ -33,6 +42,8 @@ export function conflictingSettings(a: ListenerSettings, b: ListenerSettings): s
   if (a.rcvbuf !== b.rcvbuf) out.push('rcvbuf');
   if (a.allow.key !== b.allow.key) out.push('allow');
   if (a.rateLimit !== b.rateLimit) out.push('rateLimit');
+  if ((a.burst ?? a.rateLimit) !== (b.burst ?? b.rateLimit)) out.push('burst');
+  if ((a.maxVarbinds ?? DEFAULT_MAX_VARBINDS) !== (b.maxVarbinds ?? DEFAULT_MAX_VARBINDS)) out.push('maxVarbinds');
   return out;
 }
 
@@ -54,7 +65,7 @@ export function joinListener(settings: ListenerSettings, sub: TrapSubscriber, op
   }
   let opened = false;
   if (!entry) {
-    entry = { key, listener: new TrapListener(settings, options) };
+    entry = { key, listener: new TrapListener(settings, { clocks: sharedClocks, replays: sharedReplays, ...options }) };
     entries.set(key, entry);
     opened = true;
   }

@@ -263,14 +263,37 @@ export class LocalEngine {
 }
 
 interface RemoteClock {
+  /** The engine ID and user name octets, for export. */
+  engine: Buffer;
+  user: Buffer;
   boots: number;
   time: number;
   /** Local ms when `time` was latest. */
   at: number;
 }
 
+/** A remote engine's clock as kept in a context store (readable names, hex engine ID). */
+export interface ClockRecord {
+  /** msgAuthoritativeEngineID, hex. */
+  engine: string;
+  user: string;
+  boots: number;
+  time: number;
+  /** ms epoch of this machine when the engine's time was `time`. */
+  at: number;
+}
+
 /** Bound on remote (engine, user) clocks remembered. */
-const CLOCKS_MAX = 10_000;
+export const CLOCKS_MAX = 10_000;
+
+/** The key of an engine and user (length-prefixed: an engine ID may hold any octet). */
+function clockKey(engine: Buffer, user: Buffer): string {
+  return `${engine.length}:${engine.toString('latin1')}${user.toString('latin1')}`;
+}
+
+function isUint31(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0x7fffffff;
+}
 
 /**
  * Timeliness of notifications whose sender is authoritative (traps). RFC 3414 §3.2
@@ -278,20 +301,25 @@ const CLOCKS_MAX = 10_000;
  * the local clock; a message more than 150 s older than that estimate, or from an
  * earlier boot, is rejected. Only called for authenticated messages, so a forger
  * cannot move the clock.
+ *
+ * What was learned must outlive the listener: without it, a captured trap is timely
+ * again after a redeploy or a restart (the first message of an unknown engine sets its
+ * clock). The registry keeps one instance per process, and trap-in nodes save their
+ * users' clocks in their context store (records()/restore()).
  */
 export class RemoteClocks {
   private readonly clocks = new Map<string, RemoteClock>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly now: () => number = Date.now, private readonly max = CLOCKS_MAX) {}
 
   /** Checks and, when timely, records the message's boots/time. */
-  check(key: string, boots: number, time: number): boolean {
+  check(engine: Buffer, user: Buffer, boots: number, time: number): boolean {
     if (boots >= MAX_BOOTS) return false;
     const now = this.now();
+    const key = clockKey(engine, user);
     const clock = this.clocks.get(key);
     if (!clock) {
-      if (this.clocks.size >= CLOCKS_MAX) this.clocks.delete(this.clocks.keys().next().value as string);
-      this.clocks.set(key, { boots, time, at: now });
+      this.add(key, { engine: Buffer.from(engine), user: Buffer.from(user), boots, time, at: now });
       return true;
     }
     if (boots < clock.boots) return false;
@@ -308,6 +336,57 @@ export class RemoteClocks {
       clock.at = now;
     }
     return true;
+  }
+
+  private add(key: string, clock: RemoteClock): void {
+    if (this.clocks.size >= this.max) this.clocks.delete(this.clocks.keys().next().value as string);
+    this.clocks.set(key, clock);
+  }
+
+  /** The clocks of the given users (all when omitted), in the order first seen. */
+  records(users?: ReadonlySet<string>): ClockRecord[] {
+    const out: ClockRecord[] = [];
+    for (const c of this.clocks.values()) {
+      const user = c.user.toString('utf8');
+      if (users && !users.has(user)) continue;
+      out.push({ engine: c.engine.toString('hex'), user, boots: c.boots, time: c.time, at: c.at });
+    }
+    return out;
+  }
+
+  /**
+   * Takes back saved clocks. A clock already known is kept when it is ahead (greater
+   * boots, or the same boots and a later estimated time). Records that cannot be a
+   * clock are skipped; returns how many were taken.
+   */
+  restore(records: unknown): number {
+    if (!Array.isArray(records)) return 0;
+    const now = this.now();
+    let taken = 0;
+    for (const r of records.slice(-this.max)) {
+      if (!r || typeof r !== 'object') continue;
+      const { engine, user, boots, time, at } = r as Partial<ClockRecord>;
+      if (typeof engine !== 'string' || !/^([0-9a-f]{2}){1,32}$/.test(engine) || typeof user !== 'string' || user.length > 32) continue;
+      if (!isUint31(boots) || !isUint31(time) || typeof at !== 'number' || !Number.isFinite(at) || at < 0) continue;
+      // a saved time ahead of this clock (set back since) counts from now
+      const when = Math.min(at, now);
+      const engineBytes = Buffer.from(engine, 'hex');
+      const userBytes = Buffer.from(user, 'utf8');
+      const key = clockKey(engineBytes, userBytes);
+      const known = this.clocks.get(key);
+      if (known) {
+        const ahead = boots > known.boots
+          || (boots === known.boots && time + (now - when) / 1000 > known.time + (now - known.at) / 1000);
+        if (!ahead) continue;
+        known.boots = boots;
+        known.time = time;
+        known.at = when;
+      } else {
+        this.add(key, { engine: engineBytes, user: userBytes, boots, time, at: when });
+      }
+      taken++;
+    }
+    return taken;
   }
 
   get size(): number {

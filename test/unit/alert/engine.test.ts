@@ -31,12 +31,13 @@ class Harness {
   }
 }
 
-const brief = (ns: AlertNotification[]): string[] => ns.map((n) => `${n.status}${n.repeat ? '(repeat)' : ''} ${n.alertname} ${n.device}/${n.instance}`);
+/** Changes by row index (`n.instance` is the readable ifDescr these rows carry). */
+const brief = (ns: AlertNotification[]): string[] => ns.map((n) => `${n.status}${n.repeat ? '(repeat)' : ''} ${n.alertname} ${n.device}/${n.index}`);
 
 describe('alert engine', () => {
   it('fires once per series on rows and resolves once, with the generic alert fields', () => {
     const h = new Harness([utilRule]);
-    assert.deepEqual(h.rows({ 1: 100e6, 3: 900e6 }).map((n) => n.instance), ['3']);
+    assert.deepEqual(h.rows({ 1: 100e6, 3: 900e6 }).map((n) => [n.index, n.instance]), [['3', 'eth3']], 'named by ifDescr (no ifName in these rows)');
     for (let i = 0; i < 5; i++) {
       h.advance(60 * S);
       assert.deepEqual(h.rows({ 1: 100e6, 3: 900e6 }), [], 'only changes are sent');
@@ -48,7 +49,7 @@ describe('alert engine', () => {
     assert.deepEqual(brief(resolved), ['resolved HighUtilization core-1/3']);
     const a = genericAlert(resolved[0]);
     assert.deepEqual({ ...a, fingerprint: typeof a.fingerprint }, {
-      status: 'resolved', alertname: 'HighUtilization', severity: 'critical', device: 'core-1', instance: '3',
+      status: 'resolved', alertname: 'HighUtilization', severity: 'critical', device: 'core-1', instance: 'eth3', index: '3',
       value: 400e6, threshold: 800e6, startsAt: new Date(T0).toISOString(), endsAt: new Date(h.now).toISOString(),
       summary: 'core-1 eth3 (uplink 3) at 400000000 b/s', labels: {}, fingerprint: 'string',
     });
@@ -320,7 +321,7 @@ describe('alert engine', () => {
     const h2 = new Harness([{ ...utilRule, name: 'Utilization' }], {}, restoreAlertState(saved));
     const out = h2.engine.dropOrphans();
     assert.deepEqual(brief(out), ['resolved HighUtilization core-1/3']);
-    assert.equal(genericAlert(out[0]).summary, 'HighUtilization on core-1 3: rule removed');
+    assert.equal(genericAlert(out[0]).summary, 'HighUtilization on core-1 eth3: rule removed', 'named as people read it');
     assert.deepEqual(h2.engine.counts(), { firing: 0, pending: 0 });
   });
 
@@ -357,7 +358,7 @@ describe('alert engine', () => {
     assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, alertname: 'A', device: 'd', instance: '', value: null, vars: {} });
     assert.equal(s.devices.d.interval, undefined, 'an interval longer than a day is dropped');
     assert.deepEqual({ ...s.devices.d.instances }, { b: { lastPoll: now - 1000, interval: 60_000 } });
-    assert.deepEqual(s.silences, [{ until: now + 3600_000, device: 'd' }]);
+    assert.deepEqual(s.silences, [{ id: 'restored-1', match: { device: 'd' }, until: now + 3600_000, createdAt: now }], 'a 0.1 silence becomes a matcher');
     assert.equal(report.repaired, 4);
     const h = new Harness([{ ...utilRule, name: 'A' }], {}, s);
     h.advance(60 * S);
@@ -377,7 +378,7 @@ describe('alert engine', () => {
     assert.deepEqual({ ...s.alerts['A|1|d|'] }, { phase: 'firing', activeAt: now, seen: now, firedAt: now, notifiedAt: now - 5, alertname: 'A', device: 'd', instance: '', value: null, vars: {} });
     assert.equal(s.devices.d.interval, undefined, 'an interval longer than a day is dropped');
     assert.deepEqual({ ...s.devices.d.instances }, { b: { lastPoll: now - 1000, interval: 60_000 } });
-    assert.deepEqual(s.silences, [{ until: now + 3600_000, device: 'd' }]);
+    assert.deepEqual(s.silences, [{ id: 'restored-1', match: { device: 'd' }, until: now + 3600_000, createdAt: now }], 'a 0.1 silence becomes a matcher');
     assert.equal(report.repaired, 4);
     const h = new Harness([{ ...utilRule, name: 'A' }], {}, s);
     h.advance(60 * S);
@@ -385,7 +386,7 @@ describe('alert engine', () => {
     assert.equal(genericAlert(resolved).startsAt, new Date(now).toISOString(), 'the repaired alert still resolves, under its fingerprint');
   });
 
-  it('a v1 state becomes the v2 layout, keeps hostile names as plain keys and resumes as the released version did', () => {
+  it('a v1 state becomes the current layout, keeps hostile names as plain keys and resumes as the released version did', () => {
     // JSON as a store holds it: "__proto__" (spelt PROTO_XYZ here, the same length) is a plain key.
     const hostile = (o: unknown) => JSON.parse(JSON.stringify(o).replaceAll('PROTO_XYZ', '__proto__'));
     const v1 = hostile({
@@ -405,7 +406,7 @@ describe('alert engine', () => {
     });
     const s = restoreAlertState(v1, T0 + 10_000);
     assert.deepEqual(JSON.parse(JSON.stringify(s)), hostile({
-      v: 2,
+      v: 3,
       alerts: {
         'HighUtilization|6|core-1|2': { phase: 'firing', activeAt: T0, seen: T0, alertname: 'HighUtilization', device: 'core-1', instance: '2', value: 900e6, vars: { ifDescr: 'eth2', ifAlias: 'uplink 2' }, firedAt: T0, notifiedAt: T0 },
         'DeviceDown|9|PROTO_XYZ|': { phase: 'firing', activeAt: T0, seen: T0, alertname: 'DeviceDown', device: 'PROTO_XYZ', instance: '', value: 'timeout', vars: { error: 'no answer' }, firedAt: T0, notifiedAt: T0 },
@@ -414,7 +415,10 @@ describe('alert engine', () => {
         'core-1': { lastArrival: T0 + 20, instances: { 2: { lastPoll: T0, interval: 60_000 }, PROTO_XYZ: { lastPoll: T0, interval: 0 } }, interval: 60_000, quiet: true, labels: { site: 'ams' } },
         PROTO_XYZ: { lastArrival: T0 + 20, instances: {}, labels: {} },
       },
-      silences: [{ until: T0 + 3600_000, alertname: 'NoData' }],
+      silences: [{ id: 'restored-0', match: { alertname: 'NoData' }, until: T0 + 3600_000, createdAt: T0 + 10_000 }],
+      outbox: [],
+      groups: {},
+      seq: 0,
     }));
     assert.equal(Object.getPrototypeOf(s.alerts), null);
     assert.equal(Object.getPrototypeOf(s.devices), null);
@@ -448,7 +452,7 @@ describe('alert engine', () => {
     for (const raw of [undefined, null, 7, 'x', [], { v: 1, alerts: { k: { phase: 'weird' } }, devices: { d: { arr: 'no' } }, silences: [{ until: 'x' }] },
       { v: 2, alerts: { k: { phase: 'weird' } }, devices: { d: { lastArrival: 'no' }, e: [] }, silences: [{ until: 'x' }] },
       { v: 2, alerts: [], devices: 'x', silences: {} },
-      full(3, v2Alerts, { d: { lastArrival: T0, instances: {} } }), full('2', v2Alerts, {}), full(undefined, v1Alerts, {}),
+      full(4, v2Alerts, { d: { lastArrival: T0, instances: {} } }), full('2', v2Alerts, {}), full(undefined, v1Alerts, {}),
       { ...full(2, v1Alerts, { d: { arr: T0, inst: {} } }), silences: [] }, { ...full(1, v2Alerts, { d: { lastArrival: T0, instances: {} } }), silences: [] }]) {
       assert.doesNotThrow(() => restoreAlertState(raw, T0));
       const s = restoreAlertState(raw, T0);

@@ -14,7 +14,7 @@ const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> <http://evi
 function notification(over: Partial<AlertNotification> = {}): AlertNotification {
   return {
     status: 'firing', repeat: false, alertname: 'HighUtilization', severity: 'critical',
-    device: 'core-1', instance: '3', value: 9e8, threshold: 8e8, op: '>', field: 'ifHCInOctets',
+    device: 'core-1', key: 'HighUtilization|6|core-1|3', index: '3', instance: 'xe-0/0/3', value: 9e8, threshold: 8e8, op: '>', field: 'ifHCInOctets',
     startsAt: T0, template: '{{device}} {{ifAlias}} at {{value}} b/s',
     vars: { device: 'core-1', instance: '3', value: '900000000', ifAlias: 'uplink' }, labels: {},
     ...over,
@@ -57,8 +57,12 @@ function assertValidBlockKit(body: any): void {
   JSON.parse(JSON.stringify(body));
 }
 
-/** No Slack control sequence (<!...>, <@...>, <#...>, <http...>) and no raw < > or bare &. */
-function assertInert(s: string): void {
+/** Our own date tokens, the one control sequence a body may hold. */
+const DATE_TOKEN = /<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\dT\d\d:\d\dZ>/g;
+
+/** No Slack control sequence (<!...>, <@...>, <#...>, <http...>) but date tokens, and no raw < > or bare &. */
+function assertInert(text: string): void {
+  const s = text.replace(DATE_TOKEN, '');
   assert.ok(!/[<>]/.test(s), `raw angle bracket in ${s}`);
   assert.ok(!/&(?!(amp|lt|gt);)/.test(s), `unescaped & in ${s}`);
   assert.ok(!/@(channel|here|everyone)\b/i.test(s), `bare mention in ${s}`);
@@ -121,11 +125,12 @@ describe('alert formats', () => {
     });
 
     it('says FIRING, STILL FIRING and RESOLVED', () => {
-      assert.match(slackBody(notification()).text, /^FIRING: HighUtilization on core-1 3/);
+      assert.match(slackBody(notification()).text, /^FIRING: HighUtilization on core-1 xe-0\/0\/3/);
       assert.match(slackBody(notification({ repeat: true })).text, /^STILL FIRING/);
       const r = slackBody(notification({ status: 'resolved', endsAt: T0 + 60_000 }));
       assert.match(r.text, /^RESOLVED/);
-      assert.match(r.blocks[2].elements[0].text, /resolved 2025-01-02T03:05:05.000Z/);
+      // date tokens: each reader sees local time; the fallback is UTC to the minute
+      assert.equal(r.blocks[2].elements[0].text, `since <!date^${T0 / 1000}^{date_short_pretty} {time}|2025-01-02T03:04Z> · resolved <!date^${T0 / 1000 + 60}^{date_short_pretty} {time}|2025-01-02T03:05Z>`);
     });
   });
 
@@ -142,8 +147,8 @@ describe('alert formats', () => {
       assert.deepEqual(Object.keys(resolve).sort(), ['dedup_key', 'event_action', 'routing_key']);
       assert.deepEqual(trigger.payload, {
         summary: 'core-1 uplink at 900000000 b/s', source: 'core-1', severity: 'critical',
-        timestamp: new Date(T0).toISOString(), class: 'HighUtilization', component: '3',
-        custom_details: { value: 9e8, threshold: 8e8, op: '>', field: 'ifHCInOctets', labels: {} },
+        timestamp: new Date(T0).toISOString(), class: 'HighUtilization', component: 'xe-0/0/3',
+        custom_details: { value: 9e8, threshold: 8e8, op: '>', field: 'ifHCInOctets', index: '3', labels: {} },
       });
     });
 
@@ -161,7 +166,7 @@ describe('alert formats', () => {
 
   it('the generic alert has the DESIGN.md fields and a raw summary', () => {
     const a = genericAlert(notification({ vars: { device: 'core-1', ifAlias: 'a < b', value: '900000000' } }));
-    assert.deepEqual(Object.keys(a).sort(), ['alertname', 'device', 'endsAt', 'fingerprint', 'instance', 'labels', 'severity', 'startsAt', 'status', 'summary', 'threshold', 'value'].sort());
+    assert.deepEqual(Object.keys(a).sort(), ['alertname', 'device', 'endsAt', 'fingerprint', 'index', 'instance', 'labels', 'severity', 'startsAt', 'status', 'summary', 'threshold', 'value'].sort());
     assert.equal(a.summary, 'core-1 a < b at 900000000 b/s');
     assert.equal(a.endsAt, null);
     assert.deepEqual(formatAlert(notification(), 'alert'), genericAlert(notification()));

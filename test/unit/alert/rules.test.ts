@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { compare, isActive, isHeld, parseRules, OPS, type AlertRule } from '../../../src/lib/alert/rules';
-import { parseSilences } from '../../../src/lib/alert/silences';
+import { parseSilenceCommands, silenceMatches } from '../../../src/lib/alert/silences';
 import { parseDuration } from '../../../src/lib/common/duration';
 import { alertOptions, resolveSecret } from '../../../src/lib/red/alert-node';
 
@@ -26,7 +26,9 @@ describe('alert rules', () => {
       { name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: '8e8', clear: '5e8', for: '5m', keepFiringFor: 60, severity: 'critical', summary: '{{device}}' },
       { kind: 'device-down', name: 'DeviceDown' },
     ]);
-    assert.deepEqual(t, { kind: 'threshold', name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: 8e8, clear: 5e8, forMs: 300000, keepFiringForMs: 60000, severity: 'critical', summary: '{{device}}' });
+    assert.deepEqual(t, { kind: 'threshold', name: 'HighUtilization', field: 'ifHCInOctets', op: '>', threshold: 8e8, clear: 5e8, forMs: 300000, keepFiringForMs: 60000, severity: 'critical', summary: '{{device}}', inhibit: true });
+    assert.equal(d.inhibit, false, 'device-down is the source of inhibition, never held back');
+    assert.equal(parseRules([{ name: 'y', field: 'f', threshold: 1, inhibit: false }])[0].inhibit, false);
     assert.equal(d.kind, 'device-down');
     assert.equal(d.severity, 'critical');
     assert.match(d.summary, /does not answer/);
@@ -84,7 +86,15 @@ describe('alert rules', () => {
   describe('node options', () => {
     it('checks the node properties', () => {
       const o = alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], repeat: '1h', nodata: 'alert', nodataAfter: '5', format: 'slack', store: ' file ' });
-      assert.deepEqual({ ...o, rules: o.rules.length }, { rules: 1, repeatMs: 3600000, nodata: 'alert', nodataAfter: 5, format: 'slack', store: 'file', routingKey: undefined, routingKeyInBody: true });
+      assert.deepEqual({ ...o, rules: o.rules.length }, {
+        rules: 1, repeatMs: 3600000, nodata: 'alert', nodataAfter: 5, format: 'slack', store: 'file', routingKey: undefined, routingKeyInBody: true,
+        grouping: 'message', groupBy: ['device'], groupWaitMs: 30000, groupIntervalMs: 300000, instanceLabel: '',
+      }, 'a node saved before grouping gets the new default and nothing else changes');
+      const g = alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], grouping: 'labels', groupBy: 'site, alertname', groupWait: '10s', groupInterval: '2m', instanceLabel: 'ifAlias' });
+      assert.deepEqual([g.grouping, g.groupBy, g.groupWaitMs, g.groupIntervalMs, g.instanceLabel], ['labels', ['site', 'alertname'], 10000, 120000, 'ifAlias']);
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], grouping: 'site' }), (e: any) => e.property === 'grouping');
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], groupBy: 'a;b' }), (e: any) => e.property === 'groupBy');
+      assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], instanceLabel: '$x' }), (e: any) => e.property === 'instanceLabel');
       assert.throws(() => alertOptions({ rules: [] }), /no rules/);
       assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], nodata: 'ignore' }), /nodata/);
       assert.throws(() => alertOptions({ rules: [{ name: 'a', field: 'f', threshold: 1 }], format: 'email' }), /format/);
@@ -99,15 +109,37 @@ describe('alert rules', () => {
       assert.equal(resolveSecret(undefined), undefined);
     });
 
-    it('parses silences', () => {
+    it('parses silence commands: the DESIGN form and the 0.1 form', () => {
       const now = Date.UTC(2025, 0, 1);
-      assert.deepEqual(parseSilences({ device: 'core-1', duration: '2h', comment: 'maintenance' }, now), [{ device: 'core-1', comment: 'maintenance', until: now + 7200000 }]);
-      assert.deepEqual(parseSilences([{ alertname: 'X', until: '2025-01-01T01:00:00Z' }, { instance: 3, duration: 0 }], now), [{ alertname: 'X', until: now + 3600000 }, { instance: '3', until: 0 }]);
-      assert.throws(() => parseSilences({ device: 'x' }, now), /until or duration/);
-      assert.throws(() => parseSilences({ until: 'someday' }, now), /until must be a time/);
-      assert.throws(() => parseSilences({ device: { $gt: '' }, duration: 5 }, now), /device must be text/);
-      assert.throws(() => parseSilences([], now), /array of 1 to 100/);
-      assert.throws(() => parseSilences('mute', now), /must be an object/);
+      const id = () => 'id1';
+      const parse = (v: unknown) => parseSilenceCommands(v, now, id);
+      assert.deepEqual(parse({ match: { device: 'core-1' }, for: '1h', comment: 'reboot', by: 'ops' }), [
+        { op: 'add', silence: { id: 'id1', match: { device: 'core-1' }, until: now + 3600000, createdAt: now, comment: 'reboot', by: 'ops' } },
+      ]);
+      assert.deepEqual(parse({ match: { site: 'ams', alertname: 'X' }, until: '2025-01-01T01:00:00Z' }), [
+        { op: 'add', silence: { id: 'id1', match: { site: 'ams', alertname: 'X' }, until: now + 3600000, createdAt: now } },
+      ]);
+      assert.deepEqual(parse({ device: 'core-1', duration: '2h', comment: 'maintenance' }), [
+        { op: 'add', silence: { id: 'id1', match: { device: 'core-1' }, until: now + 7200000, createdAt: now, comment: 'maintenance' } },
+      ], 'the 0.1 form still works');
+      assert.deepEqual(parse([{ instance: 3, duration: 0 }, { expire: 'abc' }, { match: { device: 'x' }, expire: true }, 'list', { list: true }]), [
+        { op: 'expire', match: { instance: '3' } }, { op: 'expire', id: 'abc' }, { op: 'expire', match: { device: 'x' } }, { op: 'list' }, { op: 'list' },
+      ]);
+      assert.throws(() => parse({ device: 'x' }), /needs for \(or until\)/);
+      assert.throws(() => parse({ match: { device: 'x' }, until: 'someday' }), /until must be a time/);
+      assert.throws(() => parse({ device: { $gt: '' }, for: 5 }), /device must be text/);
+      assert.throws(() => parse({ match: { 'a b': 'x' }, for: 5 }), /not a label name/);
+      assert.throws(() => parse({ match: 'core-1', for: 5 }), /match must be an object/);
+      assert.throws(() => parse([]), /array of 1 to 100/);
+      assert.throws(() => parse('mute'), /must be an object/);
+    });
+
+    it('matches silences on device, alertname, severity, instance (name or index) and inventory labels', () => {
+      const a = { alertname: 'InterfaceDown', device: 'core-1', index: '3', instance: 'xe-0/0/3', severity: 'warning', labels: { site: 'ams' } };
+      for (const [match, want] of [
+        [{}, true], [{ device: 'core-1' }, true], [{ device: 'core-2' }, false], [{ instance: 'xe-0/0/3' }, true], [{ instance: '3' }, true],
+        [{ site: 'ams', alertname: 'InterfaceDown' }, true], [{ site: 'par' }, false], [{ severity: 'critical' }, false], [{ role: 'x' }, false],
+      ] as const) assert.equal(silenceMatches({ match: match as Record<string, string> }, a), want, JSON.stringify(match));
     });
   });
 });

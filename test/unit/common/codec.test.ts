@@ -1,7 +1,8 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { bytesToBigInt, decodeVarbind, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
+import { bytesToBigInt, decodeVarbind, isWireOid, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
 import type { OidInfo } from '../../../src/lib/common/types';
+import { getMibService } from '../../../src/lib/mib';
 
 function u64Buffer(n: bigint): Buffer {
   // net-snmp hands Counter64 over as the raw BER content octets (maybe with a leading 0)
@@ -81,6 +82,23 @@ describe('codec', () => {
     assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.TimeTicks, value: 4294967295 }, undefined).value, 4294967295);
     assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.IpAddress, value: '192.0.2.1' }, undefined).value, '192.0.2.1');
     assert.equal(decodeVarbind({ oid: '1.3', type: TypeTag.OID, value: '1.3.6.1.4.1.8072' }, undefined).value, '1.3.6.1.4.1.8072');
+  });
+
+  // found by the poll-response fuzz (issue 14): net-snmp reads an empty OID as "0.NaN"
+  it('refuses a varbind whose OID net-snmp could not read, as a bad value', () => {
+    for (const bad of ['0.NaN', '1.3.6.1e+21', '1', '', '1..3', '.1.3', '1.3.', '1.3.4294967296', '1.3.99999999999', ' 1.3']) {
+      assert.equal(isWireOid(bad), false, bad);
+      assert.throws(() => decodeVarbind({ oid: bad, type: TypeTag.Integer, value: 1 }, undefined), BadValueError, bad);
+    }
+    for (const good of ['0.0', '1.3.6.1.2.1.1.3.0', '1.3.4294967295', '2.999']) assert.equal(isWireOid(good), true, good);
+    assert.equal(isWireOid(undefined), false);
+  });
+
+  it('never describes a malformed OID, so a described varbind needs no OID check', () => {
+    const mib = getMibService();
+    for (const bad of ['1.3.6.1.2.1.1.3.NaN', '1.3.6.1.2.1.1.3.0.', '1.3.6.1.2.1.1.3.4294967296', '1.3.6.1.2.1.1..3', '1.3.6.1.2.1.1.3.0x']) {
+      assert.equal(mib.describe(bad), undefined, bad);
+    }
   });
 
   it('converts big-endian bytes to BigInt', () => {

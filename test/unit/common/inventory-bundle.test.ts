@@ -251,7 +251,7 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
       }
     }
     assert.equal(validate('# lab\n127.0.0.1:1161 agent site=lab\nbad..host:161 broken', '161'), 'Inventory line 3: "bad..host" is not a host name or IP address');
-    assert.equal(validate('192.0.2.1\n192.0.2.1:161', '161'), 'Inventory line 2: 192.0.2.1:161 is listed twice');
+    assert.equal(validate('192.0.2.1\n192.0.2.1:161', '161'), 'Inventory line 2: 192.0.2.1:161 is listed twice (first on line 1)');
   });
 
   it('checks the source address with the same IP grammar as the runtime', () => {

@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { ConfigError, inventoryProblem, isValidHost, parseHostPort, parseInventory, parseTarget } from '../../../src/lib/common/inventory';
+import { ConfigError, deviceIdentity, inventoryProblem, isValidHost, parseHostPort, parseInventory, parseTarget } from '../../../src/lib/common/inventory';
+import { chooseTargets } from '../../../src/lib/poll/targets';
 
 describe('inventory', () => {
   it('parses inventory lines with ports, names, labels, IPv6 and comments', () => {
@@ -13,7 +14,7 @@ describe('inventory', () => {
     ].join('\n'), 161);
     assert.deepEqual(devices, [
       { host: '192.0.2.10', port: 161, name: 'core-1', labels: { site: 'paris', role: 'core' } },
-      { host: '192.0.2.11', port: 1161, name: '192.0.2.11', labels: {} },
+      { host: '192.0.2.11', port: 1161, name: '192.0.2.11:1161', labels: {} },
       { host: '::1', port: 1162, name: 'lab-6', labels: { site: 'lab' } },
       { host: 'switch-3.example.net', port: 161, name: 'switch-3.example.net', labels: {} },
     ]);
@@ -29,7 +30,8 @@ describe('inventory', () => {
 
   it('accepts msg targets as strings and objects', () => {
     assert.deepEqual(parseTarget('192.0.2.5:1161 edge-5 site=x', 161), { host: '192.0.2.5', port: 1161, name: 'edge-5', labels: { site: 'x' } });
-    assert.deepEqual(parseTarget({ host: '::1', port: 1161, labels: { a: 1 } }, 161), { host: '::1', port: 1161, name: '::1', labels: { a: '1' } });
+    assert.deepEqual(parseTarget({ host: '::1', port: 1161, labels: { a: 1 } }, 161), { host: '::1', port: 1161, name: '[::1]:1161', labels: { a: '1' } });
+    assert.deepEqual(parseTarget({ host: '::1' }, 161), { host: '::1', port: 161, name: '::1', labels: {} });
     assert.throws(() => parseTarget(42, 161), ConfigError);
     assert.throws(() => parseTarget({ host: 'a b' }, 161), ConfigError);
   });
@@ -38,10 +40,43 @@ describe('inventory', () => {
     assert.equal(inventoryProblem('', 161), null);
     assert.equal(inventoryProblem('# only a comment\n\n192.0.2.1 a', 161), null);
     assert.deepEqual(inventoryProblem('# lab\n127.0.0.1:1161 agent\nbad..host:161 broken', 161), { line: 3, error: '"bad..host" is not a host name or IP address' });
-    assert.deepEqual(inventoryProblem('192.0.2.1\n192.0.2.1:161', 161), { line: 2, error: '192.0.2.1:161 is listed twice' });
-    assert.deepEqual(inventoryProblem('192.0.2.1:1161\n192.0.2.1', 1161), { line: 2, error: '192.0.2.1:1161 is listed twice' }, 'the default port counts');
+    assert.deepEqual(inventoryProblem('192.0.2.1\n192.0.2.1:161', 161), { line: 2, error: '192.0.2.1:161 is listed twice (first on line 1)' });
+    assert.deepEqual(inventoryProblem('192.0.2.1:1161\n# x\n192.0.2.1', 1161), { line: 3, error: '192.0.2.1:1161 is listed twice (first on line 1)' }, 'the default port counts');
     assert.equal(inventoryProblem('192.0.2.1:1161\n192.0.2.1', 161), null);
     assert.throws(() => parseInventory('a\r\nb\r\nc:0', 161), /^ConfigError: inventory line 3: port of "c:0" must be 1-65535$/);
+  });
+
+  // issue 14, defect 9: two agents on one host must never share a name or a series
+  it('names a device without a name by its host, or host:port when its port is not the profile\'s', () => {
+    const devices = parseInventory('127.0.0.1\n127.0.0.1:1161\n127.0.0.1:1162 edge\n[::1]:1161\n::1', 161);
+    assert.deepEqual(devices.map((d) => d.name), ['127.0.0.1', '127.0.0.1:1161', 'edge', '[::1]:1161', '::1']);
+    assert.equal(new Set(devices.map((d) => d.name)).size, devices.length, 'no two unnamed devices share a name');
+    assert.equal(parseTarget('192.0.2.5:1161', 161).name, '192.0.2.5:1161');
+    assert.equal(parseTarget('192.0.2.5:161', 161).name, '192.0.2.5', 'the profile\'s own port is not spelled out');
+  });
+
+  it('rejects the same device spelled twice, naming both lines', () => {
+    const twice: Array<[string, number, string]> = [
+      ['127.0.0.1:161 a\n127.0.0.1 b', 2, '127.0.0.1 b'],
+      ['Router-1.example.net r\nrouter-1.example.net.:161', 2, 'case and a final dot'],
+      ['[2001:db8::1]:1161\n# lab\n\n[2001:DB8:0:0:0:0:0:1]:1161 other', 4, 'two spellings of one IPv6 address'],
+      ['::1 a\n[0:0::1]:161 b', 2, 'bare and bracketed IPv6'],
+    ];
+    for (const [text, line, why] of twice) {
+      const problem = inventoryProblem(text, 161);
+      assert.equal(problem?.line, line, why);
+      assert.match(problem!.error, /is listed twice \(first on line 1\)$/, why);
+    }
+    assert.equal(inventoryProblem('127.0.0.1:1161\n127.0.0.1:1162\n127.0.0.1', 161), null, 'one host, three ports: three devices');
+  });
+
+  it('tells devices apart by host and port, one spelling per agent', () => {
+    assert.equal(deviceIdentity('127.0.0.1', 161), '127.0.0.1:161');
+    assert.notEqual(deviceIdentity('127.0.0.1', 1161), deviceIdentity('127.0.0.1', 1162));
+    assert.equal(deviceIdentity('2001:DB8:0::1', 161), '[2001:db8::1]:161');
+    assert.equal(deviceIdentity('Core-1.Example.NET.', 161), 'core-1.example.net:161');
+    const choice = chooseTargets([], { targets: ['10.0.0.1', '10.0.0.1:161', '10.0.0.1:1161', { host: '10.0.0.1', port: 1161 }] }, 161);
+    assert.deepEqual(choice.devices.map((d) => d.name), ['10.0.0.1', '10.0.0.1:1161']);
   });
 
   it('reads IPv6 bare, in brackets with a port, and with a zone id', () => {

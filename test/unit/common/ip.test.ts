@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import * as net from 'net';
-import { isIP, isIPv4, isIPv6 } from '../../../src/lib/common/ip';
+import { canonicalIPv6, isIP, isIPv4, isIPv6 } from '../../../src/lib/common/ip';
 
 /** Characters addresses are made of, and a few they must not hold. */
 const ALPHABET = [...'0123456789abcdefABCDEFgxz:.%-_[]/ \t\n', '\u0663', '\uff11', '\u00e9'];
@@ -85,5 +85,19 @@ describe('ip (Node-free net.isIP)', () => {
 
   it('answers like net.isIP on random and mutated addresses (property)', () => {
     fc.assert(fc.property(anything, (s) => sameAsNode(s)), { numRuns: 20000 });
+  });
+
+  it('spells an IPv6 address as net.SocketAddress does, keeping the zone id (property)', () => {
+    for (const s of ['::', '::1', '2001:DB8::A:b', '1:0:0:1:0:0:0:1', '0:0:1:0:0:1:0:0', '::ffff:192.0.2.1', '::0:ffff:1.2.3.4', '::1:2', '::0.0.1.2', '64:ff9b::1.2.3.4']) {
+      assert.equal(canonicalIPv6(s), new net.SocketAddress({ address: s, family: 'ipv6' }).address, s);
+    }
+    fc.assert(fc.property(ipv6, (s) => {
+      if (!net.isIPv6(s)) return;
+      const percent = s.indexOf('%');
+      const base = percent >= 0 ? s.slice(0, percent) : s;
+      const zone = percent >= 0 ? s.slice(percent) : '';
+      assert.equal(canonicalIPv6(s), new net.SocketAddress({ address: base, family: 'ipv6' }).address + zone, s);
+      assert.equal(canonicalIPv6(canonicalIPv6(s)), canonicalIPv6(s), 'stable');
+    }), { numRuns: 5000, seed: 14 });
   });
 });

@@ -236,6 +236,40 @@ describe('counter-rate engine', () => {
     assert.equal(e.series, 0);
   });
 
+  // issue 14, defect 9: a name (topic) two devices can share must not key their series
+  it('keys series by the device identity when given, so two agents behind one name keep their own rates', () => {
+    const e = new CounterRateEngine(OPTS);
+    const a = (v: bigint, t: number) => ({ ...walkMessage([{ index: '1', ifHCInOctets: v }], t), topic: '127.0.0.1', key: '127.0.0.1:1161' });
+    const b = (v: bigint, t: number) => ({ ...walkMessage([{ index: '1', ifHCInOctets: v }], t), topic: '127.0.0.1', key: '127.0.0.1:1162' });
+    e.process(a(1_000_000n, T0));
+    e.process(b(50_000_000n, T0 + 10));
+    const ra = a(1_000_000n + 10_000n, T0 + 10_000);
+    const rb = b(50_000_000n + 990_000n, T0 + 10_010);
+    e.process(ra);
+    e.process(rb);
+    assert.equal((ra.payload as any[])[0].ifHCInOctets, 1_000);
+    assert.equal((rb.payload as any[])[0].ifHCInOctets, 99_000);
+    assert.deepEqual(Object.keys(e.state.devices).sort(), ['127.0.0.1:1161', '127.0.0.1:1162']);
+    assert.equal(e.series, 2);
+  });
+
+  it('takes over series saved under the topic (before identity keys) on the first message of the device', () => {
+    const old = new CounterRateEngine(OPTS);
+    old.process(walkMessage([{ index: '1', ifHCInOctets: 5_000n }], T0));
+    const saved = JSON.parse(JSON.stringify(old.state));
+    assert.ok(saved.devices['core-1'], 'saved under the topic');
+    const e = new CounterRateEngine(OPTS, restoreCounterState(saved, T0 + 60_000));
+    const m = { ...walkMessage([{ index: '1', ifHCInOctets: 5_000n + 600_000n }], T0 + 60_000), key: '192.0.2.1:161' };
+    e.process(m);
+    assert.equal((m.payload as any[])[0].ifHCInOctets, 10_000, 'rated from the saved sample');
+    assert.deepEqual(Object.keys(e.state.devices), ['192.0.2.1:161']);
+    // a second device under the same topic starts afresh
+    const other = { ...walkMessage([{ index: '1', ifHCInOctets: 7n }], T0 + 60_000), key: '192.0.2.2:161' };
+    e.process(other);
+    assert.equal((other.payload as any[])[0].ifHCInOctets, undefined, 'first sample: no rate');
+    assert.equal(e.series, 2);
+  });
+
   it('state survives a JSON round trip exactly (what a file store does), hostile topics included', () => {
     const e = new CounterRateEngine(OPTS);
     const big = 2n ** 63n + 1n;

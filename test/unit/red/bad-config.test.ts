@@ -28,13 +28,14 @@ describe('bad configuration rule', () => {
     assert.equal(f.statuses[0].text, 'status.bad-property {"property":"configuration"}');
   });
 
-  it('a poll node whose snmp-config is invalid ends every input with the config reason', () => {
+  it('a poll node whose snmp-config is invalid ends every input with the config reason', async () => {
     const f = fakeNode();
     const node = new PollNode(f, { profile: undefined, configError: 'port must be a whole number from 1 to 65535', engine: () => { throw new Error('no engine'); }, mib: () => undefined }, { kind: 'get', oidText: 'sysUpTime.0' });
     assert.deepEqual(f.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'status.bad-config' });
     const errs: Array<Error | undefined> = [];
     node.input({ payload: 1 }, () => undefined, (e) => errs.push(e));
     assert.equal(errs[0]?.message, 'errors.bad-config {"error":"port must be a whole number from 1 to 65535"}');
+    await node.close();
   });
 });
 

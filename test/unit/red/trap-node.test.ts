@@ -35,7 +35,9 @@ describe('trap-in engine', () => {
         const boots = node.shared?.engine.boots as number;
         assert.equal(node.shared?.engine.id.toString('hex'), '8000b9838001020304');
         assert.ok(boots > last, `boots ${boots} after ${last}`);
-        assert.deepEqual(store.get('engine'), { id: '8000b9838001020304', boots });
+        // written on the next turn after the listener opened (no write delay for the engine state)
+        await waitFor(() => (store.get('engine') as { boots?: number } | undefined)?.boots === boots, 'the new boots stored');
+        assert.deepEqual(store.get('engine'), { id: '8000b9838001020304', boots, clocks: [] });
         last = boots;
       } finally {
         await node.close();

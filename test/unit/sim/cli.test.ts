@@ -68,7 +68,7 @@ describe('fleet simulator CLI', function () {
     await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', () => resolve()));
     const traps: Buffer[] = [];
     sink.on('message', (m) => traps.push(m));
-    const child = cli(['--devices', '6', '--interfaces', '8', '--inventory', inventory, '--dead', '1', '--label', 'site=par,lon',
+    const child = cli(['--devices', '6', '--interfaces', '8', '--inventory', inventory, '--dead', '1', '--garbage', '1', '--label', 'site=par,lon',
       '--reboot-every', '1', '--trap-to', `127.0.0.1:${sink.address().port}`]);
     children.push(child);
     collectStderr(child);
@@ -77,21 +77,28 @@ describe('fleet simulator CLI', function () {
       const ready = JSON.parse(await out.next((l) => l.startsWith('{"event":"ready"')));
       assert.equal(ready.devices, 6);
       assert.equal(ready.dead, 1);
+      assert.equal(ready.garbage, 1);
       const inv = fs.readFileSync(inventory, 'utf8').trim().split('\n');
       assert.equal(inv.length, 6);
       assert.match(inv[1], /^127\.0\.0\.1:\d+ sim-0001 site=lon$/);
       const port = Number(/:(\d+) /.exec(inv[0])![1]);
       const deadPort = Number(/:(\d+) /.exec(inv[5])![1]);
+      const garbagePort = Number(/:(\d+) /.exec(inv[4])![1]);
 
       const s = snmp.createSession('127.0.0.1', 'public', { port, version: snmp.Version2c, timeout: 1000, retries: 0 });
       const dead = snmp.createSession('127.0.0.1', 'public', { port: deadPort, version: snmp.Version2c, timeout: 300, retries: 0 });
+      const garbage = snmp.createSession('127.0.0.1', 'public', { port: garbagePort, version: snmp.Version2c, timeout: 300, retries: 0 });
+      garbage.on('error', () => { /* the broken answer, as net-snmp reports it */ });
       try {
         const get = (session: any) => new Promise<any[]>((resolve, reject) => session.get(['1.3.6.1.2.1.1.5.0'], (e: Error, v: any[]) => (e ? reject(e) : resolve(v))));
         assert.equal((await get(s))[0].value.toString(), 'sim-0000');
         await assert.rejects(get(dead), snmp.RequestTimedOutError);
+        // a truncated datagram: no usable answer, whatever net-snmp makes of it
+        await assert.rejects(get(garbage));
       } finally {
         s.close();
         dead.close();
+        garbage.close();
       }
       await out.next((l) => / reboot sim-\d{4} /.test(l));
       await out.next((l) => / trap coldStart from /.test(l));

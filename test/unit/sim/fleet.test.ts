@@ -4,7 +4,7 @@ import * as dgram from 'dgram';
 import * as fs from 'fs';
 import * as snmp from 'net-snmp';
 import { Tag, decodeCommunityRequest, encodeMessage, encodeOid, requestIdBytes } from '../../../src/sim/ber';
-import { startFleet, simOids, type Fleet, type FleetOptions } from '../../../src/sim/fleet';
+import { loopbackAddress, startFleet, simOids, type Fleet, type FleetOptions } from '../../../src/sim/fleet';
 
 const T0 = Date.UTC(2025, 0, 1);
 const IF_ENTRY = '1.3.6.1.2.1.2.2.1';
@@ -407,6 +407,28 @@ describe('fleet simulator', function () {
     }
     assert.ok(ok, 'found three free consecutive ports');
     await assert.rejects(startFleet({ count: 3, basePort: 65534 }), /65535/);
+  });
+
+  it('gives each device its own loopback address with host per-device, and sends its traps from it', async () => {
+    assert.deepEqual([0, 1, 249, 250, 251].map(loopbackAddress), ['127.0.0.2', '127.0.0.3', '127.0.0.251', '127.0.1.2', '127.0.1.3']);
+    const f = await start({ count: 3, host: 'per-device', basePort: 0 });
+    assert.deepEqual(f.devices.map((d) => d.host), ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
+    assert.match(f.inventoryText().split('\n')[1], /^127\.0\.0\.3:\d+ sim-0001$/);
+    const [vb] = await get(session(f.devices[2].port, { host: '127.0.0.4' }), ['1.3.6.1.2.1.1.5.0']);
+    assert.equal(vb.value.toString(), 'sim-0002');
+    // the same port on another device's address is not this device
+    const other = await failure(get(session(f.devices[2].port, { host: '127.0.0.3', timeout: 300 }), ['1.3.6.1.2.1.1.5.0']));
+    assert.match(String(other.message ?? other), /timed out|Request timed out/i);
+    const sink = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', () => resolve()));
+    try {
+      const from = new Promise<dgram.RemoteInfo>((resolve) => sink.once('message', (_m, rinfo) => resolve(rinfo)));
+      await f.sendTrap(1, { host: '127.0.0.1', port: sink.address().port }, 'linkDown', { ifIndex: 2 });
+      const rinfo = await from;
+      assert.deepEqual([rinfo.address, rinfo.port], ['127.0.0.3', f.devices[1].port]);
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    }
   });
 
   it('serves devices on the IPv6 loopback', async () => {

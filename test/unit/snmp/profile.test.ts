@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import { ConfigError } from '../../../src/lib/common/inventory';
-import { buildProfile } from '../../../src/lib/snmp/profile';
+import { PropertyError } from '../../../src/lib/common/properties';
+import { buildProfile, parseEngineIds } from '../../../src/lib/snmp/profile';
 
 describe('config', () => {
   it('builds v2c and v3 profiles with defaults and checked numbers', () => {
@@ -34,5 +35,19 @@ describe('config', () => {
         return err instanceof ConfigError;
       });
     }
+  });
+
+  it('reads the engine IDs a v3 user\'s traps may come from, one a line, naming a bad line', () => {
+    const creds = { authKey: 'authkey-123', privKey: 'privkey-123' };
+    const v3 = { version: '3', user: 'ops', securityLevel: 'authPriv', authProtocol: 'sha', privProtocol: 'aes' };
+    const p = buildProfile({ ...v3, trapEngineIds: '0x80001F8880AABBCCDD\n\n# the core router\n80001f8880aabbccdd  \n8000000001 # lab' }, creds);
+    assert.deepEqual(p.trapEngineIds, ['80001f8880aabbccdd', '8000000001']);
+    assert.equal(buildProfile({ ...v3, trapEngineIds: ' \n' }, creds).trapEngineIds, undefined, 'empty: any engine');
+    assert.equal(buildProfile({ version: '2c', trapEngineIds: 'not hex' }).trapEngineIds, undefined, 'only read for v3');
+    for (const bad of ['80001f88', '0x' + 'ab'.repeat(33), '80001f8880aabbccd', 'engine-1']) {
+      assert.throws(() => buildProfile({ ...v3, trapEngineIds: `8000000001\n${bad}` }, creds),
+        (e: Error) => e instanceof PropertyError && e.property === 'trapEngineIds' && /line 2/.test(e.message));
+    }
+    assert.deepEqual(parseEngineIds('0x8000000001'), ['8000000001']);
   });
 });

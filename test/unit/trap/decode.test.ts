@@ -2,14 +2,15 @@ import { strict as assert } from 'assert';
 import * as fc from 'fast-check';
 import { BerReader, encodeInteger, encodeOid, MalformedPacket, Tag, tlv } from '../../../src/lib/common/ber';
 import { readCommunityMessage, readPdu, readScopedPdu, readV3Message, readVersion } from '../../../src/lib/trap/message';
+import { OidNames } from '../../../src/lib/trap/oid-names';
 import { buildNotification, parseFilter, rejectionPayload, trapMessage, TrapFilter, v1Parameters, v1TrapOid } from '../../../src/lib/trap/notification';
 import type { MibLookup, OidInfo } from '../../../src/lib/common/types';
 import { packet } from '../../fixtures/packets/tools';
 
-function communityPdu(hex: Buffer) {
+function communityPdu(hex: Buffer, mib?: MibLookup, options: { maxVarbinds?: number } = {}) {
   const { version, body } = readVersion(hex);
   const msg = readCommunityMessage(version as 0 | 1, body);
-  return { version, community: msg.community.toString(), pdu: readPdu(msg.pduReader) };
+  return { version, community: msg.community.toString(), pdu: readPdu(msg.pduReader, { ...options, names: new OidNames(() => mib) }) };
 }
 
 const env = { version: '2c' as const, source: { address: '127.0.0.1', port: 40000 }, time: 1_700_000_000_000 };
@@ -159,6 +160,147 @@ describe('trap message decoding (packets from Debian snmptrap)', () => {
   });
 });
 
+/** A v2c message of `varbinds` (encoded varbind TLVs) after sysUpTime.0 and snmpTrapOID.0 = linkDown. */
+function v2cTrap(varbinds: Buffer[], options: { trapOidAt?: number } = {}): Buffer {
+  const vb = (oid: string, value: Buffer) => tlv(Tag.Sequence, encodeOid(oid), value);
+  const list = [vb('1.3.6.1.2.1.1.3.0', encodeInteger(4200, Tag.TimeTicks)), ...varbinds];
+  list.splice(options.trapOidAt ?? 1, 0, vb('1.3.6.1.6.3.1.1.4.1.0', encodeOid('1.3.6.1.6.3.1.1.5.3')));
+  return tlv(Tag.Sequence, encodeInteger(1), tlv(Tag.OctetString, Buffer.from('public')),
+    tlv(Tag.TrapV2, encodeInteger(7), encodeInteger(0), encodeInteger(0), tlv(Tag.Sequence, ...list)));
+}
+
+/** The largest trap a UDP datagram carries: about 3,400 Integer varbinds in 64 KiB. */
+function maximumSizeTrap(): Buffer {
+  const varbinds: Buffer[] = [];
+  // the header octets around the list are under 100
+  for (let i = 1, size = 0; ; i++) {
+    const next = tlv(Tag.Sequence, encodeOid(`1.3.6.1.2.1.2.2.1.8.${i}`), encodeInteger(2));
+    if (size + next.length > 65_400) break;
+    varbinds.push(next);
+    size += next.length;
+  }
+  const trap = v2cTrap(varbinds);
+  assert.ok(trap.length <= 65_507, 'fits one UDP datagram');
+  return trap;
+}
+
+describe('trap varbind cap (issue 14 defect 2)', () => {
+  it('decodes at most maxVarbinds of a 64 KiB trap, counts the rest and flags the notification', () => {
+    const big = maximumSizeTrap();
+    assert.ok(big.length > 60_000);
+    const all = communityPdu(big).pdu;
+    assert.ok(all.varbinds.length > 3000, `${all.varbinds.length} varbinds`);
+    const { pdu } = communityPdu(big, tinyMib, { maxVarbinds: 256 });
+    assert.equal(pdu.varbinds.length, 256);
+    assert.equal(pdu.droppedVarbinds, all.varbinds.length - 256);
+    const n = buildNotification(pdu, env, tinyMib);
+    assert.equal(n.name, 'IF-MIB::linkDown');
+    assert.equal(n.droppedVarbinds, all.varbinds.length - 256);
+    const msg = trapMessage(n, { host: 'h', port: 1, name: 'h', labels: {} });
+    assert.equal(msg.trap.truncated, true);
+    assert.equal(msg.trap.droppedVarbinds, all.varbinds.length - 256);
+    assert.equal(Object.keys(msg.payload).length, 254, 'sysUpTime.0 and snmpTrapOID.0 are not payload');
+    // an inform is still acknowledged with every varbind it carried
+    assert.equal(pdu.varbindListBytes.length, all.varbindListBytes.length);
+  });
+
+  it('still finds snmpTrapOID.0 and sysUpTime.0 past the cap, and leaves a trap within it alone', () => {
+    const filler = Array.from({ length: 20 }, (_, i) => tlv(Tag.Sequence, encodeOid(`1.3.6.1.2.1.2.2.1.1.${i + 1}`), encodeInteger(i + 1)));
+    const late = communityPdu(v2cTrap(filler, { trapOidAt: 15 }), tinyMib, { maxVarbinds: 5 }).pdu;
+    assert.equal(late.varbinds.length, 6, 'five, then snmpTrapOID.0');
+    assert.equal(late.droppedVarbinds, 22 - 6);
+    assert.equal(buildNotification(late, env, tinyMib).oid, '1.3.6.1.6.3.1.1.5.3');
+    const small = communityPdu(packet('v2c-trap'), tinyMib, { maxVarbinds: 5 }).pdu;
+    assert.equal(small.droppedVarbinds, 0);
+    assert.equal(buildNotification(small, env, tinyMib).droppedVarbinds, undefined);
+    assert.equal(trapMessage(buildNotification(small, env, tinyMib), { host: 'h', port: 1, name: 'h', labels: {} }).trap.truncated, undefined);
+  });
+
+  it('still rejects a malformed varbind past the cap', () => {
+    // the varbinds stepped over must still be well-formed TLVs
+    const bad = v2cTrap([tlv(Tag.Sequence, encodeOid('1.3.6.1.2.1.1.5.0'), encodeInteger(1)), Buffer.from('3005060100', 'hex')]);
+    assert.throws(() => communityPdu(bad, undefined, { maxVarbinds: 1 }), MalformedPacket);
+  });
+});
+
+describe('trap varbind values (round trip, property)', () => {
+  /** Every value type a notification carries, with what the decoder must return. */
+  const value = fc.oneof(
+    fc.integer({ min: -0x80000000, max: 0x7fffffff }).map((n) => ({ wire: encodeInteger(n), type: Tag.Integer, value: n as unknown })),
+    fc.integer({ min: 0, max: 0xffffffff }).chain((n) => fc.constantFrom(Tag.Counter32, Tag.Gauge32, Tag.TimeTicks)
+      .map((t) => ({ wire: encodeInteger(n, t), type: t, value: n as unknown }))),
+    fc.uint8Array({ maxLength: 40 }).chain((b) => fc.constantFrom(Tag.OctetString, Tag.Opaque)
+      .map((t) => ({ wire: tlv(t, Buffer.from(b)), type: t, value: Buffer.from(b) as unknown }))),
+    fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 1, maxLength: 12 })
+      .map((arcs) => `1.3.${arcs.join('.')}`).map((o) => ({ wire: encodeOid(o), type: Tag.Oid, value: o as unknown })),
+    fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255))
+      .map((a) => ({ wire: tlv(Tag.IpAddress, Buffer.from(a)), type: Tag.IpAddress, value: a.join('.') as unknown })),
+    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((n) => {
+      const hex = n.toString(16).padStart(16, '0');
+      // the minimal two's complement form an agent sends, leading 00 when the top bit is set
+      let bytes = Buffer.from(hex, 'hex');
+      while (bytes.length > 1 && bytes[0] === 0 && !(bytes[1] & 0x80)) bytes = bytes.subarray(1);
+      if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
+      let expected = bytes;
+      while (expected.length > 1 && expected[0] === 0) expected = expected.subarray(1);
+      return { wire: tlv(Tag.Counter64, bytes), type: Tag.Counter64, value: Buffer.from(expected) as unknown };
+    }),
+    fc.constantFrom(Tag.Null, Tag.NoSuchObject, Tag.NoSuchInstance, Tag.EndOfMibView)
+      .map((t) => ({ wire: tlv(t, Buffer.alloc(0)), type: t, value: null as unknown })),
+  );
+
+  it('decodes every value type as encoded, with the OID names of its cache', () => {
+    const names = new OidNames(() => tinyMib, 64);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), value), { maxLength: 30 }), (vbs) => {
+      const wire = vbs.map(([i, v]) => tlv(Tag.Sequence, encodeOid(`1.3.6.1.2.1.2.2.1.8.${i}`), v.wire));
+      const { body } = readVersion(v2cTrap(wire));
+      const pdu = readPdu(readCommunityMessage(1, body).pduReader, { names });
+      const got = pdu.varbinds.slice(2);
+      assert.equal(got.length, vbs.length);
+      vbs.forEach(([i, v], k) => {
+        assert.equal(got[k].oid, `1.3.6.1.2.1.2.2.1.8.${i}`);
+        assert.equal(got[k].named.name, `IF-MIB::ifOperStatus.${i}`);
+        assert.equal(got[k].named.key, `ifOperStatus.${i}`);
+        assert.equal(got[k].type, v.type);
+        assert.deepEqual(got[k].value, v.value);
+      });
+      // and the codec turns each into JSON-safe values
+      JSON.stringify(buildNotification(pdu, env, tinyMib));
+    }), { numRuns: 400 });
+    assert.ok(names.size <= 64, 'the cache stays within its bound');
+  });
+});
+
+describe('trap OID name cache', () => {
+  it('names an OID once per minute, by its octets, and forgets at its bound', () => {
+    let now = 0;
+    let described = 0;
+    const counting: MibLookup = { ...tinyMib, describe: (oid) => { described++; return tinyMib.describe(oid); } };
+    const names = new OidNames(() => counting, 3, () => now);
+    names.expire(now);
+    const read = (oid: string) => {
+      const r = new BerReader(encodeOid(oid));
+      r.header();
+      return names.read(r, 'oid');
+    };
+    const a = read('1.3.6.1.2.1.2.2.1.8.3');
+    assert.deepEqual({ oid: a.oid, name: a.name, key: a.key }, { oid: '1.3.6.1.2.1.2.2.1.8.3', name: 'IF-MIB::ifOperStatus.3', key: 'ifOperStatus.3' });
+    assert.equal(read('1.3.6.1.2.1.2.2.1.8.3').name, a.name);
+    assert.equal(described, 1, 'the second read is a hit');
+    read('1.3.6.1.2.1.2.2.1.8.4');
+    read('1.3.6.1.2.1.2.2.1.8.5');
+    assert.equal(names.size, 3);
+    read('1.3.6.1.2.1.2.2.1.8.6');
+    assert.equal(names.size, 1, 'full: emptied rather than grown');
+    read('1.3.6.1.2.1.2.2.1.8.6');
+    assert.equal(described, 4);
+    now += 61_000;
+    names.expire(now);
+    read('1.3.6.1.2.1.2.2.1.8.6');
+    assert.equal(described, 5, 'named again after the minute');
+  });
+});
+
 describe('trap notifications', () => {
   it('maps v1 traps to SNMPv2 trap OIDs (RFC 3584 §3.1) and back (§3.2)', () => {
     assert.equal(v1TrapOid('1.3.6.1.4.1.9', 0, 0), '1.3.6.1.6.3.1.1.5.1');
@@ -171,8 +313,8 @@ describe('trap notifications', () => {
   });
 
   it('v1 and v2c linkDown get the same OID and name, so one filter serves both', () => {
-    const v1 = buildNotification(communityPdu(packet('v1-generic')).pdu, { ...env, version: '1' }, tinyMib);
-    const v2 = buildNotification(communityPdu(packet('v2c-trap')).pdu, env, tinyMib);
+    const v1 = buildNotification(communityPdu(packet('v1-generic'), tinyMib).pdu, { ...env, version: '1' }, tinyMib);
+    const v2 = buildNotification(communityPdu(packet('v2c-trap'), tinyMib).pdu, env, tinyMib);
     assert.equal(v1.oid, '1.3.6.1.6.3.1.1.5.3');
     assert.equal(v2.oid, v1.oid);
     assert.equal(v1.name, 'IF-MIB::linkDown');
@@ -185,7 +327,7 @@ describe('trap notifications', () => {
   });
 
   it('builds the message of DESIGN.md: payload by short name without sysUpTime/snmpTrapOID', () => {
-    const n = buildNotification(communityPdu(packet('v2c-trap')).pdu, env, tinyMib);
+    const n = buildNotification(communityPdu(packet('v2c-trap'), tinyMib).pdu, env, tinyMib);
     const device = { host: '127.0.0.1', port: 40000, name: 'core-1', labels: { site: 'lab' } };
     const msg = trapMessage(n, device);
     assert.equal(msg.topic, 'IF-MIB::linkDown');

@@ -2,22 +2,74 @@ import { strict as assert } from 'assert';
 import { AllowList, AllowListError, normalizeAddress, stripZone } from '../../../src/lib/trap/allow-list';
 import { bootEngine, clockBoots, deriveEngineId, isPersistentStore, nextBoots, parseEngineId } from '../../../src/lib/trap/engine-id';
 import { ReportLimiter, SourceRateLimiter } from '../../../src/lib/trap/rate-limit';
-import { credentialsOf, inventoryIndex, readTrapSettings } from '../../../src/lib/red/trap-node';
+import { credentialsOf, DEFAULT_BURST, DEFAULT_RATE_LIMIT, inventoryIndex, readTrapSettings } from '../../../src/lib/red/trap-node';
 import { buildProfile } from '../../../src/lib/snmp/profile';
+import { PropertyError } from '../../../src/lib/common/properties';
 import { addressKey, DeviceIndex } from '../../../src/lib/trap/device-index';
 
-describe('trap source rate limiter', () => {
-  it('lets `limit` datagrams per source per second through and marks the first drop', () => {
+describe('trap source rate limiter (token bucket)', () => {
+  it('lets a burst through at once, then `rate` per second, and marks the first drop of each flood', () => {
     let now = 10_000;
-    const l = new SourceRateLimiter(3, () => now);
+    const l = new SourceRateLimiter(2, 3, () => now);
     assert.deepEqual(['a', 'a', 'a', 'a', 'a', 'b'].map((s) => l.take(s)), ['ok', 'ok', 'ok', 'first-drop', 'drop', 'ok']);
-    now += 1000;
-    assert.equal(l.take('a'), 'ok', 'a new second');
+    now += 500; // one token back
+    assert.deepEqual(['a', 'a'].map((s) => l.take(s)), ['ok', 'first-drop'], 'a new flood after an accepted datagram is reported again');
+    now += 10_000;
+    assert.deepEqual(['a', 'a', 'a', 'a'].map((s) => l.take(s)), ['ok', 'ok', 'ok', 'first-drop'], 'refilled to the burst, not beyond');
+  });
+
+  it('issue 14 defect 10: at the defaults a 2,000-trap burst from one router passes whole, a sustained flood is held to the rate', () => {
+    let now = 1_000_000;
+    const l = new SourceRateLimiter(DEFAULT_RATE_LIMIT, DEFAULT_BURST, () => now);
+    // a link flap: 2,000 traps within 100 ms
+    let passed = 0;
+    for (let i = 0; i < 2000; i++) {
+      now += 0.05;
+      if (l.take('10.0.0.1') === 'ok') passed++;
+    }
+    assert.equal(passed, 2000, 'the whole burst');
+    assert.equal(l.cut, 0);
+    // then a flood of 5,000/s for 10 s
+    now += 10_000; // quiet: the bucket refills
+    passed = 0;
+    for (let i = 0; i < 50_000; i++) {
+      now += 0.2;
+      if (l.take('10.0.0.1') === 'ok') passed++;
+    }
+    // burst + rate × 10 s, give or take the refill arithmetic
+    assert.ok(passed >= 11_900 && passed <= 12_001, `held to the rate: ${passed}`);
+    assert.equal(l.cut, 50_000 - passed);
+    assert.deepEqual(l.mostCut, { source: '10.0.0.1', cut: 50_000 - passed });
+  });
+
+  it('counts what it cuts per source and names the source cut most', () => {
+    let now = 0;
+    const l = new SourceRateLimiter(1, 1, () => now);
+    for (const s of ['a', 'a', 'b', 'b', 'b', 'c']) l.take(s);
+    assert.equal(l.cut, 3);
+    assert.deepEqual(l.mostCut, { source: 'b', cut: 2 });
+    assert.deepEqual(l.cutBySource(), [{ source: 'b', cut: 2 }, { source: 'a', cut: 1 }]);
+    for (let i = 0; i < 3; i++) l.take('a');
+    assert.deepEqual(l.mostCut, { source: 'a', cut: 4 });
+    assert.deepEqual(l.cutBySource(1), [{ source: 'a', cut: 4 }]);
+  });
+
+  it('stays bounded under a flood from spoofed sources: idle buckets are swept, the rest share one', () => {
+    let now = 0;
+    const l = new SourceRateLimiter(10, 10, () => now);
+    for (let i = 0; i < 70_000; i++) l.take(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+    assert.ok(l.sources <= 65_537, `${l.sources} buckets`);
+    // the ones past the table share the overflow bucket: 10 pass, the rest are cut
+    assert.equal(l.cut, 70_000 - 65_536 - 10);
+    now += 5_000; // everyone refilled: the next new source sweeps the idle ones
+    assert.equal(l.take('192.0.2.1'), 'ok');
+    assert.ok(l.sources < 10, `${l.sources} buckets after the sweep`);
   });
 
   it('0 means no limit', () => {
     const l = new SourceRateLimiter(0);
     for (let i = 0; i < 10_000; i++) assert.equal(l.take('a'), 'ok');
+    assert.equal(l.cut, 0);
   });
 });
 
@@ -153,6 +205,10 @@ describe('trap-in settings', () => {
     assert.equal(s.address, '');
     assert.equal(s.rcvbuf, 4 * 1024 * 1024);
     assert.equal(s.rateLimit, 1000);
+    assert.equal(s.burst, 2000);
+    assert.equal(readTrapSettings({ rateLimit: '10000' }).burst, 20_000, 'blank: two seconds at a raised rate, never less than the old window let through');
+    assert.equal(readTrapSettings({ rateLimit: '10000', burst: '500' }).burst, 500);
+    assert.equal(s.maxVarbinds, 256);
     assert.ok(s.allow.isEmpty);
   });
 
@@ -161,6 +217,8 @@ describe('trap-in settings', () => {
     assert.throws(() => readTrapSettings({ address: 'localhost' }), /address/);
     assert.throws(() => readTrapSettings({ rcvbuf: '12' }), /rcvbuf/);
     assert.throws(() => readTrapSettings({ rateLimit: '-1' }), /rateLimit/);
+    assert.throws(() => readTrapSettings({ burst: '0' }), (e: Error) => e instanceof PropertyError && e.property === 'burst');
+    assert.throws(() => readTrapSettings({ maxVarbinds: '1.5' }), (e: Error) => e instanceof PropertyError && e.property === 'maxVarbinds');
     assert.throws(() => readTrapSettings({ allow: 'nope' }), /allow-list/);
   });
 

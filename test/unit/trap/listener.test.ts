@@ -11,7 +11,7 @@ import { readCommunityMessage, readPdu, readScopedPdu, readV3Message, readVersio
 import { TrapFilter, type Notification, type Rejection } from '../../../src/lib/trap/notification';
 import { findListener, joinListener, openListenerCount } from '../../../src/lib/trap/registry';
 import { encodeV3Message, scopedPdu } from '../../../src/lib/trap/respond';
-import { UsmUser, type LocalEngine } from '../../../src/lib/trap/usm';
+import { RemoteClocks, UsmUser, type LocalEngine } from '../../../src/lib/trap/usm';
 import type { V3User } from '../../../src/lib/common/types';
 import { canBind, FIXTURE_USERS, freePort, packet, Sender, waitFor } from '../../fixtures/packets/tools';
 
@@ -179,6 +179,103 @@ describe('trap listener: datagram handling', () => {
     assert.equal(l.stats.internalErrors, 0);
     assert.ok(counted(l));
     assert.ok(l.stats.malformed > 0);
+  });
+});
+
+describe('trap listener: large traps (issue 14 defect 2)', () => {
+  it('decodes at most maxVarbinds of each trap, counts the rest and flags the notification', () => {
+    const l = new TrapListener(settings({ maxVarbinds: 10 }), { engineId: OUR_ENGINE, engineBoots: 1 });
+    const c = new Collector({ communities: ['public'], users: [] });
+    l.subscribe(c);
+    const many = Array.from({ length: 3000 }, (_, i) => tlv(Tag.Sequence, encodeOid(`1.3.6.1.2.1.2.2.1.8.${i + 1}`), encodeInteger(1)));
+    const trap = tlv(Tag.Sequence, encodeInteger(1), tlv(Tag.OctetString, Buffer.from('public')),
+      tlv(Tag.TrapV2, encodeInteger(9), encodeInteger(0), encodeInteger(0), tlv(Tag.Sequence,
+        tlv(Tag.Sequence, encodeOid('1.3.6.1.2.1.1.3.0'), encodeInteger(5, Tag.TimeTicks)),
+        tlv(Tag.Sequence, encodeOid('1.3.6.1.6.3.1.1.4.1.0'), encodeOid('1.3.6.1.6.3.1.1.5.3')), ...many)));
+    l.handle(trap, rinfo());
+    l.handle(packet('v2c-trap'), rinfo());
+    assert.equal(c.notifications.length, 2);
+    assert.equal(c.notifications[0].varbinds.length, 10, 'the cap bounds what is decoded');
+    assert.equal(c.notifications[0].droppedVarbinds, 3002 - 10);
+    assert.equal(c.notifications[1].droppedVarbinds, undefined);
+    assert.equal(l.stats.truncated, 1);
+    assert.equal(l.stats.varbindsDropped, 2992);
+    assert.ok(counted(l));
+  });
+});
+
+describe('trap listener: v3 senders across restarts and pinned engines (issue 14 defect 5)', () => {
+  const E1 = Buffer.from('80001f8880aaaa000001', 'hex');
+  const E2 = Buffer.from('80001f8880aaaa000002', 'hex');
+
+  it('refuses a pinned user\'s traps from other engines, and its informs, counting them', () => {
+    const l = new TrapListener(settings(), { engineId: OUR_ENGINE, engineBoots: 1 });
+    const pinned = new Collector({ communities: [], users: [{ ...FIXTURE_USERS.alice, engineIds: [E1.toString('hex').toUpperCase()] }] });
+    l.subscribe(pinned);
+    l.handle(v3Trap(FIXTURE_USERS.alice, E1, 1, 100, 1), rinfo());
+    l.handle(v3Trap(FIXTURE_USERS.alice, E2, 1, 100, 2), rinfo());
+    // an inform names us as its engine: not one the user is pinned to
+    l.handle(v3Trap(FIXTURE_USERS.alice, OUR_ENGINE, 1, 0, 3), rinfo());
+    assert.deepEqual(pinned.notifications.map((n) => n.engine), [E1.toString('hex')]);
+    assert.deepEqual(pinned.rejections.map((r) => r.reason), ['engine-not-allowed', 'engine-not-allowed']);
+    assert.equal(l.rejections['engine-not-allowed'], 2);
+    assert.ok(counted(l));
+
+    // the same user unpinned in another node hears E2; the pinned node still does not
+    const open = new Collector({ communities: [], users: [FIXTURE_USERS.alice] });
+    l.subscribe(open);
+    l.handle(v3Trap(FIXTURE_USERS.alice, E2, 1, 100, 4), rinfo());
+    assert.equal(open.notifications.length, 1);
+    assert.equal(pinned.notifications.length, 1);
+  });
+
+  it('refuses a replay older than the window after the listener is replaced, with the clocks kept or restored', () => {
+    let now = 5_000_000;
+    const clock = () => now;
+    const first = new RemoteClocks(clock);
+    const sub = new Collector({ communities: [], users: [FIXTURE_USERS.alice] });
+    const a = new TrapListener(settings(), { engineId: OUR_ENGINE, engineBoots: 1, now: clock, clocks: first });
+    a.subscribe(sub);
+    const captured = v3Trap(FIXTURE_USERS.alice, E1, 4, 1000, 1);
+    a.handle(captured, rinfo());
+    now += 1000_000;
+    // the sender's clock runs a little ahead of ours
+    a.handle(v3Trap(FIXTURE_USERS.alice, E1, 4, 2100, 2), rinfo());
+    assert.equal(sub.notifications.length, 2);
+    const saved = JSON.parse(JSON.stringify(first.records(new Set(['alice']))));
+    assert.deepEqual(saved.map((r: { engine: string; boots: number; time: number }) => [r.engine, r.boots, r.time]), [[E1.toString('hex'), 4, 2100]]);
+
+    // a redeploy: a new listener on the process's clocks
+    const b = new TrapListener(settings(), { engineId: OUR_ENGINE, engineBoots: 2, now: clock, clocks: first });
+    const afterRedeploy = new Collector({ communities: [], users: [FIXTURE_USERS.alice] });
+    b.subscribe(afterRedeploy);
+    b.handle(captured, rinfo());
+    assert.deepEqual(afterRedeploy.rejections.map((r) => r.reason), ['not-in-time-window']);
+
+    // a restart: a new process, its clocks restored from the context store
+    now += 60_000;
+    const restored = new RemoteClocks(clock);
+    assert.equal(restored.restore(saved), 1);
+    const c = new TrapListener(settings(), { engineId: OUR_ENGINE, engineBoots: 3, now: clock, clocks: restored });
+    const afterRestart = new Collector({ communities: [], users: [FIXTURE_USERS.alice] });
+    c.subscribe(afterRestart);
+    c.handle(captured, rinfo());
+    c.handle(v3Trap(FIXTURE_USERS.alice, E1, 4, 2170, 3), rinfo());
+    assert.deepEqual(afterRestart.rejections.map((r) => r.reason), ['not-in-time-window']);
+    assert.equal(afterRestart.notifications.length, 1, 'the sender\'s next trap is timely');
+  });
+
+  it('restores only well-formed clocks and keeps a known one that is ahead', () => {
+    let now = 1_000_000;
+    const clocks = new RemoteClocks(() => now);
+    assert.ok(clocks.check(E1, Buffer.from('alice'), 5, 500));
+    const good = { engine: E1.toString('hex'), user: 'alice', boots: 4, time: 9000, at: now };
+    assert.equal(clocks.restore([good, { ...good, engine: 'zz' }, { ...good, boots: -1 }, { ...good, at: 'x' }, null, 'text']), 0, 'boots 4 is behind 5');
+    assert.equal(clocks.restore({ not: 'an array' }), 0);
+    assert.equal(clocks.restore([{ ...good, boots: 6 }, { ...good, engine: E2.toString('hex') }]), 2);
+    now += 1000;
+    assert.equal(clocks.check(E1, Buffer.from('alice'), 5, 600), false, 'an earlier boots than the restored 6');
+    assert.equal(clocks.size, 2);
   });
 });
 

@@ -109,16 +109,21 @@ describe('trap USM timeliness', () => {
   it('remote clocks reject earlier boots and times older than the estimate by more than 150 s', () => {
     let now = 0;
     const c = new RemoteClocks(() => now);
-    assert.ok(c.check('e|u', 2, 1000), 'first message from an engine');
+    const e = Buffer.from('8000000001', 'hex');
+    const u = Buffer.from('u');
+    assert.ok(c.check(e, u, 2, 1000), 'first message from an engine');
     now += 100_000; // the sender's clock is now about 1100
-    assert.ok(c.check('e|u', 2, 1000), 'a delayed message within the window');
-    assert.ok(c.check('e|u', 2, 951));
-    assert.ok(!c.check('e|u', 2, 949), 'older than 1100 - 150');
-    assert.ok(!c.check('e|u', 1, 5000), 'an earlier boot');
-    assert.ok(c.check('e|u', 3, 1), 'a reboot');
-    assert.ok(!c.check('e|u', 2, 99999));
-    assert.ok(c.check('other|u', 1, 1), 'clocks are per engine and user');
-    assert.ok(!c.check('x|u', 0x7fffffff, 1), 'boots latched at 2^31-1');
+    assert.ok(c.check(e, u, 2, 1000), 'a delayed message within the window');
+    assert.ok(c.check(e, u, 2, 951));
+    assert.ok(!c.check(e, u, 2, 949), 'older than 1100 - 150');
+    assert.ok(!c.check(e, u, 1, 5000), 'an earlier boot');
+    assert.ok(c.check(e, u, 3, 1), 'a reboot');
+    assert.ok(!c.check(e, u, 2, 99999));
+    assert.ok(c.check(Buffer.from('8000000002', 'hex'), u, 1, 1), 'clocks are per engine and user');
+    assert.ok(c.check(e, Buffer.from('v'), 1, 1), 'clocks are per engine and user');
+    // the key cannot be confused by where the engine ID ends and the user name begins
+    assert.ok(c.check(Buffer.from('800000000175', 'hex'), Buffer.alloc(0), 1, 1), 'engine ...0175 + "" is not engine ...01 + "u"');
+    assert.ok(!c.check(Buffer.from('8000000009', 'hex'), u, 0x7fffffff, 1), 'boots latched at 2^31-1');
   });
 
   it('the replay cache remembers digests for the window, then forgets', () => {

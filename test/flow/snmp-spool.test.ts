@@ -1,0 +1,250 @@
+/**
+ * snmp-spool through node-red-node-test-helper, wired as a user wires it: spool → a
+ * writer node that reports success with done() and failure with done(err) (as
+ * node-red-contrib-influxdb's batch node does), a core complete node and a core catch
+ * node scoped to the writer, both wired back into the spool. The writer can be made to
+ * fail or to never answer. Messages survive a stop and start of the flows, the caps
+ * drop the oldest with a count, and nothing loops when the complete node also watches
+ * the spool.
+ */
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { catchNode, helper, collect, statusesOf, logText } from '../support/flow';
+import { SpoolStore } from '../../src/lib/spool/store';
+import { spoolFolder } from '../../src/lib/red/spool-node';
+
+const spoolNode = require('../../src/snmp-spool');
+const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+
+/** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never, 'hold' when release() is called. */
+const writer = { mode: 'ok' as 'ok' | 'down' | 'silent' | 'hold', written: [] as any[], held: [] as Array<() => void> };
+
+function writerNode(RED: any) {
+  function FakeWriter(this: any, config: any) {
+    RED.nodes.createNode(this, config);
+    this.on('input', (msg: any, _send: unknown, done: (err?: Error) => void) => {
+      if (writer.mode === 'silent') return;
+      if (writer.mode === 'hold') {
+        writer.held.push(() => {
+          writer.written.push(msg);
+          done();
+        });
+        return;
+      }
+      // answer on a later turn, as a network write does
+      setImmediate(() => {
+        if (writer.mode === 'down') done(new Error('connect ECONNREFUSED 127.0.0.1:8086'));
+        else {
+          writer.written.push(msg);
+          done();
+        }
+      });
+    });
+  }
+  RED.nodes.registerType('fake-writer', FakeWriter);
+  // a node between the complete node and the spool (a change node in a real flow)
+  function PassOn(this: any, config: any) {
+    RED.nodes.createNode(this, config);
+    this.on('input', (msg: any, send: (m: any) => void, done: () => void) => {
+      send(msg);
+      done();
+    });
+  }
+  RED.nodes.registerType('pass-on', PassOn);
+}
+
+const NODES = [spoolNode, completeNode, catchNode, writerNode];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, fn: () => boolean, ms = 15000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function flow(spool: Record<string, unknown> = {}, completeScope: string[] = ['w']) {
+  return [
+    { id: 'tab', type: 'tab', label: 'spool' },
+    { id: 'sp', type: 'snmp-spool', z: 'tab', name: '', maxInFlight: '4', ackTimeout: '60', retryMax: '2', maxMessages: '', maxSize: '', fsync: 'second', wires: [['w']], ...spool },
+    { id: 'w', type: 'fake-writer', z: 'tab', wires: [] },
+    { id: 'ok', type: 'complete', z: 'tab', scope: completeScope, uncaught: false, wires: [['sp']] },
+    { id: 'failed', type: 'catch', z: 'tab', scope: ['w'], uncaught: false, wires: [['sp']] },
+  ];
+}
+
+/** The messages still queued in the spool folder of node `id` (the flows must be stopped). */
+function queuedOnDisk(userDir: string, id = 'sp'): any[] {
+  const store = SpoolStore.open({ dir: spoolFolder(userDir, id), maxMessages: 1e6, maxBytes: 1e9, fsync: 'never' });
+  try {
+    return store.oldest(1e6).map((seq) => store.read(seq));
+  } finally {
+    store.abandon();
+  }
+}
+
+const payloads = () => writer.written.map((m) => m.payload);
+
+describe('snmp-spool node', function () {
+  this.timeout(30000);
+  let userDir: string;
+
+  beforeEach(() => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-flow-'));
+    helper.settings({ userDir });
+    writer.mode = 'ok';
+    writer.written = [];
+    writer.held = [];
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    helper.settings({});
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('passes each message on tagged, and releases it when the complete node reports the write', async () => {
+    await helper.load(NODES, flow());
+    helper.getNode('sp').receive({ topic: 'core-1', payload: [{ measurement: 'm', fields: { v: 1 } }] });
+    helper.getNode('sp').receive({ topic: 'core-2', payload: [{ measurement: 'm', fields: { v: 2 } }] });
+    await until('two writes', () => writer.written.length === 2);
+    assert.deepEqual(writer.written.map((m) => m.topic), ['core-1', 'core-2']);
+    assert.deepEqual(writer.written[0].spool, { node: 'sp', seq: 1, attempt: 1 });
+    assert.deepEqual(writer.written[0].payload, [{ measurement: 'm', fields: { v: 1 } }]);
+    await until('a green status', () => statusesOf('sp').filter((s) => s.text).at(-1)?.fill === 'green');
+    assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1), { fill: 'green', shape: 'dot', text: 'snmp-spool.status.queued' });
+    await sleep(200);
+    await helper.unload();
+    assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
+  });
+
+  it('keeps a failed message and sends it again, one probe at a time with backoff, until the writer is back', async () => {
+    await helper.load(NODES, flow());
+    writer.mode = 'down';
+    for (let i = 1; i <= 3; i++) helper.getNode('sp').receive({ payload: i });
+    await until('a retrying status', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.retrying' && s.fill === 'yellow'));
+    await sleep(1500);
+    writer.mode = 'ok';
+    await until('all three written', () => writer.written.length >= 3);
+    await sleep(300);
+    assert.deepEqual(payloads(), [1, 2, 3], 'each once, in order');
+    assert.ok(writer.written[0].spool.attempt >= 2, `written at attempt ${writer.written[0].spool.attempt}`);
+    const log = logText();
+    assert.equal(log.split('snmp-spool.warn.failing').length - 1, 1, 'the failure logged once');
+    assert.match(log, /snmp-spool\.log\.resumed/);
+    assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1)?.fill, 'green');
+  });
+
+  it('replays what was queued when the flows stopped, after a start, and nothing twice', async () => {
+    await helper.load(NODES, flow());
+    writer.mode = 'down';
+    for (let i = 1; i <= 5; i++) helper.getNode('sp').receive({ payload: i });
+    await until('a failure', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.retrying'));
+    await helper.unload();
+    assert.deepEqual(queuedOnDisk(userDir).map((m) => m.payload), [1, 2, 3, 4, 5]);
+    writer.mode = 'ok';
+    writer.written = [];
+    await helper.load(NODES, flow());
+    await until('the backlog written', () => writer.written.length >= 5);
+    await sleep(300);
+    assert.deepEqual(payloads(), [1, 2, 3, 4, 5]);
+    await helper.unload();
+    assert.deepEqual(queuedOnDisk(userDir), []);
+  });
+
+  it('drops the oldest past the cap, red while it happens, counted, and delivers the newest', async () => {
+    await helper.load(NODES, flow({ maxMessages: '3' }));
+    writer.mode = 'down';
+    for (let i = 1; i <= 8; i++) helper.getNode('sp').receive({ payload: i });
+    await until('a dropping status', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.dropping'));
+    assert.deepEqual(statusesOf('sp').find((s) => s.text === 'snmp-spool.status.dropping'), { fill: 'red', shape: 'ring', text: 'snmp-spool.status.dropping' });
+    writer.mode = 'ok';
+    await until('three written', () => writer.written.length >= 3, 20000);
+    await sleep(300);
+    // the probe in flight when the writer came back may be one that was later dropped
+    const written = payloads();
+    assert.deepEqual(written.slice(-3), [6, 7, 8], `written: ${written}`);
+    assert.ok(written.every((p) => p === 1 || p >= 6), `only the newest (or the first probe): ${written}`);
+    const log = logText();
+    assert.equal(log.split('snmp-spool.warn.full').length - 1, 1, 'the start of the loss logged once');
+    assert.match(log, /snmp-spool\.warn\.lost/);
+    await until('the loss still shown', () => statusesOf('sp').filter((s) => s.text).at(-1)?.text === 'snmp-spool.status.dropped');
+    assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1)?.fill, 'yellow');
+  });
+
+  it('takes a drop back when the message dropped at the cap was being written and the write succeeds', async () => {
+    await helper.load(NODES, flow({ maxMessages: '2', maxInFlight: '1' }));
+    writer.mode = 'hold';
+    helper.getNode('sp').receive({ payload: 1 });
+    await until('the first message at the writer', () => writer.held.length === 1);
+    // 2 and 3 pass the cap of 2 while 1 is still being written: 1, the oldest, is dropped
+    helper.getNode('sp').receive({ payload: 2 });
+    helper.getNode('sp').receive({ payload: 3 });
+    await until('the drop in the status', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.dropping'));
+    writer.mode = 'ok';
+    // 1 is written after all; 2 went out when 1 left the queue
+    for (const release of writer.held.splice(0)) release();
+    await until('all three written', () => writer.written.length === 3);
+    await until('a green status', () => statusesOf('sp').filter((s) => s.text).at(-1)?.fill === 'green');
+    assert.deepEqual(payloads(), [1, 2, 3]);
+    assert.doesNotMatch(logText(), /snmp-spool\.warn\.lost/, 'nothing was lost after all');
+  });
+
+  it('sends again when no acknowledgement comes within the timeout, and says what to wire', async () => {
+    await helper.load(NODES, flow({ ackTimeout: '1' }));
+    writer.mode = 'silent';
+    helper.getNode('sp').receive({ payload: 'lost in the sink' });
+    await until('a retrying status', () => statusesOf('sp').some((s) => s.text === 'snmp-spool.status.retrying'), 10000);
+    writer.mode = 'ok';
+    await until('the write', () => writer.written.length >= 1, 10000);
+    assert.equal(writer.written[0].spool.attempt, 2);
+    assert.match(logText(), /snmp-spool\.warn\.no-ack/);
+  });
+
+  it('hands a message it cannot store to Catch, and keeps going', async () => {
+    // the helper loads a core node's module once per node of its type: one catch node
+    // here, on the spool itself, and the writer never fails
+    await helper.load(NODES, [
+      ...flow().filter((n) => n.id !== 'failed'),
+      { id: 'refusals', type: 'catch', z: 'tab', scope: ['sp'], uncaught: false, wires: [['refused']] },
+      { id: 'refused', type: 'helper', z: 'tab' },
+    ]);
+    const refused = collect('refused');
+    const circular: any = { payload: 'x' };
+    circular.self = circular;
+    helper.getNode('sp').receive(circular);
+    helper.getNode('sp').receive({ payload: 'fine' });
+    const [m] = await refused.wait(1);
+    assert.equal(m.error.source.id, 'sp');
+    assert.match(m.error.message, /snmp-spool\.errors\.not-json/);
+    await until('the good one written', () => writer.written.length === 1);
+    assert.equal(writer.written[0].payload, 'fine');
+  });
+
+  it('makes no loop when the complete node also watches the spool: every message written once', async () => {
+    // Node-RED's complete node leaves out nodes it is wired to directly; through another
+    // node, the spool's own completions would come back
+    const nodes = flow({}, ['w', 'sp']).map((n) => (n.id === 'ok' ? { ...n, wires: [['via']] } : n));
+    await helper.load(NODES, [...nodes, { id: 'via', type: 'pass-on', z: 'tab', wires: [['sp']] }]);
+    for (let i = 1; i <= 3; i++) helper.getNode('sp').receive({ payload: i });
+    await until('three writes', () => writer.written.length >= 3);
+    await sleep(500);
+    assert.deepEqual(payloads(), [1, 2, 3]);
+    assert.match(logText(), /snmp-spool\.warn\.echo/);
+  });
+
+  it('deletes its folder when the node is removed with nothing queued', async () => {
+    await helper.load(NODES, flow());
+    helper.getNode('sp').receive({ payload: 1 });
+    await until('the write', () => writer.written.length === 1);
+    await sleep(100);
+    const folder = spoolFolder(userDir, 'sp');
+    assert.ok(fs.existsSync(folder));
+    // the spool goes, and with it the complete and catch nodes that fed it
+    await helper.setFlows(flow().filter((n) => !['sp', 'ok', 'failed'].includes(n.id)), 'full');
+    await until('the folder removed', () => !fs.existsSync(folder));
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * What the demo changes in the shipped examples (scripts/lib/demo-flows.js), on the
+ * examples as shipped: labels that say the demo's interval, a trap receiver that knows
+ * the fleet, and a sidebar left to alerts.
+ */
+import { strict as assert } from 'assert';
+
+type FlowNode = Record<string, any>;
+const { loadExamples, prepareExamples } = require('../../../scripts/lib/examples.js') as {
+  loadExamples(): Array<{ file: string; flow: FlowNode[] }>;
+  prepareExamples(nodes: FlowNode[], o: Record<string, unknown>): FlowNode[];
+};
+const { demoFlows } = require('../../../scripts/lib/demo-flows.js') as {
+  demoFlows(nodes: FlowNode[], o: { pollSeconds: number; inventory: string }): FlowNode[];
+};
+
+const INVENTORY = '127.0.0.2:16100 sim-0000 site=paris\n127.0.0.3:16101 sim-0001 site=lyon\n';
+
+describe('demo flows', function () {
+  const shipped = loadExamples().flatMap((e) => e.flow);
+  const flows = demoFlows(prepareExamples(shipped, { inventory: INVENTORY, pollSeconds: 10, timeScale: 10 / 60 }), { pollSeconds: 10, inventory: INVENTORY });
+
+  it('names each repeating inject, and the step comments, by the interval the demo runs', function () {
+    const injects = flows.filter((n) => n.type === 'inject' && n.repeat);
+    assert.ok(injects.length >= 3);
+    for (const n of injects) assert.deepEqual([n.repeat, n.name], ['10', 'every 10 s']);
+    assert.deepEqual(flows.filter((n) => /every 60 s/.test(n.name ?? '')).map((n) => n.name), []);
+    // the shipped files keep their own 60 s, and the inject says it
+    for (const n of shipped.filter((x) => x.type === 'inject' && x.repeat)) assert.deepEqual([n.repeat, n.name], ['60', 'every 60 s']);
+  });
+
+  it('gives the trap receiver\'s profile the fleet, so traps are named by device', function () {
+    const trapIn = flows.find((n) => n.type === 'trap-in')!;
+    const profile = flows.find((n) => n.id === trapIn.snmp)!;
+    assert.equal(profile.inventory, INVENTORY);
+    const shippedProfile = shipped.find((n) => n.id === trapIn.snmp)!;
+    assert.doesNotMatch(shippedProfile.inventory.replace(/#.*$/gm, ''), /\S/, 'the shipped one only has comments');
+  });
+
+  it('leaves the sidebar to alerts and failed deliveries; per-device results count in the node status', function () {
+    const debug = flows.filter((n) => n.type === 'debug');
+    const sidebar = debug.filter((n) => n.tosidebar).map((n) => n.name);
+    assert.ok(sidebar.includes('alerts') && sidebar.includes('Slack: not delivered'));
+    const quiet = debug.filter((n) => !n.tosidebar);
+    assert.deepEqual(quiet.map((n) => n.name).sort(), ['PagerDuty: delivered', 'Slack: delivered', 'Slack: delivered', 'device and labels', 'failures']);
+    for (const n of quiet) assert.deepEqual([n.tostatus, n.statusType], [true, 'counter']);
+  });
+});
