@@ -183,6 +183,30 @@ describe('counter-rate node logic', () => {
       await closing;
     });
 
+    it('series kept under a topic (before device identity) move to the identity\'s part: rated on, the old part deleted', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      const ctx = sharedAsyncContext({
+        [COUNTER_STATE_KEY]: { v: 3 },
+        [partKey(COUNTER_STATE_KEY, 'core-1')]: { lastPoll: T0, rows: { '': { 'ifHCInOctets.1': [1000, T0] } } },
+      });
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (let turn = 0; turn < 10 && !node.engine; turn++) await clock.tickAsync(1);
+      const sent: any[] = [];
+      node.input({ ...counterMsg(3000, T0 + 2000, 'core-1'), device: { host: '192.0.2.7', port: 1161, name: 'core-1', labels: {} } }, (m) => sent.push(m), () => undefined);
+      assert.equal(sent[0].payload['ifHCInOctets.1'], 1000, 'the stored sample is the baseline');
+      await clock.tickAsync(2000);
+      assert.equal(ctx.data.has(partKey(COUNTER_STATE_KEY, 'core-1')), false, 'the topic\'s part is gone');
+      assert.deepEqual(ctx.data.get(partKey(COUNTER_STATE_KEY, '192.0.2.7:1161')), { lastPoll: T0 + 2000, rows: { '': { 'ifHCInOctets.1': [3000, T0 + 2000] } } });
+      // later samples of the device are written to its part too
+      node.input({ ...counterMsg(5000, T0 + 4000, 'core-1'), device: { host: '192.0.2.7', port: 1161, name: 'core-1', labels: {} } }, () => undefined, () => undefined);
+      await clock.tickAsync(2000);
+      assert.deepEqual(ctx.data.get(partKey(COUNTER_STATE_KEY, '192.0.2.7:1161')), { lastPoll: T0 + 4000, rows: { '': { 'ifHCInOctets.1': [5000, T0 + 4000] } } });
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
+
     it('a device forgotten by the expiry sweep is deleted from the store', async () => {
       const clock = sinon.useFakeTimers({ now: T0, toFake: [...FAKE_TIMERS] });
       const ctx = asyncContext();

@@ -6,9 +6,9 @@
  */
 import { strict as assert } from 'assert';
 import * as sinon from 'sinon';
-import { partKey, STORE_UNAVAILABLE, type ContextLike, type StateLayout } from '../../../src/lib/common/state-store';
+import { KEYS_PER_CALL, partKey, STORE_UNAVAILABLE, type ContextLike, type StateLayout } from '../../../src/lib/common/state-store';
 import { StatefulNode, takeAll } from '../../../src/lib/red/stateful-node';
-import { fakeNode, memoryContext, type RecordingContext } from '../../support/fakes';
+import { asyncContext, fakeNode, memoryContext, type RecordingContext } from '../../support/fakes';
 
 const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
 
@@ -171,5 +171,88 @@ describe('stateful node, parted state, store outages', () => {
     await closing;
     assert.deepEqual(done, [undefined]);
     assert.equal(clock.countTimers(), 0);
+  });
+
+  describe('saveNow (threshold-alert\'s write-ahead) with a parted state', () => {
+    /** A store whose sets wait until answered by hand. */
+    function held(inner: RecordingContext) {
+      const sets: Array<{ keys: string[]; answer(): void }> = [];
+      const ctx: ContextLike = {
+        get: inner.get,
+        keys: inner.keys,
+        set: (key, value, store, cb) => {
+          sets.push({ keys: Array.isArray(key) ? key : [key], answer: () => inner.set(key, value, store, cb) });
+        },
+      };
+      return { ctx, sets };
+    }
+
+    it('writes at once, after the write in flight, and resolves only once the store answered', async () => {
+      const inner = asyncContext();
+      const { ctx, sets } = held(inner);
+      const node = counting(fakeNode(ctx));
+      await clock.tickAsync(5);
+      node.input({ topic: 'a' }, () => undefined, () => undefined);
+      await clock.tickAsync(1000); // the timed write, left in flight
+      assert.equal(sets.length, 1);
+      node.input({ topic: 'b' }, () => undefined, () => undefined);
+      let saved = false;
+      void node.saveNow().then(() => { saved = true; });
+      await clock.tickAsync(0);
+      assert.equal(sets.length, 1, 'waits for the write in flight, which may predate the change');
+      sets[0].answer();
+      await clock.tickAsync(0);
+      assert.equal(sets.length, 2, 'then writes, without waiting a second');
+      assert.deepEqual(sets[1].keys, [partKey('counts', 'b')], 'what changed since');
+      assert.equal(saved, false, 'not before the store answered');
+      sets[1].answer();
+      await clock.tickAsync(0);
+      assert.equal(saved, true);
+      assert.deepEqual(inner.data.get(partKey('counts', 'b')), { n: 1 });
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
+
+    /** Runs the store's answers (setImmediate, faked) until the save resolved. */
+    async function saved(p: Promise<void>): Promise<void> {
+      let over = false;
+      void p.then(() => { over = true; });
+      for (let i = 0; i < 20 && !over; i++) await clock.tickAsync(1);
+      assert.ok(over, 'saved');
+    }
+
+    it('the head travels in one set with the parts: last in the first write (the store may hold a whole state), first afterwards', async () => {
+      const inner = asyncContext({ counts: { v: 1, devices: { old: { n: 1 } } } }); // a whole state of an earlier release
+      const node: StatefulNode<Engine> = new StatefulNode<Engine>(fakeNode(inner), {
+        key: 'counts',
+        store: '',
+        restore: (raw) => new Engine({ v: 2, devices: { ...((raw as Counts | undefined)?.devices ?? {}) } }),
+        state: (e) => e.state,
+        layout: {
+          ...layout,
+          head: (st: Counts) => ({ v: st.v, n: Object.keys(st.devices).length }),
+          join: (head, parts) => ((head as Counts | undefined)?.devices ? head : layout.join(head, parts)),
+        },
+        changedParts: (e) => takeAll(e.changed),
+        handle: (e, msg, _send, done) => { e.count(msg.topic); done(); node.changed(); },
+      });
+      await clock.tickAsync(5);
+      for (let i = 0; i < KEYS_PER_CALL; i++) node.input({ topic: `d${i}` }, () => undefined, () => undefined);
+      const before = inner.writtenKeys.length;
+      await saved(node.saveNow());
+      const first = inner.writtenKeys.slice(before);
+      assert.equal(first.length, 2, `${KEYS_PER_CALL} new devices and the device of the old state: two sets`);
+      assert.equal(first[1].at(-1), 'counts', 'the head last, after every part');
+      assert.equal(first.flat().filter((k) => k === 'counts').length, 1);
+      node.input({ topic: 'd1' }, () => undefined, () => undefined);
+      node.input({ topic: 'new' }, () => undefined, () => undefined);
+      const mid = inner.writtenKeys.length;
+      await saved(node.saveNow());
+      assert.deepEqual(inner.writtenKeys.slice(mid), [['counts', partKey('counts', 'd1'), partKey('counts', 'new')]], 'one set, the head first');
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
   });
 });
