@@ -13,6 +13,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  form?: string;
   keepPartial?: boolean | string;
 }
 
@@ -29,6 +30,7 @@ export = function (RED: NodeAPI) {
         output: oneOf('output', def.output, ['rows', 'varbinds'] as const, 'rows'),
         keepPartial: bool('keepPartial', def.keepPartial, false),
       },
+      form: oneOf('form', def.form, ['message', 'json'] as const, 'message'),
     }));
   }
 

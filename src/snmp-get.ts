@@ -4,16 +4,18 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { setupPollNode } from './lib/red/poll-node';
+import { oneOf } from './lib/common/properties';
 
 interface SnmpGetDef extends NodeDef {
   snmp: string;
   oids: string;
+  form?: string;
 }
 
 export = function (RED: NodeAPI) {
   function SnmpGet(this: Node, def: SnmpGetDef) {
     RED.nodes.createNode(this, def);
-    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '' }));
+    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '', form: oneOf('form', def.form, ['message', 'json'] as const, 'message') }));
   }
 
   RED.nodes.registerType('snmp-get', SnmpGet);

@@ -130,11 +130,26 @@ export function inventoryProblem(text: string, defaultPort: number): InventoryPr
   return readInventory(text, defaultPort).problem ?? null;
 }
 
-/** One inventory line (already without comment): `host[:port] [name] [key=value ...]`. */
+/** A profile name: an snmp-config node's name, as a line can hold it (no spaces) or an object gives it. */
+const MAX_PROFILE_NAME = 128;
+
+function checkProfile(value: string): string {
+  const name = value.trim();
+  if (name === '' || name.length > MAX_PROFILE_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConfigError(`profile "${clip(value)}" must be the name of an snmp-config node (1 to ${MAX_PROFILE_NAME} characters)`);
+  }
+  return name;
+}
+
+/**
+ * One inventory line (already without comment): `host[:port] [name] [key=value ...]`.
+ * `profile=<snmp-config name>` chooses the profile to poll the device with; it is not a label.
+ */
 export function parseInventoryLine(line: string, defaultPort: number): Device {
   const words = line.split(/\s+/);
   const { host, port } = parseHostPort(words[0], defaultPort);
   let name = '';
+  let profile: string | undefined;
   const labels: Record<string, string> = {};
   for (let w = 1; w < words.length; w++) {
     const word = words[w];
@@ -146,19 +161,22 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
     }
     const key = word.slice(0, eq);
     if (!LABEL_KEY.test(key)) throw new ConfigError(`label key "${clip(key)}" must start with a letter and hold letters, digits, _ . -`);
-    labels[key] = word.slice(eq + 1);
+    if (key === 'profile') profile = checkProfile(word.slice(eq + 1));
+    else labels[key] = word.slice(eq + 1);
   }
-  return { host, port, name: name || defaultDeviceName(host, port, defaultPort), labels };
+  const device: Device = { host, port, name: name || defaultDeviceName(host, port, defaultPort), labels };
+  if (profile !== undefined) device.profile = profile;
+  return device;
 }
 
 /**
  * A `msg.targets` entry or `msg.target`: a "host[:port]" string or a device object
- * {host, port?, name?, labels?}.
+ * {host, port?, name?, labels?, profile?}.
  */
 export function parseTarget(target: unknown, defaultPort: number): Device {
   if (typeof target === 'string') return parseInventoryLine(target.trim(), defaultPort);
   if (target && typeof target === 'object') {
-    const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown };
+    const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown; profile?: unknown };
     if (typeof t.host !== 'string') throw new ConfigError('a target object needs a host string');
     const hp = isIPv6(t.host) ? { host: t.host, port: defaultPort } : parseHostPort(t.host.trim(), defaultPort);
     const port = t.port === undefined || t.port === null || t.port === '' ? hp.port : Number(t.port);
@@ -170,7 +188,12 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
       }
     }
     const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
-    return { host: hp.host, port, name, labels };
+    const device: Device = { host: hp.host, port, name, labels };
+    if (t.profile !== undefined && t.profile !== null && t.profile !== '') {
+      if (typeof t.profile !== 'string') throw new ConfigError(`profile of target ${clip(hp.host)} must be the name of an snmp-config node`);
+      device.profile = checkProfile(t.profile);
+    }
+    return device;
   }
   throw new ConfigError('a target must be "host[:port]" or {host, port}');
 }

@@ -28,6 +28,12 @@ export interface Device {
   name: string;
   /** key=value pairs of the inventory line: tags on every message about the device. */
   labels: Record<string, string>;
+  /**
+   * The snmp-config profile to poll it with, by the config node's name (`profile=core-v3`
+   * in a line, `profile` in a target object); absent = the polling node's own profile.
+   * A worker of a scaled-out fleet serves mixed credentials this way; no secret travels.
+   */
+  profile?: string;
 }
 
 /**
@@ -84,7 +90,8 @@ export interface Varbind {
   display?: string;
 }
 
-export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response';
+/** `profile`: the device names an snmp-config profile the worker does not have (or has twice, or invalid). */
+export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response' | 'profile';
 
 /** A per-device failure as classified by errors.ts. */
 export interface PollFailure {

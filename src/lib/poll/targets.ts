@@ -39,12 +39,19 @@ export interface TargetChoice {
   ignoredOverride: boolean;
 }
 
+/**
+ * Most entries of one msg.targets: more than any poller takes in one trigger, so a job
+ * inflated by mistake or malice (a 10 MB payload over MQTT) is refused, not polled.
+ */
+export const MAX_TARGETS = 100000;
+
 /** Configured inventory wins; else msg.targets (array), else msg.target. */
 export function chooseTargets(inventory: Device[], msg: { targets?: unknown; target?: unknown }, defaultPort: number): TargetChoice {
   const fromMsg = msg.targets !== undefined || msg.target !== undefined;
   if (inventory.length > 0) return { devices: inventory, ignoredOverride: fromMsg };
   if (msg.targets !== undefined) {
     if (!Array.isArray(msg.targets)) throw new ConfigError('msg.targets must be an array of "host[:port]" strings or {host, port} objects');
+    if (msg.targets.length > MAX_TARGETS) throw new ConfigError(`msg.targets has ${msg.targets.length} entries, more than ${MAX_TARGETS}`);
     const devices: Device[] = [];
     const seen = new Set<string>();
     msg.targets.forEach((t, i) => {

@@ -5,10 +5,12 @@
  * recovery are logged once; the status shows the cycle; close waits, bounded, for
  * polls in flight so nothing is sent after it.
  */
-import type { MibLookup, SnmpProfile } from '../common/types';
+import type { Device, MibLookup, SnmpProfile } from '../common/types';
+import { RESULT_FORM_VERSION } from '../common/result-form';
 import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle';
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
+import { deviceField, errorField } from '../poll/messages';
 import { PollStats } from '../poll/stats';
 import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
@@ -19,6 +21,7 @@ import { CountedWarnings } from './counted-warnings';
 import { registerHealth } from './health-registry';
 import { nodeLabels } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
+import { findProfile } from './profile-registry';
 import { startNode } from './start-node';
 import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
 
@@ -37,7 +40,12 @@ export interface PollNodeSettings {
   kind: 'get' | 'walk';
   oidText: string;
   walk?: WalkOptions & { output: 'rows' | 'varbinds' };
+  /** 'json': results in the JSON form for MQTT (common/result-form.ts); default 'message'. */
+  form?: 'message' | 'json';
 }
+
+/** Profile lookup by name (the registry of snmp-config nodes); replaceable in tests. */
+export type ProfileFinder = (name: string) => { config: ConfigFacade } | { problem: 'unknown' | 'ambiguous' | 'invalid'; detail?: string };
 
 type Send = (msgs: Array<Msg | null>) => void;
 type Done = (err?: Error) => void;
@@ -60,7 +68,15 @@ export class PollNode {
   /** The cycle the status shows while it runs. */
   private progress: { done: number; total: number } | undefined;
 
-  constructor(private readonly node: NodeFacade, private readonly config: ConfigFacade | undefined, private readonly settings: PollNodeSettings) {
+  /** Devices of jobs that came after their deadline, or waited past it: dropped, never polled late. */
+  private expiredTotal = 0;
+
+  constructor(
+    private readonly node: NodeFacade,
+    private readonly config: ConfigFacade | undefined,
+    private readonly settings: PollNodeSettings,
+    private readonly profileNamed: ProfileFinder = findProfile,
+  ) {
     this.warnings = new CountedWarnings((text) => node.warn(text));
     this.status = statusThrottle(() => this.progressStatus(), (s) => node.status(s), 0);
     if (!config) this.status.set({ fill: 'red', shape: 'ring', text: node.t('status.no-config') });
@@ -103,11 +119,20 @@ export class PollNode {
       mib = config.mib();
       const choice = chooseTargets(config.profile.inventory, msg, config.profile.port);
       if (choice.ignoredOverride) this.warnings.note('inventory-wins', this.node.t('warn.inventory-wins'));
-      request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk };
+      request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk, form: this.settings.form, deadline: deadlineOf(msg) };
     } catch (err) {
       const e = err as Error;
       this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
       done(e instanceof ConfigError ? new Error(e.message) : e);
+      return;
+    }
+    if (request.deadline !== undefined && Date.now() > request.deadline) {
+      // a job from a backlog (a broker or worker that was away): polled late, its results
+      // would land in the next cycle's place
+      this.expiredTotal += request.devices.length;
+      this.warnings.note('expired', this.node.t('warn.expired'));
+      this.status.set({ fill: 'yellow', shape: 'ring', text: this.node.t('status.expired', { n: this.expiredTotal }) });
+      done();
       return;
     }
 
@@ -118,12 +143,23 @@ export class PollNode {
     this.status.request();
     const source = this.node.name ? { id: this.node.id, type: this.node.type, name: this.node.name } : { id: this.node.id, type: this.node.type };
     const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
-    const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source }, request, (port: 0 | 1, fields: ResultFields, result) => {
+    const emit = (port: 0 | 1, fields: ResultFields): void => {
       progress.done++;
-      this.stats.record(result);
       if (this.closed) return;
       const out = copyInput();
       Object.assign(out, fields);
+      send(port === 0 ? [out, null] : [null, out]);
+      this.status.request();
+    };
+    const { groups, refused } = this.byProfile(config, request.devices);
+    for (const [device, message] of refused) {
+      failureCodes.set('profile', (failureCodes.get('profile') ?? 0) + 1);
+      // counted for snmp-metrics as a failed poll of code 'profile' (the device is down for it)
+      this.stats.record({ ok: false, device, failure: { code: 'profile', message }, time: Date.now(), elapsedMs: 0, requests: 0 });
+      emit(1, this.profileFailure(device, message, config.profile.version, source, request.form));
+    }
+    const cycles = groups.map(([cfg, devices]) => runPollCycle({ engine: cfg.engine(), mib, guard: this.guard, source }, { ...request, devices }, (port, fields, result) => {
+      this.stats.record(result);
       if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
       else if (result.incomplete) incomplete++;
       const transition = this.health.update(result);
@@ -131,9 +167,9 @@ export class PollNode {
         if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
         else this.node.log(this.node.t('log.device-up', { device: describe(transition.device) }));
       }
-      send(port === 0 ? [out, null] : [null, out]);
-      this.status.request();
-    });
+      emit(port, fields);
+    }));
+    const cycle = Promise.all(cycles).then((summaries) => mergeSummaries(summaries, refused.length));
     this.active.add(cycle);
     cycle.then(
       (summary) => {
@@ -141,6 +177,10 @@ export class PollNode {
         if (this.progress === progress) this.progress = undefined;
         this.stats.endCycle(summary);
         if (this.closed) return done();
+        if (summary.expired) {
+          this.expiredTotal += summary.expired;
+          this.warnings.note('expired', this.node.t('warn.expired'));
+        }
         this.status.set(this.summaryStatus(summary, failureCodes, incomplete));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
@@ -151,6 +191,44 @@ export class PollNode {
         done(err);
       },
     );
+  }
+
+  /**
+   * The devices by the profile that polls them: the node's own, or the snmp-config node
+   * a device names (`profile`). A device whose profile is unknown, named twice or
+   * invalid is refused, with the reason for its failure message.
+   */
+  private byProfile(own: ConfigFacade, devices: Device[]): { groups: Array<[ConfigFacade, Device[]]>; refused: Array<[Device, string]> } {
+    const groups = new Map<ConfigFacade, Device[]>();
+    const refused: Array<[Device, string]> = [];
+    const found = new Map<string, ReturnType<ProfileFinder>>();
+    for (const d of devices) {
+      let cfg = own;
+      if (d.profile !== undefined) {
+        let lookup = found.get(d.profile);
+        if (!lookup) found.set(d.profile, (lookup = this.profileNamed(d.profile)));
+        if ('problem' in lookup) {
+          const text = this.node.t(`errors.profile-${lookup.problem}`, { profile: d.profile.slice(0, 128), error: lookup.detail ?? '' });
+          this.warnings.note(`profile:${d.profile.slice(0, 128)}`, text);
+          refused.push([d, text]);
+          continue;
+        }
+        cfg = lookup.config;
+      }
+      let list = groups.get(cfg);
+      if (!list) groups.set(cfg, (list = []));
+      list.push(d);
+    }
+    return { groups: [...groups], refused };
+  }
+
+  /** Output 2 for a device whose profile cannot be used, in the node's form. */
+  private profileFailure(device: Device, message: string, version: SnmpProfile['version'], source: { id: string; type: string; name?: string }, form: PollRequest['form']): ResultFields {
+    const base = { topic: device.name, device: deviceField(device), snmp: { time: Date.now(), elapsedMs: 0, version, requests: 0 } };
+    const error = errorField({ code: 'profile', message }, source);
+    return form === 'json'
+      ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload: null, error } }
+      : { ...base, payload: null, error };
   }
 
   /** Blue while a cycle runs: devices answered so far of the cycle's total. */
@@ -164,6 +242,7 @@ export class PollNode {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
+    if (this.expiredTotal > 0) parts.push(this.node.t('status.expired', { n: this.expiredTotal }));
     // walks kept in part (snmp-bulkwalk's keepPartial): answers, but not whole ones
     if (incomplete > 0) parts.push(this.node.t('status.incomplete', { n: incomplete }));
     // the reason at a glance: the most frequent failure code of the cycle
@@ -212,8 +291,41 @@ export function setupPollNode(
   });
 }
 
-/** Input fields that choose the work; the per-device messages do not carry them on. */
-const REQUEST_FIELDS = ['targets', 'target', 'oids'];
+/**
+ * Input fields that choose the work; the per-device messages do not carry them on. A
+ * job's lifetime (its deadline, MQTT 5 message expiry) is not its results' lifetime.
+ */
+const REQUEST_FIELDS = ['targets', 'target', 'oids', 'deadline', 'messageExpiryInterval'];
+
+/**
+ * `msg.deadline`: the end of the job's cycle, ms since 1970 (or an ISO 8601 text);
+ * undefined when absent. Throws a ConfigError for anything else.
+ */
+export function deadlineOf(msg: Msg): number | undefined {
+  const v = msg.deadline;
+  if (v === undefined || v === null || v === '') return undefined;
+  const t = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t) || t < 0 || t > 8.64e15) throw new ConfigError('msg.deadline must be a time: ms since 1970 or an ISO 8601 text');
+  return t;
+}
+
+/** One summary for the cycles of several profiles (and the devices refused before polling). */
+function mergeSummaries(summaries: CycleSummary[], refused: number): CycleSummary {
+  const out: CycleSummary = { total: refused, ok: 0, failed: refused, skipped: 0, elapsedMs: 0 };
+  for (const s of summaries) {
+    out.total += s.total;
+    out.ok += s.ok;
+    out.failed += s.failed;
+    out.skipped += s.skipped;
+    out.elapsedMs = Math.max(out.elapsedMs, s.elapsedMs);
+    if (s.expired) out.expired = (out.expired ?? 0) + s.expired;
+    if (s.deliveryErrors) {
+      out.deliveryErrors = (out.deliveryErrors ?? 0) + s.deliveryErrors;
+      out.lastDeliveryError = s.lastDeliveryError;
+    }
+  }
+  return out;
+}
 
 /**
  * Makes the copy of the input message each device's message starts from. A message of

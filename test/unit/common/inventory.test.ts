@@ -99,4 +99,13 @@ describe('inventory', () => {
     });
     assert.throws(() => parseTarget({ host: 'a\u0007b' }, 161), /"a\?b" is not a host name/);
   });
+
+  it('profile= names the snmp-config profile of a device, in a line or a target object; it is no label', () => {
+    assert.deepEqual(parseInventory('192.0.2.1 core-1 site=par profile=core-v3', 161), [{ host: '192.0.2.1', port: 161, name: 'core-1', labels: { site: 'par' }, profile: 'core-v3' }]);
+    assert.deepEqual(parseTarget({ host: '192.0.2.2', profile: 'edge (v2c)' }, 161), { host: '192.0.2.2', port: 161, name: '192.0.2.2', labels: {}, profile: 'edge (v2c)' });
+    assert.deepEqual(parseTarget('192.0.2.3', 161), { host: '192.0.2.3', port: 161, name: '192.0.2.3', labels: {} }, 'absent: the node\'s own profile');
+    assert.throws(() => parseTarget({ host: '192.0.2.2', profile: 7 }, 161), /profile of target 192\.0\.2\.2 must be the name/);
+    assert.throws(() => parseTarget({ host: '192.0.2.2', profile: 'x'.repeat(129) }, 161), /1 to 128 characters/);
+    assert.throws(() => parseInventory('192.0.2.1 profile=', 161), /inventory line 1: profile "" must be the name/);
+  });
 });
