@@ -10,9 +10,9 @@
  *   node --expose-gc scripts/bench.js [--walk-devices 1000] [--get-devices 5000]
  *        [--cycles 5] [--endurance 20] [--endurance-devices 500] [--sample 20]
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
- *        [--flood-rate 1000] [--metrics-devices 1000]
+ *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
- *        [--skip walk,get,endurance,schedule,flood,metrics,traps,mib,reference] [--quick] [--no-save]
+ *        [--skip walk,get,endurance,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
  * Prints progress on stderr, then the report on stdout: tables, and as the last line
@@ -33,6 +33,7 @@ const { floodBenchmark } = require('./bench/flood');
 const { snmpbulkwalkReference } = require('./bench/reference');
 const S = require('./bench/schedule');
 const { metricsBenchmark } = require('./bench/metrics');
+const { scaleBenchmark, sizing, redisStateLoad } = require('./bench/scale');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
@@ -47,7 +48,7 @@ function options() {
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
       'schedule-devices': { type: 'string' }, 'schedule-interval': { type: 'string' },
       'trap-rate': { type: 'string' }, 'trap-repeats': { type: 'string' }, 'trap-cpu-seconds': { type: 'string' }, 'flood-rate': { type: 'string' },
-      'metrics-devices': { type: 'string' },
+      'metrics-devices': { type: 'string' }, 'scale-devices': { type: 'string' },
       skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +78,7 @@ function options() {
     scheduleInterval: Math.max(5, int(values['schedule-interval'], quick ? 10 : 60)),
     metricsDevices: int(values['metrics-devices'], quick ? 100 : 1000),
     scrapes: quick ? 2 : 5,
+    scaleDevices: int(values['scale-devices'], quick ? 100 : 1000),
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     save: !values['no-save'],
     packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
@@ -259,6 +261,28 @@ function report(r) {
     out.push('');
   }
 
+  if (r.scale) {
+    const x = r.scale;
+    const z = x.sizing;
+    out.push(`Scale-out: the worker flow's walk (${x.oids.join(', ')}) of ${fmt(x.devices)} devices, ${x.cycles} cycles per side after a warm-up, alternating; CPU per process from /proc`);
+    out.push(table([
+      ['', 'wall/cycle', 'CPU ms/device', 'devices/CPU-s'],
+      ['one process: snmp-bulkwalk → counter-rate', `${fmt(x.single.wallMs.median / 1000, 2)} s`, fmt(x.single.cpuMsPerDevice.median, 2), fmt(x.single.devicesPerCpuSecond)],
+      [`via MQTT: worker (jobs of ${x.jobSize}, results as JSON)`, `${fmt(x.mqtt.wallMs.median / 1000, 2)} s`, fmt(x.mqtt.workerCpuMsPerDevice.median, 2), fmt(x.mqtt.workerDevicesPerCpuSecond)],
+      ['via MQTT: aggregator (mqtt in → counter-rate)', '', fmt(x.mqtt.aggregatorCpuMsPerDevice.median, 2), fmt(x.mqtt.aggregatorDevicesPerCpuSecond)],
+      ['via MQTT: broker (mosquitto)', '', fmt(x.mqtt.brokerCpuMsPerDevice.median, 3), ''],
+    ]));
+    if (x.redis) {
+      const q = x.redis;
+      out.push(`counter-rate state in Redis (the pack's context store, one key per device): ${fmt(q.devices)} devices × ${q.interfaces} interfaces (${fmt(q.series)} series, ${fmt(q.redisMB)} MB in Redis) read back at start in ${fmt(q.loadMs / 1000, 2)} s; written whole in ${fmt(q.fullWriteMs / 1000, 2)} s; a cycle's ${fmt(q.changed)} changed devices in ${fmt(q.changedWriteMs)} ms`);
+    }
+    out.push(`sizing, ${fmt(z.devices)} devices every ${z.intervalS} s (${fmt(z.devicesPerSecond)} devices/s): workers ${fmt(z.workerCpuCores, 1)} cores → ${z.workerProcesses} worker processes at ${Math.round(z.utilization * 100)} % of a core = ${z.workerMachines} ${z.cores}-core workers; aggregation ${fmt(z.aggregatorCpuCores, 2)} cores; broker ${fmt(z.brokerCpuCores, 2)} cores`);
+    out.push('');
+  } else if (r.scaleError) {
+    out.push(`scale-out: not measured: ${r.scaleError}`);
+    out.push('');
+  }
+
   if (r.mib) {
     const b = r.mib;
     out.push(`MIB service (fresh process): ${fmt(b.modules)} modules, ${fmt(b.objects)} named OIDs loaded in ${fmt(b.loadMs)} ms (${b.warnings} warnings); naming instance OIDs: ${fmt(b.namesPerSecond)}/s first seen, ${fmt(b.namesPerSecondCached)}/s repeated; names to OIDs: ${fmt(b.resolvePerSecond)}/s`);
@@ -337,7 +361,7 @@ async function main() {
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
 
-  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, opt.sample);
+  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, want('scale') ? opt.scaleDevices : 1, opt.sample);
   log(`starting the simulator: ${simDevices} devices`);
   const sim = await startSim({ devices: simDevices });
   r.simulator = { devices: simDevices, interfaces: sim.ready.interfaces, startMs: sim.ready.startMs };
@@ -477,6 +501,18 @@ async function main() {
       }
     }
 
+    if (want('scale')) {
+      phase('scale');
+      try {
+        r.scale = await scaleBenchmark({ sim, devices: opt.scaleDevices, cycles: opt.cycles, log });
+        r.scale.sizing = sizing(r.scale);
+        r.scale.redis = await redisStateLoad({ devices: opt.quick ? 5000 : 50000, log });
+      } catch (err) {
+        r.scaleError = err.message;
+        log(`scale-out benchmark failed: ${err.message}`);
+      }
+    }
+
     if (want('mib')) {
       log('MIB service: load and naming, in a fresh process');
       r.mib = await runMibChild();
@@ -540,6 +576,12 @@ async function main() {
     scheduleCleanPeakToMean: r.schedule?.scheduled.cleanPeakToMean ?? null,
     triggeredPeakToMean: r.schedule?.triggered.peakToMean ?? null,
     triggeredCycleS: r.schedule ? r.schedule.triggered.cycleMs / 1000 : null,
+    scaleSingleDevicesPerCpuSecond: r.scale?.single.devicesPerCpuSecond ?? null,
+    scaleWorkerDevicesPerCpuSecond: r.scale?.mqtt.workerDevicesPerCpuSecond ?? null,
+    scaleAggregatorDevicesPerCpuSecond: r.scale?.mqtt.aggregatorDevicesPerCpuSecond ?? null,
+    scaleBrokerCpuMsPerDevice: r.scale?.mqtt.brokerCpuMsPerDevice.median ?? null,
+    scaleWorkersFor100k: r.scale?.sizing.workerMachines ?? null,
+    redisStateLoadMs: r.scale?.redis?.loadMs ?? null,
     targetsMissed: r.targets.filter((t) => t.met === false).map((t) => t.name),
     machine: r.machine.cpu,
     load: r.load,

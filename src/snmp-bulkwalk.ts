@@ -13,6 +13,7 @@ interface SnmpBulkwalkDef extends NodeDef {
   nonRepeaters: string | number;
   output: string;
   maxVarbinds: string | number;
+  form?: string;
   keepPartial?: boolean | string;
   schedule?: string;
   interval?: string | number;
@@ -32,6 +33,7 @@ export = function (RED: NodeAPI) {
         keepPartial: bool('keepPartial', def.keepPartial, false),
       },
       ...scheduleSettings(def),
+      form: oneOf('form', def.form, ['message', 'json'] as const, 'message'),
     }));
   }
 

@@ -4,18 +4,20 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { scheduleSettings, setupPollNode } from './lib/red/poll-node';
+import { oneOf } from './lib/common/properties';
 
 interface SnmpGetDef extends NodeDef {
   snmp: string;
   oids: string;
   schedule?: string;
   interval?: string | number;
+  form?: string;
 }
 
 export = function (RED: NodeAPI) {
   function SnmpGet(this: Node, def: SnmpGetDef) {
     RED.nodes.createNode(this, def);
-    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '', ...scheduleSettings(def) }));
+    setupPollNode(RED, this, def.snmp, () => ({ kind: 'get', oidText: def.oids ?? '', form: oneOf('form', def.form, ['message', 'json'] as const, 'message'), ...scheduleSettings(def) }));
   }
 
   RED.nodes.registerType('snmp-get', SnmpGet);

@@ -35,6 +35,10 @@ const { loadExamples, prepareExamples } = require('../../scripts/lib/examples.js
   prepareExamples(nodes: FlowNode[], o: Record<string, unknown>): FlowNode[];
 };
 
+const { loadScaleOutExamples } = require('../../scripts/lib/scale-out.js') as {
+  loadScaleOutExamples(): { aggregator: FlowNode[]; worker: FlowNode[] };
+};
+
 /** The tested matrix; the README's table says the same. */
 export const MATRIX = [
   { nodeRed: '3.1', node: '18' },
@@ -225,13 +229,24 @@ async function exercise(pair: { nodeRed: string; node: string }, shared: Shared)
       assert.ok(Array.isArray(listed.body) && listed.body.includes(PACKAGE_NAME), `the example library lists ${PACKAGE_NAME}: ${JSON.stringify(listed.body)}`);
       const entries = await r.request('GET', `/library/examples/flows/${PACKAGE_NAME}`);
       const shipped = loadExamples();
-      assert.deepEqual((entries.body as Array<{ fn: string }>).map((e) => e.fn).sort(), shipped.map((e) => e.name).sort());
+      // the library lists a folder by its name, a flow as {fn}
+      const listedEntries = entries.body as Array<{ fn: string } | string>;
+      assert.deepEqual(listedEntries.filter((e): e is { fn: string } => typeof e === 'object').map((e) => e.fn).sort(), shipped.map((e) => e.name).sort());
+      assert.deepEqual(listedEntries.filter((e): e is string => typeof e === 'string').sort(), ['scale-out'], 'the scale-out folder');
       const imported: FlowNode[] = [];
       for (const e of shipped) {
         const res = await r.request('GET', `/library/examples/flows/${PACKAGE_NAME}/${encodeURIComponent(e.name)}`);
         assert.equal(res.status, 200, `${e.name}: ${JSON.stringify(res.body)}`);
         assert.deepEqual(res.body, e.flow, `${e.name} is served as shipped`);
         imported.push(...(res.body as FlowNode[]));
+      }
+      // served as shipped; run by test/integration/scale-out-examples.test.ts (they need an MQTT
+      // broker and the Redis context store in settings.js)
+      const scaleOut = loadScaleOutExamples();
+      for (const [name, flow] of [['1 scheduler and aggregator', scaleOut.aggregator], ['2 worker', scaleOut.worker]] as const) {
+        const res = await r.request('GET', `/library/examples/flows/${PACKAGE_NAME}/scale-out/${encodeURIComponent(name)}`);
+        assert.equal(res.status, 200, `scale-out/${name}: ${JSON.stringify(res.body)}`);
+        assert.deepEqual(res.body, flow, `scale-out/${name} is served as shipped`);
       }
       const flows = prepareExamples(imported, {
         inventory: `127.0.0.1:${shared.snmpd.port} example-agent`,

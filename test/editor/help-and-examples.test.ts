@@ -163,10 +163,15 @@ describe('editor: help, labels, statuses and examples', function () {
     assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable +3');
   });
 
-  it('lists every example of examples/ under Import → Examples and imports each without unknown nodes', async () => {
-    const files = fs.existsSync(path.join(ROOT, 'examples')) ? fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json')).sort() : [];
-    const names = files.map((f) => f.replace(/\.json$/, ''));
-    for (const f of files) assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8'))), `${f} is a flow (a JSON array)`);
+  it('lists every example of examples/ (folders too) under Import → Examples and imports each without unknown nodes', async () => {
+    const dir = path.join(ROOT, 'examples');
+    const entries = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
+    const files = entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
+    // a folder of examples is a branch of the tree (Node-RED's library reads folders too)
+    const folders = entries.filter((e) => e.isDirectory() && fs.readdirSync(path.join(dir, e.name)).some((f) => f.endsWith('.json'))).map((e) => e.name).sort();
+    const names = [...files.map((f) => f.replace(/\.json$/, '')), ...folders].sort();
+    const nested = folders.flatMap((d) => fs.readdirSync(path.join(dir, d)).filter((f) => f.endsWith('.json')).sort().map((f) => `${d}/${f.replace(/\.json$/, '')}`));
+    for (const f of [...files, ...nested.map((n) => `${n}.json`)]) assert.ok(Array.isArray(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))), `${f} is a flow (a JSON array)`);
 
     const openExamples = async () => {
       await page.evaluate(() => (window as any).RED.actions.invoke('core:show-import-dialog'));
@@ -186,23 +191,26 @@ describe('editor: help, labels, statuses and examples', function () {
     const children = folder.locator('xpath=ancestor::li[1]').locator('.red-ui-treeList-label-text');
     await children.nth(names.length).waitFor({ state: 'attached', timeout: 10000 });
     const listed = await children.allTextContents();
-    assert.deepEqual(listed.slice(1).map((s) => s.trim()).sort(), names, 'the Examples tree lists exactly the files in examples/');
+    assert.deepEqual(listed.slice(1).map((s) => s.trim()).sort(), names, 'the Examples tree lists exactly the files and folders in examples/');
     await page.locator('#red-ui-clipboard-dialog-cancel').click();
 
-    for (const name of names) {
+    const exact = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    for (const name of [...files.map((f) => f.replace(/\.json$/, '')), ...nested]) {
       const tabsBefore: string[] = await page.evaluate(() => { const ids: string[] = []; (window as any).RED.nodes.eachWorkspace((w: any) => ids.push(w.id)); return ids; });
       tree = await openExamples();
       await tree.locator('.red-ui-treeList-label', { hasText: '@snmp-fleet/node-red-snmp-fleet' }).click();
-      await tree.locator('.red-ui-treeList-label-text', { hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).click();
+      const parts = name.split('/');
+      if (parts.length > 1) await tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[0]) }).click();
+      await tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[parts.length - 1]) }).click();
       await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
       await page.locator('#red-ui-clipboard-dialog-ok').click();
       await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
-      // the dialog closes first; the editor then fetches the example and imports it
+      // the dialog closes first; the editor then fetches the example and imports it: wait for its tab
       await page.waitForFunction((before) => {
         let added = 0;
         (window as any).RED.nodes.eachWorkspace((w: any) => { if (!before.includes(w.id)) added++; });
         return added > 0;
-      }, tabsBefore, { timeout: 20000 }).catch(() => undefined);
+      }, tabsBefore, { timeout: 30000 }).catch(() => undefined);
       const result = await page.evaluate((before) => {
         const RED = (window as any).RED;
         const tabs: string[] = [];

@@ -17,6 +17,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { catchNode, helper, collect, type Collected, firstAlert } from '../support/flow';
+import { joinStored } from '../support/fakes';
+import { counterStateLayout } from '../../src/lib/counter-rate/state-layout';
+import { alertStateLayout } from '../../src/lib/alert/state-layout';
 
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
@@ -185,7 +188,8 @@ describe('state saved by release 0.1.0, through a file context store', function 
   function assertCounterRateSaved(step: number): void {
     const saved = readSaved('cr');
     assert.deepEqual(letterKeys(saved), ['.counterRate.v'], 'no one-letter key but the version');
-    const state = saved.counterRate;
+    assert.deepEqual(Object.keys(saved).sort(), ['counterRate', 'counterRate~r1', 'counterRate~r2'], 'a key per device');
+    const state = joinStored(saved, 'counterRate', counterStateLayout);
     assert.equal(state.v, 3);
     const time = T0 + 5000 + 5000 * step;
     assert.deepEqual(state.devices.r1, {
@@ -214,10 +218,11 @@ describe('state saved by release 0.1.0, through a file context store', function 
     await stop();
 
     assertCounterRateSaved(1);
-    const ta = readSaved('ta');
-    assert.deepEqual(letterKeys(ta), ['.thresholdAlert.v'], 'no one-letter key but the version');
+    const taSaved = readSaved('ta');
+    assert.deepEqual(letterKeys(taSaved), ['.thresholdAlert.v'], 'no one-letter key but the version');
+    const ta = { thresholdAlert: joinStored(taSaved, 'thresholdAlert', alertStateLayout) };
     assert.equal(ta.thresholdAlert.v, 3);
-    assert.deepEqual(ta.thresholdAlert.alerts, {}, 'both alerts resolved');
+    assert.deepEqual({ ...ta.thresholdAlert.alerts }, {}, 'both alerts resolved');
     const core1 = ta.thresholdAlert.devices['core-1'];
     assert.ok(Number.isFinite(core1.lastArrival) && !('arr' in core1), JSON.stringify(core1));
     assert.deepEqual(core1.labels, { site: 'ams' });
@@ -252,7 +257,7 @@ describe('state saved by release 0.1.0, through a file context store', function 
     assertCounterRateSaved(1);
     const saved = readSaved('ta');
     assert.deepEqual(letterKeys(saved), ['.thresholdAlert.v'], 'no one-letter key but the version');
-    const state = saved.thresholdAlert;
+    const state = joinStored(saved, 'thresholdAlert', alertStateLayout);
     assert.equal(state.v, 3);
     assert.deepEqual(Object.keys(state.alerts).sort(), ['DeviceDown|6|core-2|', 'HighUtilization|6|core-1|2'], 'the same alert keys');
     assert.deepEqual(state.alerts['HighUtilization|6|core-1|2'], {
@@ -279,6 +284,6 @@ describe('state saved by release 0.1.0, through a file context store', function 
     assert.equal(caught.msgs.length, 0, JSON.stringify(caught.msgs));
     await stop();
     assertCounterRateSaved(2);
-    assert.deepEqual(readSaved('ta').thresholdAlert.alerts, {});
+    assert.deepEqual({ ...joinStored(readSaved('ta'), 'thresholdAlert', alertStateLayout).alerts }, {});
   });
 });

@@ -20,6 +20,8 @@ const bulkwalkNode = require('../../src/snmp-bulkwalk');
 const counterRateNode = require('../../src/counter-rate');
 const alertNode = require('../../src/threshold-alert');
 const localFileSystem = fromNodeRed('@node-red/runtime/lib/nodes/context/localfilesystem');
+import { joinStored } from '../support/fakes';
+import { alertStateLayout } from '../../src/lib/alert/state-layout';
 
 const HOSTILE = '<!channel> & <script>alert(1)</script> <@U024BE7LH> @here';
 // Poll times are checked against the clock (a day at most): an hour ago, on a whole second.
@@ -46,13 +48,15 @@ async function stopNodeRed(): Promise<void> {
 }
 
 /**
- * Counts the file store's writes of one context key (the node's context object cannot
- * be spied: Node-RED defines its methods read-only).
+ * Counts the file store's writes of a node's state kept under `key` (its head or any of
+ * its parts, several keys in one set counting once): the node's context object cannot be
+ * spied, Node-RED defines its methods read-only.
  */
 function spyStoreWrites(key: string): { count(): number } {
   const proto = Object.getPrototypeOf(localFileSystem({ dir: os.tmpdir() }));
   const spy = sinon.spy(proto, 'set');
-  return { count: () => spy.getCalls().filter((c) => c.args[1] === key).length };
+  const ours = (k: unknown) => typeof k === 'string' && (k === key || k.startsWith(`${key}~`));
+  return { count: () => spy.getCalls().filter((c) => (Array.isArray(c.args[1]) ? c.args[1].some(ours) : ours(c.args[1]))).length };
 }
 
 
@@ -271,7 +275,7 @@ describe('threshold-alert node', function () {
       await out.wait(11);
       await stopNodeRed();
       const file = fs.readdirSync(path.join(dir, 'context'), { recursive: true }).map(String).find((f) => f.endsWith('ta.json'));
-      const saved = JSON.parse(fs.readFileSync(path.join(dir, 'context', file!), 'utf8')).thresholdAlert;
+      const saved = joinStored(JSON.parse(fs.readFileSync(path.join(dir, 'context', file!), 'utf8')), 'thresholdAlert', alertStateLayout);
       assert.ok(saved.devices.last, 'the message just before the stop is in the file');
       assert.equal(Object.keys(saved.alerts).length, 11);
     } finally {

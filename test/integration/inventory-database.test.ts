@@ -167,7 +167,7 @@ describe('example 06: the inventory in MariaDB, each device on its own interval'
     await polledAfterNow(1, 'the other rows still polled', 5 + SLACK_S);
   });
 
-  it('reports each bad row once per read on output 2, naming the row, and keeps polling the good ones', async function () {
+  it('reports each bad row once per read on output 2, naming the row, and keeps polling the good ones; a row of an unknown profile fails each turn', async function () {
     const since = debug.messages.length;
     await insert([
       row(4, 5, { site: 'x' }, { profile: 'core-v3' }),
@@ -175,32 +175,36 @@ describe('example 06: the inventory in MariaDB, each device on its own interval'
       row(4, 5, { site: 'x' }, { host: 'bad..host' }),
     ]);
     await db.sql(`INSERT INTO snmp_inventory (host, port, name, labels) VALUES ('192.0.2.9', 161, 'labels-not-an-object', '["site", "x"]');`, DB);
-    const bad = await until('four bad rows in the debug sidebar', () => {
+    const bad = await until('three bad rows in the debug sidebar', () => {
       const got = debug.messages.slice(since).filter((m) => m.name === 'rows not polled');
-      return new Set(got.map((m) => m.msg)).size >= 4 && got;
+      return new Set(got.map((m) => m.msg)).size >= 3 && got;
     }, (REFRESH_S + SLACK_S) * 1000);
     const texts = [...new Set(bad.map((m) => String(m.msg).replace(/^msg\.targets\[\d+\] /, '')))].sort();
     const port4 = fleet.devices[4].port;
     const port5 = fleet.devices[5].port;
-    assert.equal(texts.length, 4, texts.join('\n'));
+    assert.equal(texts.length, 3, texts.join('\n'));
+    // a row naming a profile no snmp-config node has is read fine: each turn of it fails with code profile
+    const unknown = await until('the row of profile core-v3 failing with code profile', () => debug.messages.slice(since)
+      .find((m) => m.name === 'devices failing' && m.msg?.code === 'profile'), (REFRESH_S + 5 + SLACK_S) * 1000);
+    assert.match(String(unknown.msg.message), /no snmp-config node is named "core-v3"/);
     // each names its row by host:port, then says what is wrong with it
     for (const expected of [
-      `(127.0.0.1:${port4}): profile "core-v3" is not this node's snmp-config ("fleet-v2c")`,
       `(127.0.0.1:${port5}): interval 2 is below the floor of 5 s`,
       `(bad..host:${port4}): "bad..host" is not a host name or IP address`,
     ]) assert.ok(texts.includes(expected), `${expected}\nin\n${texts.join('\n')}`);
     // a JSON array: mysql2 hands the JSON column over parsed (or as text on other servers)
     assert.ok(texts.some((t) => /^\(192\.0\.2\.9:161\): labels must be (an object of key: value|a JSON object)/.test(t)), texts.join('\n'));
-    const status = await red.waitForStatus(walkId, (s) => /^3 devices · \d+\/min · 4 bad$/.test(s.text ?? ''), 30000);
+    const status = await red.waitForStatus(walkId, (s) => /^4 devices · \d+\/min · 3 bad · /.test(s.text ?? ''), 30000);
     assert.equal(status.fill, 'yellow');
     // the good rows go on, the bad ones are not polled
     await polledAfterNow(3, 'a good row still polled', 5 + SLACK_S);
-    assert.equal(requests(4) + requests(5), 0, 'devices of bad rows are not polled');
+    assert.equal(requests(4) + requests(5), 0, 'devices of bad rows, and of an unknown profile, are not polled');
     // the next read sends them again (one line per row per read), the log has each once
     const count = bad.length;
-    await until('the bad rows again at the next read', () => debug.messages.slice(since).filter((m) => m.name === 'rows not polled').length >= count + 4, (REFRESH_S + SLACK_S) * 1000);
+    await until('the bad rows again at the next read', () => debug.messages.slice(since).filter((m) => m.name === 'rows not polled').length >= count + 3, (REFRESH_S + SLACK_S) * 1000);
     const logged = red.output().split('\n').filter((l) => l.includes('not polled: msg.targets'));
-    assert.equal(logged.length, 4, logged.join('\n'));
+    assert.equal(logged.length, 3, logged.join('\n'));
+    assert.equal(red.output().split('\n').filter((l) => l.includes('no snmp-config node is named "core-v3"')).length, 1, 'the unknown profile warned once');
   });
 
   it('keeps secrets out of the flow file, the log and the sidebar', async function () {

@@ -25,11 +25,13 @@ const ALLOWED = [
   /^nodes\/[a-z0-9-]+\.(js|html)$/,
   /^nodes\/lib\/([a-z0-9-]+\/)*[a-z0-9-]+\.js$/,
   /^nodes\/bin\/[a-z0-9-]+\.js$/,
+  /^nodes\/context\/[a-z0-9-]+\.js$/,
   /^nodes\/locales\/[a-zA-Z-]+\/[a-z0-9-]+\.json$/,
   /^nodes\/icons\/[a-z0-9-]+\.svg$/,
   /^resources\/[a-z0-9-]+\.js$/,
   /^examples\/[^/]+\.json$/,
   /^examples\/[^/]+\.sql$/,
+  /^examples\/scale-out\/[^/]+\.json$/,
   /^grafana\/[a-z0-9-]+\.json$/,
 ];
 
@@ -151,6 +153,9 @@ describe('package: npm pack, install into a fresh userDir, load in Node-RED', fu
     for (const dev of Object.keys(pkg.devDependencies ?? {})) {
       assert.equal(fs.existsSync(path.join(userDir, 'node_modules', dev)), false, `devDependency ${dev} stayed out`);
     }
+    // the Redis context store, as settings.js requires it from the userDir, with its own redis client
+    const r = spawnSync(process.execPath, ['-e', `const m = require('${PACKAGE_NAME}/nodes/context/redis'); const s = m({ url: 'redis://127.0.0.1:1' }); process.stdout.write(typeof s.get + ' ' + typeof s.clean + ' ' + String(m));`], { cwd: userDir, encoding: 'utf8' });
+    assert.equal(r.stdout, `function function ${PACKAGE_NAME} redis`, r.stderr);
   });
 
   it('loads every node in Node-RED with no warning, with its editor html, messages and script', async () => {

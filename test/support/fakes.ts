@@ -3,7 +3,7 @@
  * what the node showed, logged and sent, and context stores that answer as Node-RED's
  * stores do (a memory store at once, a file store without cache on a later turn).
  */
-import type { ContextLike } from '../../src/lib/common/state-store';
+import { partName, type ContextLike, type StateLayout } from '../../src/lib/common/state-store';
 import type { Msg, NodeFacade, StatusObject } from '../../src/lib/red/node-facade';
 
 export interface FakeNode extends NodeFacade {
@@ -51,7 +51,30 @@ export function fakeNode(context: ContextLike = memoryContext(), over: Partial<N
   return f;
 }
 
-export type RecordingContext = ContextLike & { data: Map<string, unknown>; writes: string[] };
+export type RecordingContext = ContextLike & {
+  data: Map<string, unknown>;
+  /** One entry per set call: the JSON of its value (of its array of values for several keys). */
+  writes: string[];
+  /** The keys each set call wrote. */
+  writtenKeys: string[][];
+};
+
+/** Reads one key or several, as a Node-RED store answers them. */
+function answer(data: Map<string, unknown>, key: string | string[], cb: (err: Error | undefined, ...values: unknown[]) => void): void {
+  if (Array.isArray(key)) cb(undefined, ...key.map((k) => data.get(k)));
+  else cb(undefined, data.get(key));
+}
+
+/** Writes one key or several (`undefined` deletes), as a Node-RED store does. */
+function store(data: Map<string, unknown>, key: string | string[], value: unknown): void {
+  const keys = Array.isArray(key) ? key : [key];
+  const values = Array.isArray(key) ? (Array.isArray(value) ? value : [value]) : [value];
+  keys.forEach((k, i) => {
+    const v = i < values.length ? values[i] : null;
+    if (v === undefined) data.delete(k);
+    else data.set(k, v);
+  });
+}
 
 /**
  * A context answering on the next turn, as a file store without cache does, and
@@ -60,15 +83,19 @@ export type RecordingContext = ContextLike & { data: Map<string, unknown>; write
 export function asyncContext(initial: Record<string, unknown> | Map<string, unknown> = {}): RecordingContext {
   const data = initial instanceof Map ? initial : new Map<string, unknown>(Object.entries(initial));
   const writes: string[] = [];
+  const writtenKeys: string[][] = [];
   return {
     data,
     writes,
-    get: (key, _store, cb) => setImmediate(() => cb(undefined, data.get(key))),
+    writtenKeys,
+    get: (key, _store, cb) => setImmediate(() => answer(data, key, cb)),
     set: (key, value, _store, cb) => {
-      data.set(key, value);
+      store(data, key, structuredClone(value));
       writes.push(JSON.stringify(value));
+      writtenKeys.push(Array.isArray(key) ? key : [key]);
       setImmediate(() => cb(undefined));
     },
+    keys: (_store, cb) => setImmediate(() => cb(undefined, [...data.keys()])),
   };
 }
 
@@ -76,15 +103,19 @@ export function asyncContext(initial: Record<string, unknown> | Map<string, unkn
 export function memoryContext(initial: Record<string, unknown> = {}): RecordingContext {
   const data = new Map<string, unknown>(Object.entries(initial));
   const writes: string[] = [];
+  const writtenKeys: string[][] = [];
   return {
     data,
     writes,
-    get: (key, _store, cb) => cb(undefined, data.get(key)),
+    writtenKeys,
+    get: (key, _store, cb) => answer(data, key, cb),
     set: (key, value, _store, cb) => {
-      data.set(key, value);
+      store(data, key, value);
       writes.push(JSON.stringify(value));
+      writtenKeys.push(Array.isArray(key) ? key : [key]);
       cb(undefined);
     },
+    keys: (_store, cb) => cb(undefined, [...data.keys()]),
   };
 }
 
@@ -127,4 +158,22 @@ export function fakeClock(start = 1_700_000_000_000): FakeClock {
     },
     pending: () => timers.size,
   };
+}
+
+/**
+ * The state a node keeps under `key` as one object again: its head with the parts of
+ * the layout joined in (what the node would restore from this context).
+ */
+export function storedState(ctx: RecordingContext, key: string, layout: StateLayout<any>): any {
+  return joinStored(Object.fromEntries(ctx.data), key, layout);
+}
+
+/** As {@link storedState}, from the keys and values of a scope (a file store's JSON file). */
+export function joinStored(scope: Record<string, unknown>, key: string, layout: StateLayout<any>): any {
+  const parts = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(scope)) {
+    const name = partName(key, k);
+    if (name !== undefined) parts.set(name, v);
+  }
+  return layout.join(scope[key], parts);
 }

@@ -42,3 +42,29 @@ export function openUdpSockets(): number {
 export function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
+
+/**
+ * Live processes (zombies aside) whose working directory is `dir` or inside it, or that
+ * belong to process group `pgid`: what a script that starts servers must not leave behind.
+ * Each as `pid command line`.
+ */
+export function processesOf(dir: string, pgid?: number): string[] {
+  const found: string[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') continue;
+      const inGroup = pgid !== undefined && Number(fields[2]) === pgid;
+      let cwd = '';
+      try { cwd = fs.readlinkSync(`/proc/${entry}/cwd`); } catch { /* not ours to read */ }
+      if (inGroup || cwd === dir || cwd.startsWith(`${dir}/`)) {
+        found.push(`${entry} ${fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return found;
+}

@@ -43,7 +43,11 @@ export interface StartOptions {
   credentialSecret?: string;
   /** Extra settings.js entries (JSON-serialisable). */
   settings?: Record<string, unknown>;
-  /** JavaScript appended to settings.js, for entries that are functions (`module.exports.httpNodeMiddleware = ...`). */
+  /**
+   * JavaScript appended to settings.js after `module.exports = {...}`, for what JSON cannot
+   * hold: functions (`module.exports.httpNodeMiddleware = ...`), modules
+   * (`module.exports.contextStorage = { redis: { module: require('...') } };`).
+   */
   settingsCode?: string;
   env?: Record<string, string>;
   /** How long to wait for "Started flows". */
@@ -58,6 +62,7 @@ export interface NodeRed {
   readonly url: string;
   readonly port: number;
   readonly userDir: string;
+  readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Log lines at warn or error level ("[warn]", "[error]"). */
@@ -76,8 +81,9 @@ export interface NodeRed {
   request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
   /**
-   * Kills the process with SIGKILL, as a crash would, and keeps userDir (flows, context
-   * files) for a restart: `startNodeRed({ userDir })`. The caller removes the folder.
+   * Kills the process with SIGKILL, as a crash would (no close handler runs, nothing is
+   * written on the way out), and keeps userDir (flows, context files) for a restart:
+   * `startNodeRed({ userDir })`. The caller removes the folder, or stop() does.
    */
   kill(): Promise<void>;
 }
@@ -258,6 +264,7 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
     url,
     port,
     userDir,
+    pid: child.pid!,
     output: () => log,
     problems: () => log.split('\n').filter((l) => /\[(warn|error)\]/.test(l)),
     async getFlows() {

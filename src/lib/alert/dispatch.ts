@@ -78,7 +78,10 @@ export class Dispatcher {
           // fired again before its resolution went out: the same incident, still open
           n.incident = e.incident;
           const rec = state.alerts[n.key];
-          if (rec) rec.incident = e.incident;
+          if (rec) {
+            rec.incident = e.incident;
+            this.engine.changedDevices.add(rec.device);
+          }
         }
         state.outbox.splice(at, 1);
       }
@@ -180,7 +183,11 @@ export class Dispatcher {
       const rec = state.alerts[n.key];
       if (this.opts.grouping !== 'none' && n.incident === undefined) {
         n.incident = rec?.incident ?? key;
-        if (rec && rec.incident === undefined) rec.incident = n.incident;
+        if (rec && rec.incident === undefined) {
+          rec.incident = n.incident;
+          // the alert's device part is written again with its incident
+          this.engine.changedDevices.add(rec.device);
+        }
         // a resolution decided before this firing left belongs to the same incident
         for (const e of state.outbox) {
           if (e.key === n.key && e.notification.status === 'resolved' && e.notification.incident === undefined) e.notification.incident = n.incident;

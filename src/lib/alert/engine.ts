@@ -177,6 +177,11 @@ export function alertKey(alertname: string, device: string, instance: string): s
 
 export class AlertEngine {
   readonly state: AlertEngineState;
+  /**
+   * Devices whose track or alerts changed since the node last wrote the state: the node
+   * writes those only, and empties the set.
+   */
+  readonly changedDevices = new Set<string>();
   private readonly rulesByName = new Map<string, AlertRule>();
   private readonly varNames = new Map<string, string[]>();
 
@@ -209,6 +214,7 @@ export class AlertEngine {
       const step = resolve(rec);
       if (step.notify) out.push(this.notification(rec, 'resolved', now));
       delete this.state.alerts[key];
+      this.changedDevices.add(rec.device);
     }
     return out;
   }
@@ -269,10 +275,14 @@ export class AlertEngine {
       // A device with a usual interval is judged by the no-data rule first (it goes quiet
       // long before a day passes); one seen once has no interval and is only forgotten.
       if (dev.quiet || dev.interval === undefined) {
-        if (now - dev.lastArrival > FORGET_MS && !this.hasAlerts(topic)) delete this.state.devices[topic];
+        if (now - dev.lastArrival > FORGET_MS && !this.hasAlerts(topic)) {
+          delete this.state.devices[topic];
+          this.changedDevices.add(topic);
+        }
         continue;
       }
       if (now - dev.lastArrival > this.opts.nodataAfter * Math.max(dev.interval, MIN_INTERVAL_MS)) {
+        this.changedDevices.add(topic);
         dev.quiet = true;
         dev.instances = Object.create(null);
         this.missing(topic, undefined, now, out);
@@ -351,6 +361,7 @@ export class AlertEngine {
 
   private track(input: AlertInput): DeviceTrack {
     const now = this.clock();
+    this.changedDevices.add(input.topic);
     let dev = this.state.devices[input.topic];
     if (!dev) {
       dev = { lastArrival: now, instances: Object.create(null) };
@@ -511,6 +522,8 @@ export class AlertEngine {
   }
 
   private notification(rec: AlertRecord, notify: Notify, time: number): AlertNotification {
+    // every notification comes with a change of its alert (announced, repeated, resolved)
+    this.changedDevices.add(rec.device);
     const rule = this.rulesByName.get(rec.alertname);
     const labels = this.state.devices[rec.device]?.labels ?? {};
     const status = notify === 'resolved' ? 'resolved' : 'firing';

@@ -110,13 +110,18 @@ export function parseInterval(value: unknown): number {
   return seconds;
 }
 
-/** `profile` of an inventory line or a target: an snmp-config node's name. */
-function parseProfile(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError('profile must be the name of an snmp-config node');
+/** The longest profile name: an snmp-config node's name. */
+const MAX_PROFILE_NAME = 128;
+
+/**
+ * `profile` of an inventory line (`profile=core-v3`, never empty there) or of a target
+ * object (a blank column counts as absent before this): an snmp-config node's name.
+ */
+function checkProfile(value: string): string {
   const name = value.trim();
-  if (name === '') return undefined;
-  if (name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) throw new ConfigError(`profile "${clip(name)}" is not an snmp-config node name`);
+  if (name === '' || name.length > MAX_PROFILE_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw new ConfigError(`profile "${clip(value)}" must be the name of an snmp-config node (1 to ${MAX_PROFILE_NAME} characters)`);
+  }
   return name;
 }
 
@@ -177,7 +182,8 @@ export function inventoryProblem(text: string, defaultPort: number): InventoryPr
 
 /**
  * One inventory line (already without comment): `host[:port] [name] [key=value ...]`;
- * `interval=` and `profile=` set the device's own interval and profile.
+ * `interval=` and `profile=` set the device's own interval and profile (the snmp-config
+ * node, by name, to poll it with); neither is a label.
  */
 export function parseInventoryLine(line: string, defaultPort: number): Device {
   const words = line.split(/\s+/);
@@ -201,7 +207,7 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
       continue;
     }
     if (key === 'profile') {
-      profile = parseProfile(value);
+      profile = checkProfile(value);
       continue;
     }
     if (!LABEL_KEY.test(key)) throw new ConfigError(`label key "${clip(key)}" must start with a letter and hold letters, digits, _ . -`);
@@ -254,7 +260,12 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
     const labels = targetLabels(t.labels);
     const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
     const interval = blank(t.interval) ? undefined : parseInterval(t.interval);
-    return makeDevice(hp.host, port, name, labels, interval, parseProfile(t.profile));
+    let profile: string | undefined;
+    if (!blank(t.profile)) {
+      if (typeof t.profile !== 'string') throw new ConfigError(`profile of target ${clip(hp.host)} must be the name of an snmp-config node`);
+      profile = checkProfile(t.profile);
+    }
+    return makeDevice(hp.host, port, name, labels, interval, profile);
   }
   throw new ConfigError('a target must be "host[:port]" or {host, port}');
 }

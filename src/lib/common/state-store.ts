@@ -35,10 +35,12 @@ export function isRestorableTime(t: unknown, now: number): t is number {
   return typeof t === 'number' && Number.isFinite(t) && t >= 0 && t <= now + MAX_TIME_SKEW_MS;
 }
 
-/** The part of `node.context()` used here. */
+/** The part of `node.context()` used here: one key or several at once, and the keys of the scope. */
 export interface ContextLike {
-  get(key: string, store: string | undefined, cb: (err: Error | undefined | null, value: unknown) => void): void;
-  set(key: string, value: unknown, store: string | undefined, cb: (err: Error | undefined | null) => void): void;
+  get(key: string | string[], store: string | undefined, cb: (err: Error | undefined | null, ...values: unknown[]) => void): void;
+  set(key: string | string[], value: unknown, store: string | undefined, cb: (err: Error | undefined | null) => void): void;
+  /** Node-RED's context has it; a stand-in without it keeps only the head of a parted state. */
+  keys?(store: string | undefined, cb: (err: Error | undefined | null, keys?: string[]) => void): void;
 }
 
 export class StateStore {
@@ -197,4 +199,295 @@ export function withTimeout(p: Promise<void>, ms: number): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * The `code` of a store error that says the store cannot be reached for now (a remote
+ * store whose server is down): the stateful nodes keep their state, retry and write it
+ * again, instead of taking the failure for an empty or lost store.
+ */
+export const STORE_UNAVAILABLE = 'STORE_UNAVAILABLE';
+
+/** True for an error a store gave because it cannot be reached for now ({@link STORE_UNAVAILABLE}). */
+export function isStoreUnavailable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === STORE_UNAVAILABLE;
+}
+
+/**
+ * How a node's state is kept as a small head plus one part per device, so that a
+ * change to one device writes that device only: a fleet of 50,000 devices never
+ * rewrites one giant value, and a remote store (Redis) gets a few kilobytes per device
+ * that changed instead of the whole state every second.
+ */
+export interface StateLayout<S> {
+  /** Everything outside the parts (version, silences): small, written when its JSON changed. */
+  head(state: S): unknown;
+  /** The names of every part the state holds now. */
+  names(state: S): string[];
+  /** The values of the named parts, in order; undefined for a part that is gone. */
+  parts(state: S, names: string[]): unknown[];
+  /**
+   * The state as the node's restore() reads it, from the stored head and parts. A head
+   * that holds the whole state (written before parts existed) is that state.
+   */
+  join(head: unknown, parts: Map<string, unknown>): unknown;
+}
+
+/** Context key of a part: `<key>~<name>`, the name percent-encoded so any device name is one plain key. */
+export function partKey(key: string, name: string): string {
+  return `${key}~${encodeURIComponent(name).replace(/[.!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/** The part name of a context key of `key`'s parts; undefined for any other key. */
+export function partName(key: string, contextKey: string): string | undefined {
+  const head = `${key}~`;
+  if (!contextKey.startsWith(head)) return undefined;
+  try {
+    return decodeURIComponent(contextKey.slice(head.length));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keys asked of a store in one get or set. */
+export const KEYS_PER_CALL = 500;
+
+function contextGet(context: ContextLike, keys: string[], store: string | undefined): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    try {
+      context.get(keys, store, (err, ...values) => (err ? reject(err) : resolve(values)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+function contextSet(context: ContextLike, keys: string[], values: unknown[], store: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      context.set(keys, values, store, (err) => (err ? reject(err) : resolve()));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+function contextKeys(context: ContextLike, store: string | undefined): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    if (!context.keys) return resolve([]);
+    try {
+      context.keys(store, (err, keys) => (err ? reject(err) : resolve(keys ?? [])));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+/**
+ * Reads a parted state: the head and every part of `key`, several keys per call. Throws
+ * the store's error (the caller tells an unreachable store from a broken one).
+ * @returns the joined state and the names of the parts found
+ */
+export async function loadParted<S>(context: ContextLike, key: string, store: string | undefined, layout: StateLayout<S>): Promise<{ raw: unknown; names: string[] }> {
+  const names: string[] = [];
+  const keys: string[] = [];
+  // both at once: one round trip to a remote store
+  const [all, [head]] = await Promise.all([contextKeys(context, store), contextGet(context, [key], store)]);
+  for (const k of all) {
+    const name = partName(key, k);
+    if (name === undefined) continue;
+    names.push(name);
+    keys.push(k);
+  }
+  const parts = new Map<string, unknown>();
+  for (let i = 0; i < keys.length; i += KEYS_PER_CALL) {
+    const values = await contextGet(context, keys.slice(i, i + KEYS_PER_CALL), store);
+    values.forEach((v, j) => {
+      if (v !== undefined && v !== null) parts.set(names[i + j], v);
+    });
+  }
+  return { raw: layout.join(head, parts), names };
+}
+
+/** Longest wait before a failed write is tried again, ms. */
+export const MAX_RETRY_MS = 30000;
+
+export interface PartedSaverOptions<S> {
+  context: ContextLike;
+  key: string;
+  store: string | undefined;
+  layout: StateLayout<S>;
+  /** The live state; undefined = nothing to write yet. */
+  state(): S | undefined;
+  /** The parts changed since the last call (the engine's report); the call empties it. */
+  changedParts(): Iterable<string>;
+  /** The store failed a write (called on each failed attempt). */
+  onFailure(err: Error): void;
+  /** A write succeeded after failures: everything was written again. */
+  onRecovery(): void;
+  delayMs?: number;
+}
+
+/**
+ * Writes a parted state: at most once per `delayMs`, only the parts that changed (and
+ * the head when its JSON changed), several keys per set, one write in flight. Parts
+ * that appeared or vanished since the last write are found by their names even if no
+ * one reported them. A failed write keeps its parts for the next attempt, tried again
+ * with back-off up to {@link MAX_RETRY_MS}; the first success after failures writes
+ * every part again, since a store that was away (a Redis restarted without its data)
+ * may have lost them. {@link PartedStateSaver.flush} writes at once, as
+ * {@link StateSaver.flush} does for a whole state.
+ */
+export class PartedStateSaver<S> {
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private closed = false;
+  /** Parts the store holds (as far as we know). */
+  private readonly stored = new Set<string>();
+  /** Parts to write next time (failed writes, full writes). */
+  private readonly pending = new Set<string>();
+  private lastHead: string | undefined;
+  /** A head of this layout is in the store (written by this saver). */
+  private headWritten = false;
+  private failures = 0;
+  private everything = false;
+  private readonly delayMs: number;
+
+  constructor(private readonly o: PartedSaverOptions<S>) {
+    this.delayMs = o.delayMs ?? SAVE_DELAY_MS;
+  }
+
+  /** A part the store holds already (found at load): not written again unless it changes. */
+  markStored(name: string): void {
+    this.stored.add(name);
+  }
+
+  /** True while the last write failed. */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
+  /** The state changed: written within `delayMs` (or after the write in flight, or the back-off). */
+  markDirty(): void {
+    this.dirty = true;
+    this.schedule(this.delayMs);
+  }
+
+  /** Writes every part at the next write (after a restore from another layout, say). */
+  markAll(): void {
+    this.everything = true;
+    this.markDirty();
+  }
+
+  /** Stops the timer and writes what changed a last time, waiting at most `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const last = (async () => {
+      while (this.writing) await this.writing;
+      await this.write();
+    })();
+    await withTimeout(last, timeoutMs);
+  }
+
+  /**
+   * Writes what changed now — after the write in flight, if any, since that one may
+   * predate the latest change — and resolves once the store has answered (a failure is
+   * reported and retried as for any write; it does not reject). For a write-ahead: what
+   * is about to be announced is in the store first. The head is written last, so a
+   * change kept in the head (threshold-alert's outbox) is stored once this resolves.
+   */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = true;
+    await this.startWrite();
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed || this.timer || this.writing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.startWrite();
+    }, ms);
+  }
+
+  /** Runs one write as the write in flight, then schedules the next (back-off after a failure). */
+  private startWrite(): Promise<void> {
+    const writing = this.write().finally(() => {
+      this.writing = undefined;
+      if (this.closed) return;
+      if (this.failures > 0) this.schedule(Math.min(MAX_RETRY_MS, this.delayMs * 2 ** Math.min(this.failures, 5)));
+      else if (this.dirty) this.schedule(this.delayMs);
+    });
+    this.writing = writing;
+    return writing;
+  }
+
+  /** One write of what changed; never rejects. */
+  private async write(): Promise<void> {
+    const state = this.o.state();
+    if (state === undefined) return;
+    const { layout } = this.o;
+    this.dirty = false;
+    const names = new Set(this.pending);
+    this.pending.clear();
+    for (const n of this.o.changedParts()) names.add(n);
+    const current = layout.names(state);
+    if (this.everything) {
+      for (const n of current) names.add(n);
+      this.lastHead = undefined;
+    }
+    this.everything = false;
+    const present = new Set(current);
+    for (const n of current) if (!this.stored.has(n)) names.add(n);
+    for (const n of this.stored) if (!present.has(n)) names.add(n);
+    const headJson = JSON.stringify(layout.head(state));
+    const headChanged = headJson !== this.lastHead;
+    if (names.size === 0 && !headChanged) return;
+    const list = [...names];
+    const values = layout.parts(state, list);
+    const keys = list.map((n) => partKey(this.o.key, n));
+    // parts in sets of KEYS_PER_CALL; the head rides in one of them (one key more)
+    const batches: Array<{ keys: string[]; values: unknown[] }> = [];
+    for (let i = 0; i < keys.length; i += KEYS_PER_CALL) batches.push({ keys: keys.slice(i, i + KEYS_PER_CALL), values: values.slice(i, i + KEYS_PER_CALL) });
+    if (headChanged) {
+      // With the head in a set of parts, a write of up to KEYS_PER_CALL devices is one set:
+      // one file write in a file store, one transaction in the Redis store. Until this
+      // saver has written a head, the store may hold a whole state of an earlier release
+      // as its head: the head goes in the last set, so a reader never finds a parted head
+      // without its parts. After that it goes in the first: threshold-alert's outbox (in
+      // the head) is stored no later than the alerts whose announcement it holds, so a
+      // crash between two sets of a large write may repeat a notification but never loses one.
+      if (batches.length === 0) batches.push({ keys: [], values: [] });
+      const batch = this.headWritten ? batches[0] : batches[batches.length - 1];
+      const at = this.headWritten ? 0 : batch.keys.length;
+      batch.keys.splice(at, 0, this.o.key);
+      batch.values.splice(at, 0, JSON.parse(headJson));
+    }
+    try {
+      for (const batch of batches) await contextSet(this.o.context, batch.keys, batch.values, this.o.store);
+    } catch (err) {
+      for (const n of list) this.pending.add(n);
+      this.failures++;
+      this.o.onFailure(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.lastHead = headJson;
+    if (headChanged) this.headWritten = true;
+    list.forEach((n, i) => {
+      if (values[i] === undefined) this.stored.delete(n);
+      else this.stored.add(n);
+    });
+    if (this.failures > 0) {
+      this.failures = 0;
+      this.everything = true;
+      this.dirty = true;
+      this.o.onRecovery();
+    }
+  }
 }

@@ -34,8 +34,9 @@ export interface Device {
    */
   interval?: number;
   /**
-   * The snmp-config node, by name, to poll the device with (`profile=core-v3`, for
-   * scale-out); absent: the poll node's own.
+   * The snmp-config profile to poll it with, by the config node's name (`profile=core-v3`
+   * in a line, `profile` in a target object); absent = the polling node's own profile.
+   * A worker of a scaled-out fleet serves mixed credentials this way; no secret travels.
    */
   profile?: string;
 }
@@ -95,11 +96,13 @@ export interface Varbind {
 }
 
 /**
- * How a device failed. `bad-target` is not a poll: an inventory entry (a msg.targets
- * entry, a database row) that cannot be polled as written, reported on output 2 with
- * the others.
+ * How a device failed. `profile`: the device names an snmp-config profile the node cannot
+ * use (none of that name, two of it, or one that is not a usable profile), on a
+ * msg.targets poll or on the node's own schedule alike. `bad-target` is not a poll: an
+ * inventory entry (a msg.targets entry, a database row) that cannot be read as written,
+ * reported on output 2 with the others.
  */
-export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response' | 'bad-target';
+export type ErrorCode = 'timeout' | 'unreachable' | 'auth' | 'snmp-error' | 'bad-response' | 'bad-target' | 'profile';
 
 /** A per-device failure as classified by errors.ts. */
 export interface PollFailure {

@@ -224,6 +224,11 @@ export class CounterRateEngine {
   readonly state: CounterRateState;
   /** Reset events since the engine started (for the status). */
   resets = 0;
+  /**
+   * Devices (keys of `state.devices`) changed or removed since the node last wrote the
+   * state: the node writes those only, and empties the set.
+   */
+  readonly changedDevices = new Set<string>();
   private seriesCount = 0;
   /** Poll time of each device's last series sweep (not persisted: only an optimisation). */
   private readonly lastExpiry = new Map<string, number>();
@@ -254,6 +259,7 @@ export class CounterRateEngine {
       dev = { lastPoll: time, rows: Object.create(null) };
       this.state.devices[key] = dev;
     }
+    this.changedDevices.add(key);
     const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);
@@ -345,6 +351,9 @@ export class CounterRateEngine {
     delete this.state.devices[topic];
     this.lastExpiry.delete(topic);
     this.state.devices[key] = dev;
+    // its part moves: the old one is removed from the store, the new one written
+    this.changedDevices.add(topic);
+    this.changedDevices.add(key);
     return dev;
   }
 
@@ -359,6 +368,7 @@ export class CounterRateEngine {
         removed += countSeries(dev);
         delete this.state.devices[topic];
         this.lastExpiry.delete(topic);
+        this.changedDevices.add(topic);
       }
     }
     this.seriesCount -= removed;

@@ -7,7 +7,8 @@ import type { Device, MibLookup } from '../common/types';
 import { deviceKey } from '../common/inventory';
 import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';
 import type { FleetEngine } from './fleet-engine';
-import { buildRows, deviceField, errorField, payloadObject, snmpMeta, type ErrorSource } from './messages';
+import { RESULT_FORM_VERSION } from '../common/result-form';
+import { buildRows, deviceField, errorField, payloadObject, rowsResultForm, snmpMeta, type ErrorSource } from './messages';
 import { runCycle, type CycleSummary, type InFlightGuard } from './scheduler';
 
 export interface PollRequest {
@@ -15,6 +16,10 @@ export interface PollRequest {
   devices: Device[];
   oids: string[];
   walk?: WalkOptions & { output: 'rows' | 'varbinds' };
+  /** 'json': each result as `{topic, device, payload: <the JSON form>}` (common/result-form.ts), to travel over MQTT. */
+  form?: 'message' | 'json';
+  /** ms epoch: a device still waiting for its turn past it is not polled (the job expired). */
+  deadline?: number;
 }
 
 /** Fields a result sets on its (cloned) message. */
@@ -48,17 +53,25 @@ export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (po
     now: cc.now,
     poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
     isOk: (r) => r.ok,
+    expired: req.deadline === undefined ? undefined : () => Date.now() > req.deadline!,
     onResult: (d, r) => {
       const base = { topic: d.name, device: deviceField(d), snmp: snmpMeta(r, version) };
+      const json = req.form === 'json';
       if (!r.ok) {
-        emit(1, { ...base, payload: null, error: errorField(r.failure, cc.source) }, r);
+        const error = errorField(r.failure, cc.source);
+        emit(1, json ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload: null, error } } : { ...base, payload: null, error }, r);
         return;
       }
       if (req.kind === 'walk' && req.walk!.output === 'rows') {
+        if (json) {
+          emit(0, { topic: base.topic, device: base.device, payload: rowsResultForm(base, r, cc.mib) }, r);
+          return;
+        }
         const { rows, types } = buildRows(r, cc.mib);
         emit(0, { ...base, payload: rows, types, varbinds: r.varbinds }, r);
       } else {
-        emit(0, { ...base, payload: payloadObject(r.varbinds, r.infos), varbinds: r.varbinds }, r);
+        const payload = payloadObject(r.varbinds, r.infos);
+        emit(0, json ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload, varbinds: r.varbinds } } : { ...base, payload, varbinds: r.varbinds }, r);
       }
     },
   });

@@ -4,6 +4,7 @@
  */
 import { shortName } from '../common/codec';
 import { compareOids } from '../common/oid';
+import { RESULT_FORM_VERSION, type ResultForm } from '../common/result-form';
 import type { PollFailureResult, PollSuccess } from './device-poll';
 import type { Device, MibLookup, OidInfo, PollFailure, SmiType, SnmpMeta, SnmpVersion, Varbind } from '../common/types';
 
@@ -22,7 +23,7 @@ export function payloadObject(varbinds: Varbind[], infos: Array<OidInfo | undefi
  * `types` per column. When the MIB knows the table's INDEX, each row also carries the
  * decoded index objects (never overwriting a walked column of the same name).
  */
-export function buildRows(result: PollSuccess, mib?: MibLookup): { rows: Row[]; types: Record<string, SmiType> } {
+export function buildRows(result: PollSuccess, mib?: MibLookup, counters?: Counter64Cells): { rows: Row[]; types: Record<string, SmiType> } {
   const byIndex = new Map<string, Row>();
   const types: Record<string, SmiType> = {};
   const columnOidOf = new Map<string, string>();
@@ -48,6 +49,10 @@ export function buildRows(result: PollSuccess, mib?: MibLookup): { rows: Row[]; 
     }
     if (info && !columnOidOf.has(index)) columnOidOf.set(index, info.oid);
     row[column] = vb.value;
+    if (counters && vb.type === 'Counter64') {
+      counters.exact.set(`${column}\t${index}`, vb.exact ?? String(vb.value));
+      if (!(column in counters.columns)) counters.columns[column] = info ? info.oid : vb.oid.slice(0, vb.oid.length - index.length - 1);
+    }
     if (!(column in types)) types[column] = vb.type;
   }
   const rows = [...byIndex.values()].sort((a, b) => compareOids(a.index as string, b.index as string));
@@ -61,6 +66,31 @@ export function buildRows(result: PollSuccess, mib?: MibLookup): { rows: Row[]; 
     }
   }
   return { rows, types };
+}
+
+/** The Counter64 cells of a walk, collected by {@link buildRows} for the result form. */
+export interface Counter64Cells {
+  /** Exact decimal value by `column\tindex`. */
+  exact: Map<string, string>;
+  /** OID of each Counter64 column. */
+  columns: Record<string, string>;
+}
+
+/** The JSON form of a walk's rows (common/result-form.ts): Counter64 cells as exact decimal text. */
+export function rowsResultForm(base: { topic: string; device: Device; snmp: SnmpMeta }, result: PollSuccess, mib?: MibLookup): ResultForm {
+  const counters: Counter64Cells = { exact: new Map(), columns: {} };
+  const { rows, types } = buildRows(result, mib, counters);
+  const payload = counters.exact.size === 0 ? rows : rows.map((row) => {
+    const copy: Record<string, unknown> = { ...row };
+    for (const column of Object.keys(counters.columns)) {
+      const exact = counters.exact.get(`${column}\t${row.index}`);
+      if (exact !== undefined) copy[column] = exact;
+    }
+    return copy;
+  });
+  const form: ResultForm = { snmpResult: RESULT_FORM_VERSION, ...base, payload, types, columns: counters.columns };
+  if (result.nonRepeaterCount > 0) form.scalars = result.varbinds.slice(0, result.nonRepeaterCount);
+  return form;
 }
 
 function firstColumnOid(result: PollSuccess): string | undefined {
@@ -80,7 +110,9 @@ export function snmpMeta(result: PollSuccess | PollFailureResult, version: SnmpV
 
 /** `msg.device`: a copy, so a downstream change cannot touch the inventory. */
 export function deviceField(device: Device): Device {
-  return { host: device.host, port: device.port, name: device.name, labels: { ...device.labels } };
+  const out: Device = { host: device.host, port: device.port, name: device.name, labels: { ...device.labels } };
+  if (device.profile !== undefined) out.profile = device.profile;
+  return out;
 }
 
 export interface ErrorSource {

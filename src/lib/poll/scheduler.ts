@@ -123,6 +123,8 @@ export interface CycleSummary {
   failed: number;
   /** Devices skipped because their previous poll was still running. */
   skipped: number;
+  /** Devices not polled because their job's deadline passed while they waited. */
+  expired?: number;
   elapsedMs: number;
   /** Results whose delivery (onResult) threw. */
   deliveryErrors?: number;
@@ -138,8 +140,13 @@ export interface CycleOptions<D, R> {
   /** Called once per polled device as soon as its result is in. */
   onResult: (d: D, result: R) => void;
   isOk: (r: R) => boolean;
+  /** True once the cycle's deadline passed: devices still waiting are dropped and counted, not polled late. */
+  expired?: () => boolean;
   now?: () => number;
 }
+
+/** What a slot yields for a device whose deadline passed before its turn. */
+const EXPIRED: unique symbol = Symbol('expired');
 
 /** Polls every device through the scheduler; resolves with the cycle summary. */
 export async function runCycle<D, R>(o: CycleOptions<D, R>): Promise<CycleSummary> {
@@ -154,8 +161,12 @@ export async function runCycle<D, R>(o: CycleOptions<D, R>): Promise<CycleSummar
       continue;
     }
     runs.push(
-      o.scheduler.run(() => o.poll(device)).then(
+      o.scheduler.run<R | typeof EXPIRED>(() => (o.expired?.() ? Promise.resolve(EXPIRED) : o.poll(device))).then(
         (result) => {
+          if (result === EXPIRED) {
+            summary.expired = (summary.expired ?? 0) + 1;
+            return;
+          }
           if (o.isOk(result)) summary.ok++;
           else summary.failed++;
           try {

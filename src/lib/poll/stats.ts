@@ -86,7 +86,7 @@ export class PollStats {
       { name: `${p}polls_total`, type: 'counter', labelNames: [], help: 'Device polls done', samples: [{ labels: {}, value: this.polls }] },
       {
         name: `${p}poll_failures_total`, type: 'counter', labelNames: ['code'],
-        help: 'Device polls that failed, by error code (timeout, unreachable, auth, snmp-error, bad-response)',
+        help: 'Device polls that failed, by error code (timeout, unreachable, auth, snmp-error, bad-response, profile)',
         samples: [...this.failures].map(([code, value]) => ({ labels: { code }, value })),
       },
       { name: `${p}requests_total`, type: 'counter', labelNames: [], help: 'SNMP requests sent (GET, GETNEXT, GETBULK round trips)', samples: [{ labels: {}, value: this.requests }] },

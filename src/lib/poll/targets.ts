@@ -36,8 +36,9 @@ export function resolveOids(entries: string[], mib: MibLookup | undefined): stri
 
 /**
  * An inventory entry that cannot be polled as written: a bad msg.targets entry (a bad
- * row of an inventory table), a second entry for the same device, or a device of
- * another profile. Reported on output 2, one message each; the other entries are polled.
+ * row of an inventory table) or a second entry for the same device. Reported on output
+ * 2 as `bad-target`, one message each; the other entries are polled. (A device naming a
+ * profile the node cannot find is read fine: it fails its poll with code `profile`.)
  */
 export interface RejectedTarget {
   /** Position in msg.targets; absent for a device of snmp-config's own inventory. */
@@ -49,7 +50,7 @@ export interface RejectedTarget {
   error: string;
   /** The entry's plain fields (strings, numbers, booleans, null): JSON-safe, to find the row. */
   entry: unknown;
-  /** The device, when the entry could be read (a duplicate, another profile). */
+  /** The device, when the entry could be read (a duplicate). */
   device?: Device;
 }
 
@@ -136,47 +137,28 @@ export function describeDevice(d: { host: string; port: number }): string {
 }
 
 /**
- * Keeps the devices this node can poll with its own snmp-config (`ownProfile`, the
- * config node's name) and rejects those whose `profile` names another one.
- *
- * Scale-out joins here: once snmp-config nodes can be found by name, a device of
- * another profile is polled with that profile instead of being rejected.
+ * Most entries of one msg.targets: more than any poller takes in one trigger, so a job
+ * inflated by mistake or malice (a 10 MB payload over MQTT) is refused, not polled.
  */
-export function ownProfileOnly(devices: Device[], rejected: RejectedTarget[], ownProfile: string | undefined, indexOf?: (d: Device) => number | undefined): Device[] {
-  if (!devices.some((d) => d.profile !== undefined && d.profile !== ownProfile)) return devices;
-  return devices.filter((d) => {
-    if (d.profile === undefined || d.profile === ownProfile) return true;
-    const index = indexOf?.(d);
-    const where = index === undefined ? describeDevice(d) : `msg.targets[${index}] (${describeDevice(d)})`;
-    const own = ownProfile ? `"${clip(ownProfile)}"` : 'unnamed';
-    rejected.push({ index, key: describeDevice(d), name: d.name, error: `${where}: profile "${clip(d.profile)}" is not this node's snmp-config (${own})`, entry: { host: d.host, port: d.port, name: d.name, profile: d.profile }, device: d });
-    return false;
-  });
-}
+export const MAX_TARGETS = 100000;
 
 /**
  * Configured inventory wins; else msg.targets (array), else msg.target. Entries that
  * cannot be polled are returned apart; a message with nothing usable at all (no list,
  * no entry) throws a ConfigError for Catch.
  */
-export function chooseTargets(inventory: Device[], msg: { targets?: unknown; target?: unknown }, defaultPort: number, ownProfile?: string): TargetChoice {
+export function chooseTargets(inventory: Device[], msg: { targets?: unknown; target?: unknown }, defaultPort: number): TargetChoice {
   const fromMsg = msg.targets !== undefined || msg.target !== undefined;
   const rejected: RejectedTarget[] = [];
-  if (inventory.length > 0) return { devices: ownProfileOnly(inventory, rejected, ownProfile), rejected, ignoredOverride: fromMsg };
+  if (inventory.length > 0) return { devices: inventory, rejected, ignoredOverride: fromMsg };
   if (msg.targets !== undefined) {
     if (!Array.isArray(msg.targets)) throw new ConfigError('msg.targets must be an array of "host[:port]" strings or {host, port} objects');
+    if (msg.targets.length > MAX_TARGETS) throw new ConfigError(`msg.targets has ${msg.targets.length} entries, more than ${MAX_TARGETS}`);
     if (msg.targets.length === 0) throw new ConfigError('msg.targets is empty');
     const read = readTargets(msg.targets, defaultPort);
-    const index = new Map(read.devices.map((d, i) => [d, read.positions[i]]));
-    const devices = ownProfileOnly(read.devices, read.rejected, ownProfile, (d) => index.get(d));
-    return { devices, rejected: read.rejected, ignoredOverride: false };
+    return { devices: read.devices, rejected: read.rejected, ignoredOverride: false };
   }
-  if (msg.target !== undefined) {
-    const d = parseTarget(msg.target, defaultPort);
-    const devices = ownProfileOnly([d], rejected, ownProfile);
-    if (devices.length === 0) throw new ConfigError(rejected[0].error);
-    return { devices, rejected, ignoredOverride: false };
-  }
+  if (msg.target !== undefined) return { devices: [parseTarget(msg.target, defaultPort)], rejected, ignoredOverride: false };
   throw new ConfigError('no target: configure an inventory in snmp-config or send msg.targets / msg.target');
 }
 

@@ -21,7 +21,9 @@ import { alertHealth, nodeLabels } from './health-sources';
 import { withLabels } from '../common/health';
 import type { Msg, NodeFacade } from './node-facade';
 import { bool, decimal, duration, oneOf, PropertyError, text } from '../common/properties';
-import { StatefulNode, type Done, type Send } from './stateful-node';
+import { alertStateLayout } from '../alert/state-layout';
+import { unwrapResult } from './result-input';
+import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them. */
@@ -150,6 +152,9 @@ export class AlertNode {
         return engine;
       },
       state: (engine) => engine.state,
+      // one part per device (its track and alerts): a message writes its device only
+      layout: alertStateLayout,
+      changedParts: (engine) => takeAll(engine.changedDevices),
       ready: (engine) => {
         // What the outbox held when the node stopped (or crashed) goes out first.
         this.queue(engine.dropOrphans());
@@ -189,6 +194,12 @@ export class AlertNode {
   }
 
   private handle(engine: AlertEngine, msg: Msg, send: Send, done: Done): void {
+    try {
+      unwrapResult(msg); // a worker's result from MQTT, in its JSON form
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
     let notifications: AlertNotification[];
     if (msg.silence !== undefined) {
       notifications = this.silenceCommands(engine, msg, send);
@@ -285,7 +296,7 @@ export class AlertNode {
       const before = shape();
       const out = engine.tick();
       this.queue(out);
-      if (out.length > 0 || before !== shape()) this.stateful.changed();
+      if (out.length > 0 || before !== shape() || engine.changedDevices.size > 0) this.stateful.changed();
       // grouping by labels: groups whose wait or interval has passed
       else if (this.dispatcher && this.dispatcher.pending > 0) this.deliver();
     } catch (err) {

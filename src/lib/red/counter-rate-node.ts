@@ -8,7 +8,9 @@ import { isPlausibleTime } from '../common/state-store';
 import { deviceIdentity } from '../common/inventory';
 import type { Msg, NodeFacade } from './node-facade';
 import { isBlank, oneOf, positive, text } from '../common/properties';
-import { StatefulNode, type Done, type Send } from './stateful-node';
+import { counterStateLayout } from '../counter-rate/state-layout';
+import { unwrapResult } from './result-input';
+import { StatefulNode, takeAll, type Done, type Send } from './stateful-node';
 import type { StatusObject } from './status';
 
 /** The node's properties as the editor stores them (strings, maybe blank). */
@@ -65,6 +67,9 @@ export class CounterRateNode {
         return engine;
       },
       state: (engine) => engine.state,
+      // one part per device: a cycle writes the devices it saw
+      layout: counterStateLayout,
+      changedParts: (engine) => takeAll(engine.changedDevices),
       ready: () => {
         // a state restored from an older layout (or repaired) is written back in the current one
         this.stateful.changed();
@@ -102,6 +107,12 @@ export class CounterRateNode {
   }
 
   private handle(engine: CounterRateEngine, msg: Msg, send: Send, done: Done): void {
+    try {
+      unwrapResult(msg); // a worker's result from MQTT, in its JSON form
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
     // Failures of snmp-get / snmp-bulkwalk (output 2) pass through untouched, so one
     // wire can carry both outputs on to threshold-alert's device-down rule.
     if ((msg.payload === null || msg.payload === undefined) && msg.error && typeof msg.error === 'object') {

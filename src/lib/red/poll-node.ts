@@ -3,34 +3,39 @@
  * chooses its devices and OIDs and runs one poll cycle; on `schedule: "interval"` the
  * node polls each device of its inventory (snmp-config's, or the last msg.targets) at
  * the device's own interval, spread over time (poll/schedule.ts), and an input polls at
- * once what it names. Either way the profile's shared scheduler bounds the devices in
- * flight and one message goes out per device (answers on output 1, failures and
- * inventory entries that cannot be polled on output 2); a device's fall and recovery are
+ * once what it names. Either way a device is polled with the profile it names
+ * (`profile`, an snmp-config node found by name in profile-registry.ts) or the node's
+ * own, each profile's shared scheduler bounds the devices in flight, and one message goes
+ * out per device (answers on output 1, failures and inventory entries that cannot be
+ * polled on output 2, in the message or the JSON form); a device's fall and recovery are
  * logged once; close waits, bounded, for polls in flight so nothing is sent after it.
  */
 import type { Device, MibLookup, SnmpProfile } from '../common/types';
 import { runPollCycle, type PollRequest, type ResultFields } from '../poll/cycle';
 import type { FleetEngine } from '../poll/fleet-engine';
 import { DeviceHealth } from '../poll/health';
-import { deviceField } from '../poll/messages';
+import { RESULT_FORM_VERSION } from '../common/result-form';
+import { deviceField, errorField } from '../poll/messages';
 import { LastMinute, PollSchedule } from '../poll/schedule';
 import { PollStats } from '../poll/stats';
 import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
-import { chooseTargets, describeDevice, expandWalkOids, ownProfileOnly, readTargets, resolveOids, splitOidList, type RejectedTarget } from '../poll/targets';
+import { chooseTargets, describeDevice, expandWalkOids, MAX_TARGETS, readTargets, resolveOids, splitOidList, type RejectedTarget } from '../poll/targets';
 import { ConfigError, parseInterval } from '../common/inventory';
 import { PropertyError, oneOf, text } from '../common/properties';
+import type { PollResult } from '../poll/device-poll';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
 import { registerHealth } from './health-registry';
 import { nodeLabels } from './health-sources';
 import type { Msg, NodeFacade, RuntimeLike } from './node-facade';
+import { findProfile } from './profile-registry';
 import { startNode } from './start-node';
 import { formatSeconds, statusThrottle, type StatusObject, type StatusThrottle } from './status';
 
 /** What a poll node uses of its snmp-config node. */
 export interface ConfigFacade {
-  /** The config node's name: a device whose `profile` names another one is not polled here. */
+  /** The config node's name: a device whose `profile` is this name is polled with it, whatever other node shares the name. */
   name?: string;
   profile: SnmpProfile | undefined;
   configError: string | undefined;
@@ -52,7 +57,12 @@ export interface PollNodeSettings {
   schedule?: PollSchedulingMode;
   /** Seconds between two polls of a device without an interval of its own ('interval' only). */
   interval?: number;
+  /** 'json': results in the JSON form for MQTT (common/result-form.ts); default 'message'. */
+  form?: 'message' | 'json';
 }
+
+/** Profile lookup by name (the registry of snmp-config nodes); replaceable in tests. */
+export type ProfileFinder = (name: string) => { config: ConfigFacade } | { problem: 'unknown' | 'ambiguous' | 'invalid'; detail?: string };
 
 /** The default `interval` property, seconds: what the examples' inject nodes repeat. */
 export const DEFAULT_INTERVAL_S = 60;
@@ -83,8 +93,6 @@ type Done = (err?: Error) => void;
 
 /** A close waits this long for polls in flight. */
 const CLOSE_WAIT_MS = 2000;
-/** Most entries of one msg.targets list a scheduled node takes. */
-const MAX_TARGETS = 100000;
 
 /** One snmp-get / snmp-bulkwalk node instance. */
 export class PollNode {
@@ -112,8 +120,19 @@ export class PollNode {
   private skippedByInput = 0;
   /** The OIDs of scheduled turns, resolved once; the error's text when they cannot be. */
   private scheduledOids: string[] | string | undefined;
+  /**
+   * Devices not polled because their deadline passed first: an input's msg.deadline (a
+   * job that came late, or waited past it), or a scheduled turn still waiting for the
+   * fleet scheduler when the device's next turn came.
+   */
+  private expiredTotal = 0;
 
-  constructor(private readonly node: NodeFacade, private readonly config: ConfigFacade | undefined, private readonly settings: PollNodeSettings) {
+  constructor(
+    private readonly node: NodeFacade,
+    private readonly config: ConfigFacade | undefined,
+    private readonly settings: PollNodeSettings,
+    private readonly profileNamed: ProfileFinder = findProfile,
+  ) {
     this.warnings = new CountedWarnings((text) => node.warn(text));
     const scheduled = settings.schedule === 'interval';
     this.status = statusThrottle(() => (scheduled ? this.scheduleStatus() : this.progressStatus()), (s) => node.status(s), scheduled ? 100 : 0);
@@ -161,19 +180,97 @@ export class PollNode {
     let rejected: RejectedTarget[];
     try {
       mib = config.mib();
-      const choice = chooseTargets(config.profile.inventory, msg, config.profile.port, config.name);
+      const choice = chooseTargets(config.profile.inventory, msg, config.profile.port);
       if (choice.ignoredOverride) this.warnings.note('inventory-wins', this.node.t('warn.inventory-wins'));
       rejected = choice.rejected;
-      request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk };
+      request = { kind: this.settings.kind, devices: choice.devices, oids: this.oidsFor(msg, mib), walk: this.settings.walk, form: this.settings.form, deadline: deadlineOf(msg) };
     } catch (err) {
       const e = err as Error;
       this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
       done(e instanceof ConfigError ? new Error(e.message) : e);
       return;
     }
+    if (this.lateJob(request, done)) return;
     const copyInput = inputCopier(msg, (m) => this.node.cloneMessage(m));
     this.reportRejected(rejected, (fields) => send([null, Object.assign(copyInput(), fields)]));
     this.runCycle(config, request, mib, msg, send, done, copyInput, rejected.length);
+  }
+
+  /**
+   * A job from a backlog (a broker or worker that was away) whose msg.deadline has
+   * passed: polled late, its results would land in the next cycle's place. Its devices
+   * are counted, not polled; true when done was called.
+   */
+  private lateJob(request: PollRequest, done: Done): boolean {
+    if (request.deadline === undefined || Date.now() <= request.deadline) return false;
+    this.expiredTotal += request.devices.length;
+    this.warnings.note('expired', this.node.t('warn.expired'));
+    if (this.schedule) this.status.set(this.scheduleStatus());
+    else this.status.set({ fill: 'yellow', shape: 'ring', text: this.node.t('status.expired', { n: this.expiredTotal }) });
+    done();
+    return true;
+  }
+
+  /**
+   * The devices by the profile that polls them: the node's own, or the snmp-config node
+   * a device names (`profile`; the node's own name is the node's own). A device whose
+   * profile is unknown, named twice or invalid is refused, with the reason for its
+   * failure message (code `profile`).
+   */
+  private byProfile(own: ConfigFacade, devices: Device[]): { groups: Array<[ConfigFacade, Device[]]>; refused: Array<[Device, string]> } {
+    const groups = new Map<ConfigFacade, Device[]>();
+    const refused: Array<[Device, string]> = [];
+    const found = new Map<string, ReturnType<ProfileFinder>>();
+    const ownName = own.name?.trim();
+    for (const d of devices) {
+      let cfg = own;
+      if (d.profile !== undefined && d.profile !== ownName) {
+        let lookup = found.get(d.profile);
+        if (!lookup) found.set(d.profile, (lookup = this.profileNamed(d.profile)));
+        if ('problem' in lookup) {
+          const text = this.node.t(`errors.profile-${lookup.problem}`, { profile: d.profile.slice(0, 128), error: lookup.detail ?? '' });
+          this.warnings.note(`profile:${d.profile.slice(0, 128)}`, text);
+          refused.push([d, text]);
+          continue;
+        }
+        cfg = lookup.config;
+      }
+      let list = groups.get(cfg);
+      if (!list) groups.set(cfg, (list = []));
+      list.push(d);
+    }
+    return { groups: [...groups], refused };
+  }
+
+  /** Output 2 for a device whose profile cannot be used, in the node's form. */
+  private profileFailure(device: Device, message: string, version: SnmpProfile['version'], form: PollRequest['form']): ResultFields {
+    const base = { topic: device.name, device: deviceField(device), snmp: { time: Date.now(), elapsedMs: 0, version, requests: 0 } };
+    const error = errorField({ code: 'profile', message }, this.source());
+    return form === 'json'
+      ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload: null, error } }
+      : { ...base, payload: null, error };
+  }
+
+  /**
+   * Polls `request.devices`, each with its profile, calling `emit` once per device (the
+   * refused ones first, as failures of code `profile`). Resolves with one summary for all.
+   */
+  private pollByProfile(
+    config: ConfigFacade,
+    request: PollRequest,
+    mib: MibLookup | undefined,
+    emit: (port: 0 | 1, fields: ResultFields, result: PollResult) => void,
+  ): Promise<CycleSummary> {
+    const version = config.profile!.version;
+    const { groups, refused } = this.byProfile(config, request.devices);
+    for (const [device, message] of refused) {
+      // counted for snmp-metrics as a failed poll of code 'profile' (the device is down for it)
+      const result: PollResult = { ok: false, device, failure: { code: 'profile', message }, time: Date.now(), elapsedMs: 0, requests: 0 };
+      emit(1, this.profileFailure(device, message, version, request.form), result);
+    }
+    const source = this.source();
+    const cycles = groups.map(([cfg, devices]) => runPollCycle({ engine: cfg.engine(), mib, guard: this.guard, source }, { ...request, devices }, emit));
+    return Promise.all(cycles).then((summaries) => mergeSummaries(summaries, refused.length));
   }
 
   /** The error source of this node's failure messages. */
@@ -221,19 +318,27 @@ export class PollNode {
     const scheduled = this.schedule !== undefined;
     if (!scheduled) this.progress = progress;
     this.status.request();
-    const cycle = runPollCycle({ engine: config.engine(), mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
-      progress.done++;
-      this.stats.record(result);
-      if (this.closed) return;
-      const out = copyInput();
-      Object.assign(out, fields);
-      if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
-      else if (result.incomplete) incomplete++;
-      if (scheduled) this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
-      this.noteHealth(result);
-      send(port === 0 ? [out, null] : [null, out]);
-      this.status.request();
-    });
+    let cycle: Promise<CycleSummary>;
+    try {
+      cycle = this.pollByProfile(config, request, mib, (port: 0 | 1, fields: ResultFields, result) => {
+        progress.done++;
+        this.stats.record(result);
+        if (this.closed) return;
+        const out = copyInput();
+        Object.assign(out, fields);
+        if (!result.ok) failureCodes.set(result.failure.code, (failureCodes.get(result.failure.code) ?? 0) + 1);
+        else if (result.incomplete) incomplete++;
+        if (scheduled) this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
+        // a refused profile is no poll: the device's health is not its agent's
+        if (result.ok || result.failure.code !== 'profile') this.noteHealth(result);
+        send(port === 0 ? [out, null] : [null, out]);
+        this.status.request();
+      });
+    } catch (err) {
+      if (this.progress === progress) this.progress = undefined;
+      done(err as Error);
+      return;
+    }
     this.active.add(cycle);
     cycle.then(
       (summary) => {
@@ -243,6 +348,10 @@ export class PollNode {
         if (scheduled) this.skippedByInput += summary.skipped;
         else this.stats.endCycle(summary);
         if (this.closed) return done();
+        if (summary.expired) {
+          this.expiredTotal += summary.expired;
+          this.warnings.note('expired', this.node.t('warn.expired'));
+        }
         this.status.set(scheduled ? this.scheduleStatus() : this.summaryStatus(summary, failureCodes, rejectedCount, incomplete));
         if (summary.deliveryErrors) this.node.warn(`${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
         done();
@@ -266,6 +375,7 @@ export class PollNode {
     const polled = s.ok + s.failed;
     const parts = [this.node.t('status.summary', { ok: s.ok, total: polled, time: formatSeconds(s.elapsedMs) })];
     if (s.skipped > 0) parts.push(this.node.t('status.skipped', { n: s.skipped }));
+    if (this.expiredTotal > 0) parts.push(this.node.t('status.expired', { n: this.expiredTotal }));
     if (rejected > 0) parts.push(this.node.t('status.bad-targets', { n: rejected }));
     // walks kept in part (snmp-bulkwalk's keepPartial): answers, but not whole ones
     if (incomplete > 0) parts.push(this.node.t('status.incomplete', { n: incomplete }));
@@ -289,13 +399,8 @@ export class PollNode {
     });
     const schedule = this.schedule;
     this.stats.scheduled(() => schedule.skipped + this.skippedByInput);
-    if (profile.inventory.length > 0) {
-      const rejected: RejectedTarget[] = [];
-      const devices = ownProfileOnly(profile.inventory, rejected, config.name);
-      // no message to answer at start: snmp-config's own entries are logged and counted only
-      this.reportRejected(rejected, () => undefined);
-      this.schedule.update(devices);
-    }
+    // snmp-config's inventory was checked whole; a device naming an unknown profile fails each turn (code profile)
+    if (profile.inventory.length > 0) this.schedule.update(profile.inventory);
     this.status.set(this.scheduleStatus());
   }
 
@@ -312,14 +417,17 @@ export class PollNode {
     return typeof this.scheduledOids === 'string' ? undefined : this.scheduledOids;
   }
 
-  /** A turn of the schedule: polls `devices` (none busy) and sends one fresh message per device. */
+  /**
+   * A turn of the schedule: polls `devices` (none busy), each with its profile, and sends
+   * one fresh message per device. The turn's deadline is the next turn of its devices (the
+   * shortest interval among them): a poll still waiting for the fleet scheduler then is
+   * dropped and counted as expired, as the next turn takes its place.
+   */
   private pollScheduled(config: ConfigFacade, devices: Device[]): void {
     if (this.closed) return;
     let mib: MibLookup | undefined;
-    let engine: FleetEngine;
     try {
       mib = config.mib();
-      engine = config.engine();
     } catch (err) {
       this.warnings.note('schedule', this.node.t('warn.schedule-failed', { error: (err as Error).message }));
       return;
@@ -329,20 +437,29 @@ export class PollNode {
       this.status.set({ fill: 'red', shape: 'ring', text: this.node.t('status.bad-input') });
       return;
     }
-    const request: PollRequest = { kind: this.settings.kind, devices, oids, walk: this.settings.walk };
-    const cycle = runPollCycle({ engine, mib, guard: this.guard, source: this.source() }, request, (port: 0 | 1, fields: ResultFields, result) => {
-      this.stats.record(result);
-      if (this.closed) return;
-      this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
-      this.noteHealth(result);
-      // a turn has no input message: each result is a message of its own
-      this.node.send(port === 0 ? [fields, null] : [null, fields]);
-      this.status.request();
-    });
+    const nodeInterval = this.settings.interval ?? DEFAULT_INTERVAL_S;
+    const shortest = devices.reduce((min, d) => Math.min(min, d.interval ?? nodeInterval), Infinity);
+    const request: PollRequest = { kind: this.settings.kind, devices, oids, walk: this.settings.walk, form: this.settings.form, deadline: Date.now() + shortest * 1000 };
+    let cycle: Promise<CycleSummary>;
+    try {
+      cycle = this.pollByProfile(config, request, mib, (port: 0 | 1, fields: ResultFields, result) => {
+        this.stats.record(result);
+        if (this.closed) return;
+        this.recent.add(result.ok ? undefined : result.failure.code, result.ok && result.incomplete !== undefined);
+        if (result.ok || result.failure.code !== 'profile') this.noteHealth(result);
+        // a turn has no input message: each result is a message of its own
+        this.node.send(port === 0 ? [fields, null] : [null, fields]);
+        this.status.request();
+      });
+    } catch (err) {
+      this.warnings.note('schedule', this.node.t('warn.schedule-failed', { error: (err as Error).message }));
+      return;
+    }
     this.active.add(cycle);
     cycle.then(
       (summary) => {
         this.active.delete(cycle);
+        if (summary.expired) this.expiredTotal += summary.expired;
         if (summary.deliveryErrors) this.warnings.note('delivery', `${summary.deliveryErrors} results could not be sent: ${summary.lastDeliveryError}`);
       },
       (err: Error) => {
@@ -354,8 +471,9 @@ export class PollNode {
 
   /**
    * An input of a scheduled node: msg.targets becomes the schedule's inventory (no poll
-   * now: new devices come at their phase, within one interval); msg.target is polled now;
-   * any other message polls every scheduled device now.
+   * now: new devices come at their phase, within one interval; msg.deadline is not read,
+   * an inventory does not expire); msg.target is polled now; any other message polls
+   * every scheduled device now. Those polls now honour msg.deadline like an input node's.
    */
   private scheduledInput(config: ConfigFacade, profile: SnmpProfile, schedule: PollSchedule, msg: Msg, send: Send, done: Done): void {
     const fromConfig = profile.inventory.length > 0;
@@ -375,11 +493,9 @@ export class PollNode {
         return;
       }
       const read = readTargets(msg.targets, profile.port);
-      const index = new Map(read.devices.map((d, i) => [d, read.positions[i]]));
-      const devices = ownProfileOnly(read.devices, read.rejected, config.name, (d) => index.get(d));
       // a list's entries are read in full before anything is sent: a fresh message per bad entry
       this.reportRejected(read.rejected, (fields) => send([null, fields]));
-      const change = schedule.update(devices);
+      const change = schedule.update(read.devices);
       // the health numbers follow the inventory: a device that left it is no longer reported
       this.stats.retain((key) => schedule.has(key));
       if (change.added + change.removed + change.moved > 0) {
@@ -395,19 +511,20 @@ export class PollNode {
       mib = config.mib();
       let devices: Device[];
       if (msg.target !== undefined) {
-        devices = chooseTargets([], { target: msg.target }, profile.port, config.name).devices;
+        devices = chooseTargets([], { target: msg.target }, profile.port).devices;
       } else {
         devices = schedule.devices();
         if (devices.length === 0) throw new ConfigError(this.node.t('errors.nothing-scheduled'));
       }
       const oids = this.oidsForSchedule(mib);
       if (!oids) throw new ConfigError(typeof this.scheduledOids === 'string' ? this.scheduledOids : 'no OIDs');
-      request = { kind: this.settings.kind, devices, oids, walk: this.settings.walk };
+      request = { kind: this.settings.kind, devices, oids, walk: this.settings.walk, form: this.settings.form, deadline: deadlineOf(msg) };
     } catch (err) {
       const e = err as Error;
       done(e instanceof ConfigError ? new Error(e.message) : e);
       return;
     }
+    if (this.lateJob(request, done)) return;
     this.runCycle(config, request, mib, msg, send, done, inputCopier(msg, (m) => this.node.cloneMessage(m)));
   }
 
@@ -421,6 +538,7 @@ export class PollNode {
     const parts = [this.node.t('status.scheduled', { n: schedule.size.toLocaleString('en-US'), rate: count.toLocaleString('en-US') })];
     const skipped = schedule.skipped + this.skippedByInput;
     if (skipped > 0) parts.push(this.node.t('status.skipped', { n: skipped.toLocaleString('en-US') }));
+    if (this.expiredTotal > 0) parts.push(this.node.t('status.expired', { n: this.expiredTotal.toLocaleString('en-US') }));
     if (bad > 0) parts.push(this.node.t('status.bad-targets', { n: bad }));
     // walks kept in part (snmp-bulkwalk's keepPartial) in the last minute
     if (partial > 0) parts.push(this.node.t('status.incomplete', { n: partial.toLocaleString('en-US') }));
@@ -471,8 +589,41 @@ export function setupPollNode(
   });
 }
 
-/** Input fields that choose the work; the per-device messages do not carry them on. */
-const REQUEST_FIELDS = ['targets', 'target', 'oids'];
+/**
+ * Input fields that choose the work; the per-device messages do not carry them on. A
+ * job's lifetime (its deadline, MQTT 5 message expiry) is not its results' lifetime.
+ */
+const REQUEST_FIELDS = ['targets', 'target', 'oids', 'deadline', 'messageExpiryInterval'];
+
+/**
+ * `msg.deadline`: the end of the job's cycle, ms since 1970 (or an ISO 8601 text);
+ * undefined when absent. Throws a ConfigError for anything else.
+ */
+export function deadlineOf(msg: Msg): number | undefined {
+  const v = msg.deadline;
+  if (v === undefined || v === null || v === '') return undefined;
+  const t = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(t) || t < 0 || t > 8.64e15) throw new ConfigError('msg.deadline must be a time: ms since 1970 or an ISO 8601 text');
+  return t;
+}
+
+/** One summary for the cycles of several profiles (and the devices refused before polling). */
+function mergeSummaries(summaries: CycleSummary[], refused: number): CycleSummary {
+  const out: CycleSummary = { total: refused, ok: 0, failed: refused, skipped: 0, elapsedMs: 0 };
+  for (const s of summaries) {
+    out.total += s.total;
+    out.ok += s.ok;
+    out.failed += s.failed;
+    out.skipped += s.skipped;
+    out.elapsedMs = Math.max(out.elapsedMs, s.elapsedMs);
+    if (s.expired) out.expired = (out.expired ?? 0) + s.expired;
+    if (s.deliveryErrors) {
+      out.deliveryErrors = (out.deliveryErrors ?? 0) + s.deliveryErrors;
+      out.lastDeliveryError = s.lastDeliveryError;
+    }
+  }
+  return out;
+}
 
 /**
  * Makes the copy of the input message each device's message starts from. A message of

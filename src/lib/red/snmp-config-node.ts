@@ -8,6 +8,7 @@ import type { MibLookup, SnmpProfile } from '../common/types';
 import { FleetEngine } from '../poll/fleet-engine';
 import { buildProfile, type RawConfig, type RawCredentials } from '../snmp/profile';
 import { getMib } from './mib-access';
+import { addProfile, removeProfile } from './profile-registry';
 import { PropertyError } from '../common/properties';
 import type { RuntimeLike } from './node-facade';
 import type { StatusObject } from './status';
@@ -27,6 +28,7 @@ export interface SnmpConfigApi {
 }
 
 interface ConfigRedNode {
+  name?: string;
   credentials?: RawCredentials;
   status(s: StatusObject): void;
   error(text: string): void;
@@ -65,8 +67,11 @@ export function setupSnmpConfig(RED: RuntimeLike, node: object, def: RawConfig):
     return engine;
   };
   red.mib = () => getMib(red.profile?.mibDirs ?? [], (text) => red.warn(text));
+  // `profile: "<name>"` in a msg.targets entry finds this node by its name
+  addProfile(red.name, red);
   red.on('close', (_removed, done) => {
     try {
+      removeProfile(red.name, red);
       engine?.close();
     } finally {
       engine = undefined;

@@ -216,6 +216,19 @@ describe('alert notifications: grouping, inhibition, incidents', () => {
     assert.deepEqual(g.notifications.map((n) => `${n.status} ${n.index}`), ['firing 1']);
   });
 
+  it('an alert given its incident when sent reports its device changed, so a state kept per device writes it', () => {
+    const h = new Harness([IFDOWN]);
+    h.poll('a', 2);
+    h.poll('b', 2);
+    h.engine.changedDevices.clear(); // written
+    h.dispatcher.enqueue(h.engine.process({ topic: 'a', time: h.now, payload: [{ index: '1', ifOperStatus: 2 }], msg: {} }).notifications, h.now);
+    h.engine.changedDevices.clear(); // the write ahead of the send
+    const [g] = h.dispatcher.take(h.now);
+    assert.ok(g.notifications[0].incident, 'announced under an incident');
+    assert.equal(h.engine.state.alerts[g.notifications[0].key].incident, g.notifications[0].incident, 'which the alert keeps');
+    assert.deepEqual([...h.engine.changedDevices], ['a'], 'its device is written again, no other');
+  });
+
   describe('bodies', () => {
     it('Slack: a group of 48 keeps to Block Kit limits, names the first and counts the rest', () => {
       const h = new Harness([IFDOWN]);

@@ -57,7 +57,7 @@ const GOOD_LINES = [
   'h name constructor=x toString=y',
   '192.0.2.10 core-1 interval=60 profile=core-v3 site=paris',
   'h n interval=5m',
-  'h n interval=7.5 profile=',
+  'h n interval=7.5 profile=lab',
   // accepted, surprising as they are: the runtime reads them so
   'host:16 1',
   '1:2:3:4:5:6:7:8:9',
@@ -68,6 +68,7 @@ const GOOD_LINES = [
 const BAD_LINES = [
   '192.0.2.2:99999 b',
   'h n interval=4',
+  'h n profile=',
   'h n interval=',
   'h n interval=soon',
   'h n interval=2d',

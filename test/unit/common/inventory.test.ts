@@ -40,7 +40,7 @@ describe('inventory', () => {
     assert.deepEqual(parseInventory([
       '192.0.2.10 core-1 interval=60 profile=core-v3 site=paris',
       '192.0.2.11 access-1 site=lyon interval=5m',
-      '192.0.2.12 interval=7.5 profile=',
+      '192.0.2.12 interval=7.5',
     ].join('\n'), 161), [
       { host: '192.0.2.10', port: 161, name: 'core-1', labels: { site: 'paris' }, interval: 60, profile: 'core-v3' },
       { host: '192.0.2.11', port: 161, name: 'access-1', labels: { site: 'lyon' }, interval: 300 },
@@ -67,8 +67,8 @@ describe('inventory', () => {
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '["a"]' }, 161), /labels must be a JSON object/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /labels must be an object/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', interval: 1 }, 161), /below the floor/);
-    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 7 }, 161), /profile must be the name/);
-    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 'a\u0000b' }, 161), /profile "a\?b" is not/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 7 }, 161), /profile of target 192\.0\.2\.22 must be the name/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 'a\u0000b' }, 161), /profile "a\?b" must be the name of an snmp-config node/);
     assert.equal(deviceKey({ host: '::1', port: 161 }), '[::1]:161', 'a device object keyed by its identity');
     assert.equal(deviceKey({ host: '0:0::1', port: 161 }), deviceKey({ host: '::1', port: 161 }));
   });
@@ -140,5 +140,14 @@ describe('inventory', () => {
       return true;
     });
     assert.throws(() => parseTarget({ host: 'a\u0007b' }, 161), /"a\?b" is not a host name/);
+  });
+
+  it('profile= names the snmp-config profile of a device, in a line or a target object; it is no label', () => {
+    assert.deepEqual(parseInventory('192.0.2.1 core-1 site=par profile=core-v3', 161), [{ host: '192.0.2.1', port: 161, name: 'core-1', labels: { site: 'par' }, profile: 'core-v3' }]);
+    assert.deepEqual(parseTarget({ host: '192.0.2.2', profile: 'edge (v2c)' }, 161), { host: '192.0.2.2', port: 161, name: '192.0.2.2', labels: {}, profile: 'edge (v2c)' });
+    assert.deepEqual(parseTarget('192.0.2.3', 161), { host: '192.0.2.3', port: 161, name: '192.0.2.3', labels: {} }, 'absent: the node\'s own profile');
+    assert.throws(() => parseTarget({ host: '192.0.2.2', profile: 7 }, 161), /profile of target 192\.0\.2\.2 must be the name/);
+    assert.throws(() => parseTarget({ host: '192.0.2.2', profile: 'x'.repeat(129) }, 161), /1 to 128 characters/);
+    assert.throws(() => parseInventory('192.0.2.1 profile=', 161), /inventory line 1: profile "" must be the name/);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'assert';
-import { chooseTargets, ownProfileOnly, readTargets, type RejectedTarget } from '../../../src/lib/poll/targets';
+import { chooseTargets, MAX_TARGETS, readTargets } from '../../../src/lib/poll/targets';
 import type { Device } from '../../../src/lib/common/types';
 
 describe('targets: msg.targets entry by entry', () => {
@@ -28,36 +28,30 @@ describe('targets: msg.targets entry by entry', () => {
     assert.equal(rejected[2].entry, 42);
   });
 
-  it('rejects devices of another profile, naming it and this node\'s own (scale-out joins here)', () => {
-    const devices: Device[] = [
-      { host: '192.0.2.1', port: 161, name: 'a', labels: {} },
-      { host: '192.0.2.2', port: 161, name: 'b', labels: {}, profile: 'core-v3' },
-      { host: '192.0.2.3', port: 161, name: 'c', labels: {}, profile: 'lab' },
-    ];
-    const rejected: RejectedTarget[] = [];
-    assert.deepEqual(ownProfileOnly(devices, rejected, 'lab').map((d) => d.name), ['a', 'c']);
-    assert.equal(rejected.length, 1);
-    assert.equal(rejected[0].error, '192.0.2.2:161: profile "core-v3" is not this node\'s snmp-config ("lab")');
-    const unnamed: RejectedTarget[] = [];
-    assert.deepEqual(ownProfileOnly(devices, unnamed, undefined).map((d) => d.name), ['a']);
-    assert.match(unnamed[1].error, /is not this node's snmp-config \(unnamed\)$/);
-    // the same list untouched when no device names another profile
-    const plain = devices.slice(0, 1);
-    assert.equal(ownProfileOnly(plain, [], undefined), plain);
+  it('reads a device naming another profile as a device: the poll node finds the profile by name', () => {
+    const { devices, rejected } = readTargets([
+      { host: '192.0.2.1', name: 'a' },
+      { host: '192.0.2.2', name: 'b', profile: 'core-v3' },
+      '192.0.2.3 c profile=nowhere',
+    ], 161);
+    assert.deepEqual(devices.map((d) => [d.name, d.profile]), [['a', undefined], ['b', 'core-v3'], ['c', 'nowhere']]);
+    assert.equal(rejected.length, 0, 'an unknown profile is a failure of the poll (code profile), not a bad entry');
   });
 
   it('chooses: the inventory wins; msg.targets entry by entry; a message with nothing usable throws', () => {
     const inventory: Device[] = [{ host: '192.0.2.9', port: 161, name: 'inv', labels: {} }];
     assert.deepEqual(chooseTargets(inventory, { targets: ['x'] }, 161).ignoredOverride, true);
-    const choice = chooseTargets([], { targets: [{ host: '192.0.2.1', profile: 'other' }, '192.0.2.2'] }, 161, 'mine');
-    assert.deepEqual(choice.devices.map((d) => d.host), ['192.0.2.2']);
-    assert.match(choice.rejected[0].error, /^msg\.targets\[0\] \(192\.0\.2\.1:161\): profile "other"/);
+    const choice = chooseTargets([], { targets: [{ host: '192.0.2.1', profile: 7 }, '192.0.2.2', { host: '192.0.2.3', profile: 'other' }] }, 161);
+    assert.deepEqual(choice.devices.map((d) => d.host), ['192.0.2.2', '192.0.2.3']);
+    assert.match(choice.rejected[0].error, /^msg\.targets\[0\] \(192\.0\.2\.1:161\): profile of target 192\.0\.2\.1 must be the name/);
     const allBad = chooseTargets([], { targets: ['bad..host'] }, 161);
     assert.equal(allBad.devices.length, 0, 'every entry reported, nothing to poll: not an error of the message');
     assert.equal(allBad.rejected.length, 1);
     assert.throws(() => chooseTargets([], { targets: [] }, 161), /msg\.targets is empty/);
     assert.throws(() => chooseTargets([], { targets: 'x' }, 161), /must be an array/);
-    assert.throws(() => chooseTargets([], { target: { host: '192.0.2.1', profile: 'other' } }, 161, 'mine'), /profile "other"/);
+    assert.deepEqual(chooseTargets([], { target: { host: '192.0.2.1', profile: 'other' } }, 161).devices.map((d) => d.profile), ['other']);
+    assert.throws(() => chooseTargets([], { target: 'bad..host' }, 161), /not a host name/);
+    assert.throws(() => chooseTargets([], { targets: new Array(MAX_TARGETS + 1).fill('192.0.2.1') }, 161), /more than 100000/);
     assert.throws(() => chooseTargets([], {}, 161), /no target/);
   });
 });

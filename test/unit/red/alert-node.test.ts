@@ -8,8 +8,9 @@ import { strict as assert } from 'assert';
 import * as sinon from 'sinon';
 import { ALERT_STATE_KEY, AlertNode, alertOptions, type AlertProps } from '../../../src/lib/red/alert-node';
 import { alertKey } from '../../../src/lib/alert/engine';
-import type { ContextLike } from '../../../src/lib/common/state-store';
-import { asyncContext, fakeNode, type FakeNode } from '../../support/fakes';
+import { partKey, type ContextLike } from '../../../src/lib/common/state-store';
+import { alertStateLayout } from '../../../src/lib/alert/state-layout';
+import { asyncContext, fakeNode, storedState, type FakeNode } from '../../support/fakes';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const FAKE_TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
@@ -54,7 +55,9 @@ describe('threshold-alert node logic', () => {
   async function start(props: AlertProps, ctx = context(), routingKey?: string) {
     const f = facade(ctx);
     const node = new AlertNode(f, alertOptions(props, routingKey));
-    await clock.tickAsync(0); // the state loads
+    // the state loads: the head and the keys, then the parts (each a turn of the store)
+    await clock.tickAsync(0);
+    for (let turn = 0; turn < 10 && !node.engine; turn++) await clock.tickAsync(1);
     return { f, node, ctx };
   }
 
@@ -152,18 +155,21 @@ describe('threshold-alert node logic', () => {
   });
 
   describe('writes to the context store', () => {
-    it('a burst of 500 messages makes a few writes (one per round of notifications, not per message); close writes the final state', async () => {
+    it('a burst of 500 messages makes a few writes (one per round of notifications, not per message), each of the devices that changed; close writes the final state', async () => {
       const { f, node, ctx } = await start({ rules: [CPU_RULE] });
       await clock.tickAsync(2000);
-      const before = ctx.writes.length;
+      const before = ctx.writtenKeys.length;
       for (let i = 0; i < 500; i++) {
         node.input({ topic: `d${i % 100}`, payload: { cpu: i % 7 === 0 ? 95 : 20 }, snmp: { time: T0 + i } }, () => undefined, () => undefined);
         if (i % 100 === 99) await clock.tickAsync(100);
       }
       await clock.tickAsync(3000);
-      const burst = ctx.writes.length - before;
+      const burst = ctx.writtenKeys.length - before;
       // each round of sends is written ahead; rounds coalesce, so writes stay far below messages
       assert.ok(burst >= 1 && burst <= 12, `${burst} writes`);
+      // a device is written only in a write after one of its own messages (d99 has 5)
+      const d99 = ctx.writtenKeys.slice(before).filter((keys) => keys.includes(partKey(ALERT_STATE_KEY, 'd99'))).length;
+      assert.ok(d99 >= 1 && d99 <= 5, `d99 written ${d99} times`);
       let changes = 0;
       const high = new Set<number>();
       for (let i = 0; i < 500; i++) {
@@ -173,12 +179,70 @@ describe('threshold-alert node logic', () => {
         else high.delete(d);
       }
       assert.equal(f.sent.length, changes, 'every change sent, one message per device and poll');
-      assert.ok(JSON.parse(ctx.writes.at(-1)!).devices.d99, 'the write has the whole burst');
+      assert.ok(storedState(ctx, ALERT_STATE_KEY, alertStateLayout).devices.d99, 'the store has the whole burst');
+      const mid = ctx.writtenKeys.length;
       node.input({ topic: 'last', payload: { cpu: 99 }, snmp: { time: T0 + 4000 } }, () => undefined, () => undefined);
       await close(node);
-      assert.ok(ctx.writes.length <= before + burst + 2, 'close writes at once (after the write-ahead of the last firing)');
-      const saved = JSON.parse(ctx.writes.at(-1)!);
+      const after = ctx.writtenKeys.slice(mid);
+      assert.ok(after.length >= 1 && after.length <= 2, `close writes at once (after the write-ahead of the last firing): ${after.length} writes`);
+      assert.deepEqual([...new Set(after.flat())].sort(), [ALERT_STATE_KEY, partKey(ALERT_STATE_KEY, 'last')].sort(), 'the changed device and the head (its outbox) only');
+      const saved = storedState(ctx, ALERT_STATE_KEY, alertStateLayout);
       assert.ok(saved.devices.last && Object.values<any>(saved.alerts).some((a) => a.device === 'last'), 'with the last message in it');
+      // the close may come between the write-ahead and the send: then the firing waits in
+      // the stored outbox for the next start
+      const sentLast = f.sent.some((m) => alertOf(m).device === 'last');
+      assert.equal(saved.outbox.some((e: any) => e.notification.device === 'last'), !sentLast, 'the last firing is sent, or kept in the outbox');
+    });
+
+    it('one part per device holds its track and its alerts; silences and the outbox live in the head', async () => {
+      const { f, node, ctx } = await start({ rules: [CPU_RULE] });
+      await input(node, { topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } }, f);
+      await input(node, { topic: 'core-2', payload: { cpu: 5 }, snmp: { time: T0 } }, f);
+      await input(node, { silence: { device: 'core-9', duration: '1h' } }, f);
+      await clock.tickAsync(2000);
+      const part = ctx.data.get(partKey(ALERT_STATE_KEY, 'core-1')) as any;
+      assert.ok(part.track, 'the track');
+      assert.deepEqual(Object.values<any>(part.alerts).map((a) => [a.alertname, a.phase]), [['CpuHigh', 'firing']]);
+      assert.deepEqual(Object.keys(ctx.data.get(partKey(ALERT_STATE_KEY, 'core-2')) as any), ['track']);
+      const head = ctx.data.get(ALERT_STATE_KEY) as any;
+      assert.equal(head.v, 3);
+      assert.equal(head.silences.length, 1);
+      assert.deepEqual(head.outbox, []);
+      assert.equal('devices' in head || 'alerts' in head, false);
+      await close(node);
+      // a restart reads it all back: the firing alert is not announced again
+      const { f: f2, node: again } = await start({ rules: [CPU_RULE] }, ctx);
+      const r = await input(again, { topic: 'core-1', payload: { cpu: 96 }, snmp: { time: T0 + 60_000 } }, f2);
+      assert.deepEqual(r.sent, []);
+      const resolved = await input(again, { topic: 'core-1', payload: { cpu: 10 }, snmp: { time: T0 + 120_000 } }, f2);
+      assert.deepEqual(resolved.sent.map((m) => alertOf(m).status), ['resolved']);
+      await close(again);
+    });
+
+    it('write-ahead with a state in parts: the firing leaves only once the store answered the set holding the outbox entry and the device', async () => {
+      const ctx = context();
+      const held: Array<{ keys: string[]; values: unknown[]; answer: () => void }> = [];
+      const set = ctx.set;
+      ctx.set = (key, value, store, cb) => {
+        const keys = Array.isArray(key) ? key : [key];
+        const values = Array.isArray(key) ? (value as unknown[]) : [value];
+        held.push({ keys, values: structuredClone(values), answer: () => set(key, value, store, cb) });
+      };
+      const { f, node } = await start({ rules: [CPU_RULE] }, ctx);
+      node.input({ topic: 'core-1', payload: { cpu: 95 }, snmp: { time: T0 } }, () => undefined, () => undefined);
+      await clock.tickAsync(0);
+      assert.deepEqual(f.sent, [], 'not sent before the write');
+      const ahead = held.find((w) => w.keys.includes(ALERT_STATE_KEY));
+      assert.ok(ahead, 'a write of the head is under way');
+      const head = ahead.values[ahead.keys.indexOf(ALERT_STATE_KEY)] as any;
+      assert.deepEqual(head.outbox.map((e: any) => [e.notification.status, e.notification.device]), [['firing', 'core-1']], 'the outbox entry is in it');
+      const part = ahead.values[ahead.keys.indexOf(partKey(ALERT_STATE_KEY, 'core-1'))] as any;
+      assert.ok(part && Object.values<any>(part.alerts).some((a) => a.phase === 'firing'), 'and, in the same set, the device with its firing alert');
+      for (const w of held.splice(0)) w.answer();
+      await clock.tickAsync(0);
+      assert.deepEqual(f.sent.map((m) => alertOf(m).status), ['firing'], 'sent once the store answered');
+      ctx.set = set;
+      await close(node);
     });
 
     it('ticks that change nothing write nothing', async () => {

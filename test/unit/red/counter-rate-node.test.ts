@@ -2,8 +2,9 @@ import { strict as assert } from 'assert';
 import * as sinon from 'sinon';
 import { CounterRateNode, counterRateOptions, COUNTER_STATE_KEY } from '../../../src/lib/red/counter-rate-node';
 import { CounterRateEngine } from '../../../src/lib/counter-rate/engine';
-import type { ContextLike } from '../../../src/lib/common/state-store';
-import { asyncContext as sharedAsyncContext, fakeNode } from '../../support/fakes';
+import { partKey, type ContextLike } from '../../../src/lib/common/state-store';
+import { counterStateLayout } from '../../../src/lib/counter-rate/state-layout';
+import { asyncContext as sharedAsyncContext, fakeNode, storedState } from '../../support/fakes';
 
 // Message times must be near the clock (a day at most): an hour ago, on a whole second.
 const T0 = Math.floor(Date.now() / 1000) * 1000 - 3600_000;
@@ -56,7 +57,7 @@ describe('counter-rate node logic', () => {
     const { sent } = await run(node, counterMsg(3000, T0 + 2000)); // sent before the get answered
     assert.equal(sent[0].payload['ifHCInOctets.1'], 1000);
     await node.close();
-    assert.deepEqual({ ...(ctx.data.get(COUNTER_STATE_KEY) as any).devices.r1.rows[''] }, { 'ifHCInOctets.1': [3000, T0 + 2000] }, 'written back on close');
+    assert.deepEqual({ ...storedState(ctx, COUNTER_STATE_KEY, counterStateLayout).devices.r1.rows[''] }, { 'ifHCInOctets.1': [3000, T0 + 2000] }, 'written back on close');
   });
 
   it('survives a failing context store with one warning', async () => {
@@ -139,7 +140,7 @@ describe('counter-rate node logic', () => {
   });
 
   describe('writes to the context store', () => {
-    it('a burst of 500 messages makes at most 2 writes; close writes the final state', async () => {
+    it('a burst of 500 messages writes each device at most twice; close writes the final state', async () => {
       const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
       const ctx = asyncContext();
       const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
@@ -149,15 +150,95 @@ describe('counter-rate node logic', () => {
         if (i % 100 === 99) await clock.tickAsync(100); // a fleet cycle spread over 0.5 s
       }
       await clock.tickAsync(2000);
-      assert.ok(ctx.writes.length >= 1 && ctx.writes.length <= 2, `${ctx.writes.length} writes`);
-      assert.ok(JSON.parse(ctx.writes.at(-1)!).devices.d49, 'the write has the whole burst');
-      const before = ctx.writes.length;
+      const d49 = ctx.writtenKeys.filter((keys) => keys.includes(partKey(COUNTER_STATE_KEY, 'd49'))).length;
+      assert.ok(d49 >= 1 && d49 <= 2, `d49 written ${d49} times`);
+      assert.ok(ctx.writtenKeys.length <= 4, `${ctx.writtenKeys.length} set calls`);
+      assert.ok(storedState(ctx, COUNTER_STATE_KEY, counterStateLayout).devices.d49, 'the store has the whole burst');
+      const before = ctx.writtenKeys.length;
       node.input(counterMsg(9_999_999, T0 + 6000, 'last'), () => undefined, () => undefined);
       const closing = node.close();
       await clock.tickAsync(10);
       await closing;
-      assert.equal(ctx.writes.length, before + 1, 'close writes at once');
-      assert.deepEqual(JSON.parse(ctx.writes.at(-1)!).devices.last.rows[''], { 'ifHCInOctets.1': [9_999_999, T0 + 6000] });
+      assert.deepEqual(ctx.writtenKeys.slice(before), [[partKey(COUNTER_STATE_KEY, 'last')]], 'close writes at once, the changed device only');
+      assert.deepEqual(storedState(ctx, COUNTER_STATE_KEY, counterStateLayout).devices.last.rows[''], { 'ifHCInOctets.1': [9_999_999, T0 + 6000] });
+    });
+
+    it('writes only the devices that changed: one part per device, the head once', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      const ctx = asyncContext();
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (let i = 0; i < 200; i++) node.input(counterMsg(1000, T0, `d${i}`), () => undefined, () => undefined);
+      await clock.tickAsync(2000);
+      assert.ok(ctx.data.has(COUNTER_STATE_KEY), 'the head');
+      assert.deepEqual(ctx.data.get(COUNTER_STATE_KEY), { v: 3 }, 'holds no device');
+      assert.equal([...ctx.data.keys()].filter((k) => k.startsWith(`${COUNTER_STATE_KEY}~`)).length, 200);
+      const before = ctx.writtenKeys.length;
+      node.input(counterMsg(2000, T0 + 10_000, 'd7'), () => undefined, () => undefined);
+      node.input(counterMsg(2000, T0 + 10_000, 'd8'), () => undefined, () => undefined);
+      await clock.tickAsync(2000);
+      assert.deepEqual(ctx.writtenKeys.slice(before), [[partKey(COUNTER_STATE_KEY, 'd7'), partKey(COUNTER_STATE_KEY, 'd8')]]);
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
+
+    it('series kept under a topic (before device identity) move to the identity\'s part: rated on, the old part deleted', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      const ctx = sharedAsyncContext({
+        [COUNTER_STATE_KEY]: { v: 3 },
+        [partKey(COUNTER_STATE_KEY, 'core-1')]: { lastPoll: T0, rows: { '': { 'ifHCInOctets.1': [1000, T0] } } },
+      });
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (let turn = 0; turn < 10 && !node.engine; turn++) await clock.tickAsync(1);
+      const sent: any[] = [];
+      node.input({ ...counterMsg(3000, T0 + 2000, 'core-1'), device: { host: '192.0.2.7', port: 1161, name: 'core-1', labels: {} } }, (m) => sent.push(m), () => undefined);
+      assert.equal(sent[0].payload['ifHCInOctets.1'], 1000, 'the stored sample is the baseline');
+      await clock.tickAsync(2000);
+      assert.equal(ctx.data.has(partKey(COUNTER_STATE_KEY, 'core-1')), false, 'the topic\'s part is gone');
+      assert.deepEqual(ctx.data.get(partKey(COUNTER_STATE_KEY, '192.0.2.7:1161')), { lastPoll: T0 + 2000, rows: { '': { 'ifHCInOctets.1': [3000, T0 + 2000] } } });
+      // later samples of the device are written to its part too
+      node.input({ ...counterMsg(5000, T0 + 4000, 'core-1'), device: { host: '192.0.2.7', port: 1161, name: 'core-1', labels: {} } }, () => undefined, () => undefined);
+      await clock.tickAsync(2000);
+      assert.deepEqual(ctx.data.get(partKey(COUNTER_STATE_KEY, '192.0.2.7:1161')), { lastPoll: T0 + 4000, rows: { '': { 'ifHCInOctets.1': [5000, T0 + 4000] } } });
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
+
+    it('a device forgotten by the expiry sweep is deleted from the store', async () => {
+      const clock = sinon.useFakeTimers({ now: T0, toFake: [...FAKE_TIMERS] });
+      const ctx = asyncContext();
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({ expire: '10' }), () => Date.now());
+      await clock.tickAsync(1);
+      node.input(counterMsg(1000, T0, 'gone'), () => undefined, () => undefined);
+      await clock.tickAsync(2000);
+      assert.ok(ctx.data.has(partKey(COUNTER_STATE_KEY, 'gone')));
+      await clock.tickAsync(30_000);
+      assert.equal(ctx.data.has(partKey(COUNTER_STATE_KEY, 'gone')), false);
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+    });
+
+    it('device names of any characters are one key each, and read back', async () => {
+      const clock = sinon.useFakeTimers({ now: T0 + 3600_000, toFake: [...FAKE_TIMERS] });
+      const ctx = asyncContext();
+      const names = ['a.b', 'x[0]', "q'uo\"te", 'sp ace', '__proto__', '%41', 'ü~*', '10.0.0.1:1161'];
+      const node = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      for (const n of names) node.input(counterMsg(1000, T0, n), () => undefined, () => undefined);
+      const closing = node.close();
+      await clock.tickAsync(10);
+      await closing;
+      for (const k of ctx.data.keys()) assert.match(k, /^counterRate(~[A-Za-z0-9_%-]+)?$/, k);
+      const again = new CounterRateNode(facade(ctx), counterRateOptions({}));
+      await clock.tickAsync(1);
+      assert.deepEqual(Object.keys(again.engine!.state.devices).sort(), [...names].sort());
+      const closing2 = again.close();
+      await clock.tickAsync(10);
+      await closing2;
     });
 
     it('a steady stream is still written once a second, and a slow store has one write in flight', async () => {
