@@ -72,6 +72,16 @@ for (const type of ['snmp-get', 'snmp-bulkwalk']) {
       assert.match(html, /id="node-input-interval"/);
     });
 
+    it('takes a flow saved before schedule and the JSON form existed (no such property) as valid; refuses other values', () => {
+      assert.equal(def.defaults.form.value, 'message');
+      for (const [prop, good] of [['schedule', ['input', 'interval', '']], ['form', ['message', 'json', '']]] as const) {
+        assert.equal(verdict(def.defaults[prop].validate, {}, undefined), true, `${prop} absent`);
+        for (const v of good) assert.equal(verdict(def.defaults[prop].validate, {}, v), true, `${prop} ${v}`);
+        assert.notEqual(verdict(def.defaults[prop].validate, {}, 'cron'), true, `${prop} cron`);
+      }
+      assert.match(html, /<select id="node-input-form"[\s\S]*value="message"[\s\S]*value="json"/);
+    });
+
     it('accepts the intervals the runtime accepts, and names the floor for the others', () => {
       const validate = def.defaults.interval.validate;
       for (const good of ['', '5', '60', '300', '5m', '1h', '${POLL_INTERVAL}']) {
