@@ -36,7 +36,7 @@ const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
 const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
-const TARGETS = { ratio: 1.3, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000 };
+const TARGETS = { ratio: 1.3, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000 };
 
 function options() {
   const { values } = parseArgs({
@@ -107,6 +107,9 @@ function pollFigures(runs, devices) {
     varbindsPerDevice: summarize(varbinds).median,
     failed: runs.reduce((a, r) => a + r.failed, 0),
     firstError: runs.find((r) => r.firstError)?.firstError,
+    // event-loop delay during each cycle: its p99 and max (scripts/bench/poll.js measure)
+    loopP99Ms: summarize(runs.map((r) => r.loopP99Ms)),
+    loopMaxMs: summarize(runs.map((r) => r.loopMaxMs)),
   };
 }
 
@@ -120,7 +123,7 @@ function compare(result, devices) {
 
 function cycleLine(i, side, m, devices) {
   const rated = m.rated ? `, ${m.rated} with rates` : '';
-  return `  cycle ${i + 1} ${side.padEnd(4)} ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / devices).toFixed(2)} ms CPU/device, ${m.ok} ok, ${m.failed} failed, ${fmt(m.varbinds)} varbinds${rated}${m.firstError ? ` (${m.firstError})` : ''}`;
+  return `  cycle ${i + 1} ${side.padEnd(4)} ${(m.wallMs / 1000).toFixed(2)} s wall, ${(m.cpuMs / devices).toFixed(2)} ms CPU/device, event-loop delay p99 ${fmt(m.loopP99Ms, 1)} ms, ${m.ok} ok, ${m.failed} failed, ${fmt(m.varbinds)} varbinds${rated}${m.firstError ? ` (${m.firstError})` : ''}`;
 }
 
 async function runMibChild() {
@@ -165,6 +168,7 @@ function report(r) {
     if (!cmp) continue;
     out.push(`${name} per cycle, wall s (pack / raw): ${cmp.cycles.pack.map((p, i) => `${(p.wallMs / 1000).toFixed(2)}/${(cmp.cycles.raw[i].wallMs / 1000).toFixed(2)}`).join('  ')}`);
     out.push(`${name} heap after GC before each pack cycle, MB: ${cmp.cycles.pack.map((p) => p.heapAtStartMB.toFixed(0)).join(' ')}`);
+    out.push(`${name} event-loop delay per cycle, p99/max ms: pack ${cmp.cycles.pack.map((p) => `${fmt(p.loopP99Ms)}/${fmt(p.loopMaxMs)}`).join(' ')}; raw ${cmp.cycles.raw.map((p) => `${fmt(p.loopP99Ms)}/${fmt(p.loopMaxMs)}`).join(' ')}`);
     if (name === 'bulkwalk') out.push(`bulkwalk messages whose counters counter-rate turned into rates, per pack cycle: ${cmp.cycles.pack.map((p) => p.rated).join(' ')}`);
   }
   if (r.walk || r.get) out.push('');
@@ -263,6 +267,11 @@ function targets(r) {
       met: vbPerCpuS >= goal && r.walk.pack.cpuMsPerDevice.median * 2 <= r.walk.raw.cpuMsPerDevice.median,
     });
   }
+  // the walk by itself, no trap flood: the walk section's cycles, else the flood section's run without a flood
+  const walkAlone = r.walk
+    ? { p99: r.walk.pack.loopP99Ms.median, text: `${fmt(r.walk.pack.loopP99Ms.median, 1)} ms (median of ${r.walk.pack.cycles} cycles, ${fmt(r.walk.pack.loopP99Ms.min, 1)}-${fmt(r.walk.pack.loopP99Ms.max, 1)}; raw net-snmp ${fmt(r.walk.raw.loopP99Ms.median, 1)} ms)` }
+    : r.flood?.runs.find((x) => !x.flood) && { p99: r.flood.runs.find((x) => !x.flood).loopP99Ms, text: `${fmt(r.flood.runs.find((x) => !x.flood).loopP99Ms, 1)} ms (the flood section's walk without a flood)` };
+  if (walkAlone) list.push({ name: `bulkwalk → counter-rate alone: event-loop delay p99 <= ${TARGETS.loopP99Ms} ms`, value: walkAlone.text, met: walkAlone.p99 <= TARGETS.loopP99Ms });
   if (r.get) list.push({ name: `get wall ratio pack/raw <= ${TARGETS.ratio}`, value: `${fmt(r.get.ratio, 2)}x (CPU ${fmt(r.get.cpuRatio, 2)}x)`, met: r.get.ratio <= TARGETS.ratio });
   if (r.endurance) {
     list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
@@ -271,7 +280,7 @@ function targets(r) {
   if (r.flood) {
     const d = r.flood.runs.find((x) => x.cap === 'default');
     const alone = r.flood.runs.find((x) => !x.flood);
-    if (d) list.push({ name: 'trap flood during a walk: event-loop delay p99 <= 50 ms', value: `${fmt(d.loopP99Ms, 1)} ms (walk alone ${fmt(alone?.loopP99Ms, 1)} ms)`, met: d.loopP99Ms <= 50 });
+    if (d) list.push({ name: `trap flood during a walk: event-loop delay p99 <= ${TARGETS.loopP99Ms} ms`, value: `${fmt(d.loopP99Ms, 1)} ms (walk alone ${fmt(alone?.loopP99Ms, 1)} ms)`, met: d.loopP99Ms <= TARGETS.loopP99Ms });
   }
   if (r.metrics) {
     const prom = r.metrics.scrapes[0];
@@ -461,6 +470,8 @@ async function main() {
     rawWalkCycleS: r.walk ? r.walk.raw.wallMs.median / 1000 : null,
     cpuMsPerDevice: r.walk?.pack.cpuMsPerDevice.median ?? null,
     rawCpuMsPerDevice: r.walk?.raw.cpuMsPerDevice.median ?? null,
+    walkLoopP99Ms: r.walk?.pack.loopP99Ms.median ?? null,
+    rawWalkLoopP99Ms: r.walk?.raw.loopP99Ms.median ?? null,
     devicesPerCpuSecond: r.walk?.pack.devicesPerCpuSecond ?? null,
     heapGrowthMB: r.endurance?.heapGrowthMB ?? null,
     enduranceDevices: r.endurance?.devices ?? null,
@@ -473,6 +484,7 @@ async function main() {
     trapReceiverCpuUs: r.traps?.cpu.raw.median ?? null,
     trapCpuRatio: r.traps?.cpu.ratio ?? null,
     floodLoopP99Ms: r.flood?.runs.find((x) => x.cap === 'default')?.loopP99Ms ?? null,
+    floodWalkAloneLoopP99Ms: r.flood?.runs.find((x) => !x.flood)?.loopP99Ms ?? null,
     metricsSeries: r.metrics?.series ?? null,
     scrapeMs: r.metrics ? r.metrics.scrapes[0].wallMs.median : null,
     scrapeBytesGzip: r.metrics ? r.metrics.scrapes[0].bytes : null,
