@@ -14,7 +14,7 @@ import './des';
 import './key-cache';
 import { PollError } from '../common/errors';
 import { limitReportResends } from './report-limit';
-import { DEFAULT_MAX_WAIT_MS, UdpMux, routeKey } from './udp-mux';
+import { DEFAULT_AGING_MS, UdpMux, routeKey } from './udp-mux';
 import { toNetSnmpUser } from './v3-user';
 import type { Device, SnmpProfile, V3User } from '../common/types';
 
@@ -124,8 +124,8 @@ export class SessionPool {
     this.idleMs = options.idleMs ?? 10 * 60 * 1000;
     this.now = options.now ?? Date.now;
     // a reply held back for a later turn must still come well within the request timeout
-    const maxWaitMs = Math.max(1, Math.min(DEFAULT_MAX_WAIT_MS, Math.floor(profile.timeout / 4)));
-    this.mux = new UdpMux({ transport: profile.transport, sourceAddress: profile.sourceAddress, maxWaitMs });
+    const agingMs = Math.max(1, Math.min(DEFAULT_AGING_MS, Math.floor(profile.timeout / 4)));
+    this.mux = new UdpMux({ transport: profile.transport, sourceAddress: profile.sourceAddress, agingMs });
     this.mux.onMalformed = (key) => {
       this.stats.malformed++;
       const s = this.byRoute.get(key);

@@ -34,12 +34,15 @@ export const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 /** Most queued replies one turn may deliver (libuv reads at most 32 per socket and turn). */
 const MAX_STEPS = 64;
 /**
- * A queued reply waits at most this long (ms, default): past it, it is delivered even
- * when the turn's budget is spent. Other sockets' work (a trap flood decoding every
- * varbind) can fill every turn; replies must still reach their requests well within
- * the request timeout, or the walk times out and retransmits into the same queue.
+ * How fast the budget grows for replies that wait (ms, default): a turn's budget is
+ * DELIVERY_BUDGET_MS times the age of the oldest waiting reply over this, at least once,
+ * so a reply 375 ms old gets one and a half budgets; one that has waited twice this long
+ * goes whatever the budget. Other sockets' work (a trap flood decoding every varbind)
+ * can fill every turn; replies must still reach their requests well within the request
+ * timeout, or the walk times out and retransmits into the same queue. Growing with the
+ * wait, the share the walk gets of each turn settles where it keeps up.
  */
-export const DEFAULT_MAX_WAIT_MS = 250;
+export const DEFAULT_AGING_MS = 250;
 
 type Queued = [buf: Buffer, rinfo: dgram.RemoteInfo, arrived: number];
 
@@ -119,8 +122,8 @@ export interface UdpMuxOptions {
   sourceAddress?: string;
   /** SO_RCVBUF in bytes; a fleet's replies arrive in bursts. */
   recvBufferSize?: number;
-  /** Longest a reply waits for a later turn, ms (DEFAULT_MAX_WAIT_MS). */
-  maxWaitMs?: number;
+  /** The wait that makes the budget grow, ms (DEFAULT_AGING_MS). */
+  agingMs?: number;
   /** Most bytes waiting for a later turn (MAX_BACKLOG_BYTES). */
   maxBacklogBytes?: number;
   /** The clock of the delivery budget, ms (performance.now); tests give their own. */
@@ -142,14 +145,14 @@ export class UdpMux {
   /** Steps (setImmediate callbacks) scheduled and not yet run. */
   private steps = 0;
   private backlogBytes = 0;
-  private readonly maxWaitMs: number;
+  private readonly agingMs: number;
   private readonly maxBacklogBytes: number;
   private readonly now: () => number;
   readonly stats: MuxStats = { received: 0, unmatched: 0, malformed: 0, sendErrors: 0, overflow: 0 };
   onMalformed: MalformedListener | undefined;
 
   constructor(private readonly options: UdpMuxOptions) {
-    this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.agingMs = options.agingMs ?? DEFAULT_AGING_MS;
     this.maxBacklogBytes = options.maxBacklogBytes ?? MAX_BACKLOG_BYTES;
     this.now = options.now ?? (() => performance.now());
   }
@@ -293,7 +296,8 @@ export class UdpMux {
       const now = this.now();
       if (this.turnStart === undefined) this.turnStart = now;
       const [buf, rinfo, arrived] = this.backlog[this.backlogHead];
-      if (now - this.turnStart < DELIVERY_BUDGET_MS || now - arrived >= this.maxWaitMs) {
+      const age = now - arrived;
+      if (now - this.turnStart < DELIVERY_BUDGET_MS * Math.max(1, age / this.agingMs) || age >= 2 * this.agingMs) {
         this.backlog[this.backlogHead++] = undefined as unknown as Queued;
         this.backlogBytes -= buf.length;
         this.compactBacklog();

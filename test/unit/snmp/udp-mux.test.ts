@@ -76,7 +76,7 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
 
   it('spreads replies that cost more than a turn over several turns, in order, none lost', async () => {
     // each delivery uses half the budget: about two per turn
-    const r = await rig({ maxWaitMs: 1e9 }, DELIVERY_BUDGET_MS / 2);
+    const r = await rig({ agingMs: 1e9 }, DELIVERY_BUDGET_MS / 2);
     try {
       await r.send(40);
       await until(() => r.delivered.length === 40, 'all 40 datagrams delivered');
@@ -96,7 +96,7 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
   });
 
   it('delivers cheap replies as they come, without waiting for a later turn', async () => {
-    const r = await rig({ maxWaitMs: 1e9 }, 0);
+    const r = await rig({ agingMs: 1e9 }, 0);
     try {
       await r.send(20);
       await until(() => r.delivered.length === 20, 'all 20 datagrams delivered');
@@ -107,24 +107,34 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
     }
   });
 
-  it('delivers a reply that has waited maxWaitMs even when the turn has no budget left', async () => {
-    // every delivery costs two budgets; with maxWaitMs 0 every queued reply is overdue at once
-    const r = await rig({ maxWaitMs: 0 }, DELIVERY_BUDGET_MS * 2);
+  it('gives replies that wait a budget growing with their wait, so a busy loop cannot starve them', async () => {
+    // every delivery costs two budgets: without aging one goes per turn
+    const plain = await rig({ agingMs: 1e9 }, DELIVERY_BUDGET_MS * 2);
     try {
-      await r.send(30);
-      await until(() => r.delivered.length === 30, 'all 30 datagrams delivered');
-      assert.deepEqual(r.delivered, Array.from({ length: 30 }, (_, i) => i));
-      const distinct = new Set(r.turns).size;
-      // 30 datagrams sent at once are read in one or two poll phases; overdue ones go in that turn
-      assert.ok(distinct <= 3, `overdue replies do not wait for later turns (spread over ${distinct} turns)`);
+      await plain.send(30);
+      await until(() => plain.delivered.length === 30, 'all 30 datagrams delivered without aging');
+      assert.ok(new Set(plain.turns).size >= 25, `one per turn without aging (${new Set(plain.turns).size} turns)`);
     } finally {
-      r.close();
+      plain.close();
+    }
+    // aging of one budget: a reply that waited n budgets gets a turn of n budgets
+    const aged = await rig({ agingMs: DELIVERY_BUDGET_MS }, DELIVERY_BUDGET_MS * 2);
+    try {
+      await aged.send(30);
+      await until(() => aged.delivered.length === 30, 'all 30 datagrams delivered with aging');
+      assert.deepEqual(aged.delivered, Array.from({ length: 30 }, (_, i) => i), 'in arrival order');
+      const turns = new Set(aged.turns).size;
+      assert.ok(turns < 15, `replies that waited are caught up in fewer turns (${turns})`);
+      const perTurn = [...new Set(aged.turns)].map((t) => aged.turns.filter((x) => x === t).length);
+      assert.ok(perTurn.some((n) => n >= 3), `later turns take several at once: ${perTurn.join(' ')}`);
+    } finally {
+      aged.close();
     }
   });
 
   it('drops and counts replies past maxBacklogBytes, like a full socket buffer', async () => {
     // no budget per turn in effect: the first delivery spends it; 1,000-byte datagrams, 3,000 bytes of backlog
-    const r = await rig({ maxWaitMs: 1e9, maxBacklogBytes: 3000 }, DELIVERY_BUDGET_MS * 10);
+    const r = await rig({ agingMs: 1e9, maxBacklogBytes: 3000 }, DELIVERY_BUDGET_MS * 10);
     try {
       await r.send(20, 1000);
       await until(() => r.mux.stats.received === 20 && r.mux.backlogSize === 0, 'all 20 read and the backlog drained');
@@ -137,7 +147,7 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
   });
 
   it('counts datagrams from an address it does not poll without queueing them', async () => {
-    const r = await rig({ maxWaitMs: 1e9 }, DELIVERY_BUDGET_MS * 10);
+    const r = await rig({ agingMs: 1e9 }, DELIVERY_BUDGET_MS * 10);
     const stranger = dgram.createSocket('udp4');
     try {
       await r.send(5);
@@ -152,7 +162,7 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
   });
 
   it('delivers nothing after close, even what was waiting', async () => {
-    const r = await rig({ maxWaitMs: 1e9 }, DELIVERY_BUDGET_MS * 10);
+    const r = await rig({ agingMs: 1e9 }, DELIVERY_BUDGET_MS * 10);
     let waitingAtClose = -1;
     // one delivery per turn: the second comes a turn after all ten were read
     r.vs.on('message', () => {
