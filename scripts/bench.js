@@ -137,6 +137,7 @@ function report(r) {
   out.push(`snmp-fleet benchmark, ${r.date}`);
   out.push(`machine: ${m.cpu}, ${m.memoryGB} GB, ${m.os}; Node ${m.node}, net-snmp ${m.netSnmp}, Node-RED ${m.nodeRed}; load average at start ${m.loadAverage.join(' ')}`);
   out.push(`1-minute load average as each part began: ${Object.entries(r.load).map(([k, v]) => `${k} ${v}`).join(', ')} (2 cores; other work shares the machine)`);
+  if (r.options.packDir !== ROOT) out.push(`pack measured: the build in ${r.options.packDir} (--pack-dir), not this repository's`);
   out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${CONCURRENCY}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, forced GC before each`);
   out.push('');
 
