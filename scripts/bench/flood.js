@@ -66,9 +66,10 @@ async function floodBenchmark({ red, spawnTracked, pollFlows, walkCycle, communi
       // a walk starved past its timeout is a result here, not a failure of the bench
       const walk = await walkCycle().catch((err) => ({ wallMs: Date.now() - t0, cpuMs: NaN, ok: NaN, failed: NaN, error: err.message }));
       histogram.disable();
+      let sent;
       if (flood) {
         child.send({ cmd: 'stop' });
-        await flood;
+        sent = (await flood)?.sent;
       }
       const stats = listener ? { ...listener.stats } : undefined;
       const r = {
@@ -78,7 +79,7 @@ async function floodBenchmark({ red, spawnTracked, pollFlows, walkCycle, communi
         loopMaxMs: histogram.max / 1e6,
         loopMeanMs: histogram.mean / 1e6,
         walk: { wallMs: walk.wallMs, cpuMs: walk.cpuMs, ok: walk.ok, failed: walk.failed, error: walk.error },
-        traps: stats && { received: stats.received, accepted: stats.accepted, rateLimited: stats.rateLimited, truncated: stats.truncated, varbindsDropped: stats.varbindsDropped },
+        traps: stats && { sent, received: stats.received, accepted: stats.accepted, rateLimited: stats.rateLimited, truncated: stats.truncated, varbindsDropped: stats.varbindsDropped },
       };
       log(`  ${r.flood ? `flood, maxVarbinds ${r.cap}` : 'no flood'}: event-loop delay p99 ${r.loopP99Ms.toFixed(1)} ms, max ${r.loopMaxMs.toFixed(0)} ms; walk ${(walk.wallMs / 1000).toFixed(1)} s, ${walk.error ?? `${walk.ok} ok, ${walk.failed} failed`}; traps ${JSON.stringify(r.traps)}`);
       results.push(r);

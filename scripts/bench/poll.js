@@ -3,6 +3,7 @@
  * The polling benchmarks: the pack inside Node-RED against raw net-snmp, cycle by
  * cycle in alternating order, and the long run that watches memory and sockets.
  */
+const { monitorEventLoopDelay } = require('perf_hooks');
 const { cycleOrder } = require('./stats');
 const { openUdpSockets } = require('./procs');
 
@@ -17,17 +18,25 @@ function gc() {
 
 /**
  * Times `fn` (wall and this process's CPU, user + system). A forced GC first, so each
- * cycle starts from the same heap and does not pay for its predecessor's garbage.
+ * cycle starts from the same heap and does not pay for its predecessor's garbage. The
+ * event loop's delay during `fn` too (perf_hooks monitorEventLoopDelay, sampled every
+ * 5 ms; the forced GC is before it starts): p99 and max, ms. A stall also counts time
+ * the process was not scheduled, so the neighbours' load shows in it.
  */
 async function measure(fn) {
   gc();
   const heapMB = process.memoryUsage().heapUsed / 1048576;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const result = await fn();
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
-  return { ...result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, heapAtStartMB: heapMB };
+  loop.disable();
+  const loopP99Ms = loop.count > 0 ? loop.percentile(99) / 1e6 : 0;
+  const loopMaxMs = loop.count > 0 ? loop.max / 1e6 : 0;
+  return { ...result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, heapAtStartMB: heapMB, loopP99Ms, loopMaxMs };
 }
 
 /**

@@ -413,6 +413,17 @@ export class CounterRateEngine {
     }
     const prev = stored[0]; // Sample = [value, pollTime]
     const prevTime = stored[1];
+    if (curNum !== undefined && typeof prev === 'number' && run.time > prevTime && curNum >= prev && !stepOpts.discontinuity) {
+      // Nearly every counter of every poll: a safe integer that rose since an earlier
+      // poll, no reset signalled. counterStepSafe's 'delta' and rateOf's arithmetic,
+      // without the step object (a fleet cycle rates a million series).
+      stored[0] = curNum;
+      stored[1] = run.time;
+      const delta = curNum - prev;
+      holder[field] = this.opts.mode === 'delta' ? delta * this.opts.scale : rateOf(delta, (run.time - prevTime) / 1000, this.opts.scale);
+      run.rated++;
+      return;
+    }
     const step = curNum !== undefined && typeof prev === 'number'
       ? counterStepSafe(prev, prevTime, curNum, run.time, stepOpts)
       : counterStep({ value: BigInt(prev), time: prevTime }, { value: curBig ?? BigInt(curNum!), time: run.time }, stepOpts);

@@ -14,7 +14,7 @@ import './des';
 import './key-cache';
 import { PollError } from '../common/errors';
 import { limitReportResends } from './report-limit';
-import { UdpMux, routeKey } from './udp-mux';
+import { DEFAULT_AGING_MS, UdpMux, routeKey } from './udp-mux';
 import { toNetSnmpUser } from './v3-user';
 import type { Device, SnmpProfile, V3User } from '../common/types';
 
@@ -123,7 +123,9 @@ export class SessionPool {
     this.maxSessions = options.maxSessions ?? 10000;
     this.idleMs = options.idleMs ?? 10 * 60 * 1000;
     this.now = options.now ?? Date.now;
-    this.mux = new UdpMux({ transport: profile.transport, sourceAddress: profile.sourceAddress });
+    // a reply held back for a later turn must still come well within the request timeout
+    const agingMs = Math.max(1, Math.min(DEFAULT_AGING_MS, Math.floor(profile.timeout / 4)));
+    this.mux = new UdpMux({ transport: profile.transport, sourceAddress: profile.sourceAddress, agingMs });
     this.mux.onMalformed = (key) => {
       this.stats.malformed++;
       const s = this.byRoute.get(key);

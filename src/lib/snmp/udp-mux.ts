@@ -12,7 +12,39 @@
  */
 import * as dgram from 'dgram';
 import { EventEmitter } from 'events';
+import { performance } from 'perf_hooks';
 import type { Transport } from '../common/types';
+
+/**
+ * Longest the shared socket's replies run in one turn of the event loop, ms. libuv reads
+ * up to 32 datagrams per socket each turn, and a GETBULK reply of a 41-column table (a
+ * thousand varbinds, about 40 KB) costs several ms to decode and walk on: 32 of them held
+ * the loop 100-300 ms at a time, long enough for trap-in's socket buffer to overflow.
+ * Replies past the budget wait in arrival order for the next turn, after the other
+ * sockets, timers and Node-RED's deliveries have run. At most one reply per request in
+ * flight can wait, so the queue is bounded by the scheduler's concurrency.
+ */
+export const DELIVERY_BUDGET_MS = 8;
+/**
+ * Most bytes of replies waiting for a later turn. An agent flooding us with replies
+ * (hostile, or many retransmissions) must not grow the queue without end: past this,
+ * newer datagrams are dropped and counted, as a full socket buffer would drop them.
+ */
+export const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+/** Most queued replies one turn may deliver (libuv reads at most 32 per socket and turn). */
+const MAX_STEPS = 64;
+/**
+ * How fast the budget grows for replies that wait (ms, default): a turn's budget is
+ * DELIVERY_BUDGET_MS times the age of the oldest waiting reply over this, at least once,
+ * so a reply 375 ms old gets one and a half budgets; one that has waited twice this long
+ * goes whatever the budget. Other sockets' work (a trap flood decoding every varbind)
+ * can fill every turn; replies must still reach their requests well within the request
+ * timeout, or the walk times out and retransmits into the same queue. Growing with the
+ * wait, the share the walk gets of each turn settles where it keeps up.
+ */
+export const DEFAULT_AGING_MS = 250;
+
+type Queued = [buf: Buffer, rinfo: dgram.RemoteInfo, arrived: number];
 
 /** Counters of what the shared socket saw. */
 export interface MuxStats {
@@ -22,6 +54,8 @@ export interface MuxStats {
   /** Datagrams whose delivery threw inside net-snmp (dropped and counted). */
   malformed: number;
   sendErrors: number;
+  /** Datagrams dropped because too many bytes waited for a later turn (MAX_BACKLOG_BYTES). */
+  overflow: number;
 }
 
 /** Called with the route key when a datagram from that agent could not be handled. */
@@ -88,6 +122,12 @@ export interface UdpMuxOptions {
   sourceAddress?: string;
   /** SO_RCVBUF in bytes; a fleet's replies arrive in bursts. */
   recvBufferSize?: number;
+  /** The wait that makes the budget grow, ms (DEFAULT_AGING_MS). */
+  agingMs?: number;
+  /** Most bytes waiting for a later turn (MAX_BACKLOG_BYTES). */
+  maxBacklogBytes?: number;
+  /** The clock of the delivery budget, ms (performance.now); tests give their own. */
+  now?: () => number;
 }
 
 export class UdpMux {
@@ -96,10 +136,26 @@ export class UdpMux {
   private pending: Array<() => void> | undefined;
   private bound = false;
   private closed = false;
-  readonly stats: MuxStats = { received: 0, unmatched: 0, malformed: 0, sendErrors: 0 };
+  /** Replies that arrived past this turn's budget, delivered in order on later turns. */
+  private readonly backlog: Queued[] = [];
+  /** Where the backlog's next unread entry is (the array is cleared once drained). */
+  private backlogHead = 0;
+  /** When this turn's deliveries began (performance.now()); undefined between turns. */
+  private turnStart: number | undefined;
+  /** Steps (setImmediate callbacks) scheduled and not yet run. */
+  private steps = 0;
+  private backlogBytes = 0;
+  private readonly agingMs: number;
+  private readonly maxBacklogBytes: number;
+  private readonly now: () => number;
+  readonly stats: MuxStats = { received: 0, unmatched: 0, malformed: 0, sendErrors: 0, overflow: 0 };
   onMalformed: MalformedListener | undefined;
 
-  constructor(private readonly options: UdpMuxOptions) {}
+  constructor(private readonly options: UdpMuxOptions) {
+    this.agingMs = options.agingMs ?? DEFAULT_AGING_MS;
+    this.maxBacklogBytes = options.maxBacklogBytes ?? MAX_BACKLOG_BYTES;
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** net-snmp's `dgramModule` option: every Session gets a virtual socket. */
   get dgramModule(): { createSocket: () => VirtualSocket } {
@@ -131,7 +187,7 @@ export class UdpMux {
     const socket = dgram.createSocket({ type: this.options.transport });
     this.socket = socket;
     this.pending = [];
-    socket.on('message', (buf, rinfo) => this.deliver(buf, rinfo));
+    socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
     socket.on('error', () => {
       // A socket-level error (e.g. EADDRNOTAVAIL on bind) ends this socket; requests in
       // flight time out and are classified there. A new socket is opened on next send.
@@ -186,8 +242,86 @@ export class UdpMux {
     else doSend();
   }
 
-  private deliver(buf: Buffer, rinfo: dgram.RemoteInfo): void {
+  /** Replies waiting for a later turn of the event loop (see DELIVERY_BUDGET_MS). */
+  get backlogSize(): number {
+    return this.backlog.length - this.backlogHead;
+  }
+
+  /**
+   * A datagram from the socket: delivered now while this turn's budget lasts and nothing
+   * waits before it, else queued for a step (below).
+   */
+  private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.received++;
+    if (!this.routes.has(routeKey(rinfo.address, rinfo.port))) {
+      this.stats.unmatched++;
+      return;
+    }
+    const now = this.now();
+    if (this.turnStart === undefined) {
+      this.turnStart = now;
+      // the turn's end, in the check phase after the datagrams this poll phase reads
+      this.scheduleSteps(1);
+    }
+    if (this.backlogHead === this.backlog.length && now - this.turnStart < DELIVERY_BUDGET_MS) {
+      this.deliver(buf, rinfo);
+      return;
+    }
+    if (this.backlogBytes + buf.length > this.maxBacklogBytes) {
+      this.stats.overflow++;
+      return;
+    }
+    this.backlogBytes += buf.length;
+    this.backlog.push([buf, rinfo, now]);
+    if (this.steps < MAX_STEPS) this.scheduleSteps(1);
+  }
+
+  /**
+   * Queued replies are delivered one per setImmediate callback, so the promise
+   * continuations each one wakes (the walker's next request, a finished device's
+   * message) run before the budget is looked at again, as they do between two
+   * 'message' events. Steps scheduled in the poll phase run in this turn's check phase,
+   * on what is left of its budget; the last one ends the turn and schedules the next
+   * turn's steps for what still waits.
+   */
+  private scheduleSteps(n: number): void {
+    for (let i = 0; i < n; i++) setImmediate(this.step);
+    this.steps += n;
+  }
+
+  private readonly step = (): void => {
+    this.steps--;
+    if (this.closed) return;
+    if (this.backlogHead < this.backlog.length) {
+      const now = this.now();
+      if (this.turnStart === undefined) this.turnStart = now;
+      const [buf, rinfo, arrived] = this.backlog[this.backlogHead];
+      const age = now - arrived;
+      if (now - this.turnStart < DELIVERY_BUDGET_MS * Math.max(1, age / this.agingMs) || age >= 2 * this.agingMs) {
+        this.backlog[this.backlogHead++] = undefined as unknown as Queued;
+        this.backlogBytes -= buf.length;
+        this.compactBacklog();
+        this.deliver(buf, rinfo);
+      }
+    }
+    if (this.steps > 0) return;
+    this.turnStart = undefined;
+    const waiting = this.backlog.length - this.backlogHead;
+    if (waiting > 0) this.scheduleSteps(Math.min(waiting, MAX_STEPS));
+  };
+
+  private compactBacklog(): void {
+    if (this.backlogHead === this.backlog.length) {
+      this.backlog.length = 0;
+      this.backlogHead = 0;
+    } else if (this.backlogHead >= 64 && this.backlogHead * 2 >= this.backlog.length) {
+      // a backlog that never quite empties must not keep its delivered half
+      this.backlog.splice(0, this.backlogHead);
+      this.backlogHead = 0;
+    }
+  }
+
+  private deliver(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     const key = routeKey(rinfo.address, rinfo.port);
     const vs = this.routes.get(key);
     if (!vs) {
@@ -207,6 +341,10 @@ export class UdpMux {
   /** Closes the real socket; virtual sockets should be closed by their sessions first. */
   close(): void {
     this.closed = true;
+    this.turnStart = undefined;
+    this.backlog.length = 0;
+    this.backlogHead = 0;
+    this.backlogBytes = 0;
     for (const vs of new Set(this.routes.values())) vs.close();
     this.routes.clear();
     this.dropSocket();
