@@ -50,7 +50,7 @@ export interface StartOptions {
    */
   settingsCode?: string;
   env?: Record<string, string>;
-  /** How long to wait for "Started flows". */
+  /** How long to wait for "Started flows" and the HTTP server. */
   startTimeoutMs?: number;
   /** The Node.js executable (default: the one running the tests). */
   node?: string;
@@ -215,7 +215,8 @@ export async function startNodeRed(opts: StartOptions = {}): Promise<NodeRed> {
   };
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 45000);
-  while (!log.includes('Started flows')) {
+  // flows can start before the HTTP server listens: wait for both, or the first request races it
+  while (!log.includes('Started flows') || !log.includes('Server now running at')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       const tail = log.slice(-3000);
       await stop();
