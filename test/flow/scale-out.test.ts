@@ -152,6 +152,55 @@ describe('scale-out in one flow: profiles by name, the JSON form, deadlines', fu
     assert.match(c.error.message, /not a poll result in the snmp-fleet JSON form: device/);
   });
 
+  it('an entry that cannot be polled comes out in the JSON form too, and the aggregator passes it on as a failure, not to Catch', async () => {
+    const flow = [
+      { id: 'tab', type: 'tab', label: 'one process' },
+      { id: 'cfg', type: 'snmp-config', z: 'tab', name: 'fleet', version: '2c', timeout: 500, retries: 0 },
+      { id: 'walk', type: 'snmp-bulkwalk', z: 'tab', snmp: 'cfg', oids: 'sysUpTime\nifHCInOctets', nonRepeaters: 1, output: 'rows', form: 'json', wires: [['wire'], ['wire']] },
+      { id: 'wire', type: 'helper', z: 'tab' },
+      { id: 'cr', type: 'counter-rate', z: 'tab', scale: '8', store: '', wires: [['rates']] },
+      { id: 'ta', type: 'threshold-alert', z: 'tab', store: '', rules: [{ kind: 'device-down', name: 'DeviceDown', for: '0', severity: 'critical', summary: '{{device}} down' }], wires: [['alerts']] },
+      { id: 'rates', type: 'helper', z: 'tab' },
+      { id: 'alerts', type: 'helper', z: 'tab' },
+      { id: 'catcher', type: 'catch', z: 'tab', wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab' },
+    ];
+    await helper.load([snmpConfigNode, bulkwalkNode, counterRateNode, alertNode, catchNode], flow, { cfg: { community: 'alpha-S3cret' } });
+    const wire = collect('wire');
+    const rates = collect('rates');
+    const caught = collect('caught');
+    const [a0] = alpha.devices;
+    // a host that does not parse (no device), and a device listed twice (its device known)
+    const targets = [{ host: a0.host, port: a0.port, name: a0.name }, { host: 'bad host', name: 'typo' }, { host: a0.host, port: a0.port, name: 'again' }];
+    helper.getNode('walk').receive({ targets });
+    await wire.wait(3);
+    const bad = wire.msgs.filter((m) => m.payload?.error?.code === 'bad-target');
+    assert.deepEqual(bad.map((m) => m.topic).sort(), ['again', 'typo']);
+    for (const m of bad) {
+      assert.equal(m.payload.snmpResult, 1, 'in the JSON form');
+      assert.equal(m.payload.payload, null);
+      assert.equal(m.error, undefined, 'the form carries the error, as for the other failures');
+    }
+    const typo = bad.find((m) => m.topic === 'typo')!;
+    assert.equal(typo.payload.device, undefined, 'no device for a host that does not parse');
+    assert.deepEqual(typo.payload.target, { host: 'bad host', name: 'typo' });
+    assert.deepEqual(bad.find((m) => m.topic === 'again')!.payload.device, { host: a0.host, port: a0.port, name: 'again', labels: {} });
+    for (const m of bad) {
+      const text = JSON.stringify(m.payload);
+      helper.getNode('cr').receive({ topic: 'snmp-fleet/results', payload: JSON.parse(text) });
+      helper.getNode('ta').receive({ topic: 'snmp-fleet/results', payload: JSON.parse(text) });
+    }
+    await rates.wait(2);
+    const passed = rates.msgs.filter((m) => m.error?.code === 'bad-target');
+    assert.equal(passed.length, 2, JSON.stringify(rates.msgs));
+    const t = passed.find((m) => m.topic === 'typo')!;
+    assert.equal(t.payload, null);
+    assert.deepEqual(t.target, { host: 'bad host', name: 'typo' });
+    assert.match(t.error.message, /bad host/);
+    await sleep(300);
+    assert.equal(caught.msgs.length, 0, JSON.stringify(caught.msgs.map((m) => m.error?.message)));
+  });
+
   it('a job past its deadline is dropped and counted; devices still waiting at the deadline are not polled', async () => {
     await helper.load([snmpConfigNode, snmpGetNode, catchNode], workerFlow(), creds);
     const ok = collect('ok');

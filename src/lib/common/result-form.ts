@@ -12,7 +12,8 @@
  *         "scalars": [the walk's non-repeater varbinds]
  *       object (snmp-get, varbinds output):
  *         "payload": {...}, "varbinds": [...] as the message has them
- *       failure: "payload": null, "error": {code, message, source} }
+ *       failure: "payload": null, "error": {code, message, source}
+ *         (a bad-target entry: "target" as it was, and "device" only when its host parsed) }
  *
  * The encoder lives with the poll engine (poll/messages.ts); the decoder is here so the
  * nodes that read results (counter-rate, threshold-alert) share it.
@@ -25,7 +26,8 @@ export const RESULT_FORM_VERSION = 1;
 export interface ResultForm {
   snmpResult: typeof RESULT_FORM_VERSION;
   topic: string;
-  device: Device;
+  /** Absent only in a `bad-target` failure whose entry named no usable device. */
+  device?: Device;
   snmp: SnmpMeta;
   payload: Array<Record<string, unknown>> | Record<string, unknown> | null;
   /** Rows: the SMI type of each column. */
@@ -36,13 +38,18 @@ export interface ResultForm {
   scalars?: Varbind[];
   /** Object payloads: msg.varbinds as it is. */
   varbinds?: Varbind[];
+  /** A `bad-target` failure: the inventory entry as it was; `device` then only when it parsed. */
+  target?: unknown;
   error?: { code: string; message: string; source?: { id: string; type: string; name?: string } };
 }
 
 /** The message fields a form turns back into. */
 export interface DecodedResult {
   topic: string;
-  device: Device;
+  /** Absent only for a `bad-target` failure whose entry named no usable device. */
+  device?: Device;
+  /** A `bad-target` failure: the inventory entry as it was (msg.target). */
+  target?: unknown;
   snmp: SnmpMeta;
   payload: Array<Record<string, unknown>> | Record<string, unknown> | null;
   types?: Record<string, SmiType>;
@@ -114,15 +121,21 @@ export function decodeResultForm(form: unknown): DecodedResult {
   if (!isRecord(form)) throw new ResultFormError('expected an object');
   if (form.snmpResult !== RESULT_FORM_VERSION) throw new ResultFormError(`unknown version ${JSON.stringify(form.snmpResult)?.slice(0, 20)} (this release reads ${RESULT_FORM_VERSION})`);
   if (typeof form.topic !== 'string' || form.topic === '') throw new ResultFormError('topic must be a non-empty text');
-  const device = checkDevice(form.device);
+  const failure = form.payload === null || form.payload === undefined;
+  // an inventory entry that could not be polled (bad-target) names a device only when it
+  // could be read (a duplicate); a host that did not parse names none
+  const badTarget = failure && isRecord(form.error) && form.error.code === 'bad-target';
+  const device = badTarget && form.device === undefined ? undefined : checkDevice(form.device);
   const snmp = form.snmp;
   if (!isRecord(snmp) || typeof snmp.time !== 'number' || !Number.isFinite(snmp.time)) throw new ResultFormError('snmp.time must be a time in ms');
-  const out: DecodedResult = { topic: form.topic, device, snmp: snmp as SnmpMeta, payload: null };
-  if (form.payload === null || form.payload === undefined) {
+  const out: DecodedResult = { topic: form.topic, snmp: snmp as SnmpMeta, payload: null };
+  if (device) out.device = device;
+  if (failure) {
     if (!isRecord(form.error) || typeof form.error.code !== 'string' || typeof form.error.message !== 'string') {
       throw new ResultFormError('a result without payload must carry error {code, message}');
     }
     out.error = form.error as ResultForm['error'];
+    if (badTarget && 'target' in form) out.target = form.target;
     return out;
   }
   if (Array.isArray(form.payload)) {

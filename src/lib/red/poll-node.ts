@@ -297,14 +297,17 @@ export class PollNode {
       if (!this.badTargets.has(r.error)) this.node.warn(this.node.t('log.bad-target', { error: r.error }));
       now.add(r.error);
       if (this.closed) continue;
-      const fields: Msg = {
-        topic: r.name ?? r.key,
-        payload: null,
-        target: r.entry,
-        error: { code: 'bad-target', message: r.error, ...(r.index === undefined ? {} : { index: r.index }), source: this.source() },
-      };
-      if (r.device) fields.device = deviceField(r.device);
-      sendFields(fields);
+      const error = { code: 'bad-target', message: r.error, ...(r.index === undefined ? {} : { index: r.index }), source: this.source() };
+      const topic = r.name ?? r.key;
+      const device = r.device ? { device: deviceField(r.device) } : {};
+      if (this.settings.form === 'json') {
+        // in the JSON form, as the poll results are, so an aggregator reading them from MQTT
+        // gets a failure (its device only when the entry's host and port parsed)
+        const snmp = { time: Date.now(), elapsedMs: 0, version: this.config?.profile?.version, requests: 0 };
+        sendFields({ topic, ...device, payload: { snmpResult: RESULT_FORM_VERSION, topic, ...device, snmp, payload: null, target: r.entry, error } });
+      } else {
+        sendFields({ topic, ...device, payload: null, target: r.entry, error });
+      }
     }
     this.badTargets = now;
     this.badCount = rejected.length;

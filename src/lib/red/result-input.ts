@@ -15,7 +15,8 @@ export function unwrapResult(msg: Msg): void {
   if (!isResultForm(msg.payload)) return;
   const fields = decodeResultForm(msg.payload);
   msg.topic = fields.topic;
-  msg.device = fields.device;
+  if (fields.device !== undefined) msg.device = fields.device;
+  if (fields.target !== undefined) msg.target = fields.target;
   msg.snmp = fields.snmp;
   msg.payload = fields.payload;
   if (fields.types !== undefined) msg.types = fields.types;

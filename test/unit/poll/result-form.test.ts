@@ -124,6 +124,19 @@ describe('the JSON form of a poll result', () => {
     assert.deepEqual(back.error, form.error);
   });
 
+  it('a bad-target failure: its device only when the entry named one, the entry as it was; any other failure needs its device', () => {
+    const error = { code: 'bad-target', message: 'msg.targets[1] (bad host): not a host', index: 1 };
+    const form = { snmpResult: 1, topic: 'typo', snmp: { time: 5, elapsedMs: 0, requests: 0 }, payload: null, target: { host: 'bad host' }, error };
+    const back = decodeResultForm(JSON.parse(JSON.stringify(form)));
+    assert.equal(back.device, undefined);
+    assert.deepEqual(back.target, { host: 'bad host' });
+    assert.deepEqual(back.error, error);
+    assert.deepEqual(decodeResultForm({ ...form, device: DEVICE }).device, DEVICE);
+    assert.throws(() => decodeResultForm({ ...form, device: { host: 1 } }), /device/);
+    assert.throws(() => decodeResultForm({ ...form, error: { ...error, code: 'timeout' } }), /device/);
+    assert.throws(() => decodeResultForm({ ...form, payload: [], types: {} }), /device/, 'rows need a device');
+  });
+
   it('refuses what is not a result, saying what is wrong', () => {
     const ok = { snmpResult: 1, topic: 't', device: DEVICE, snmp: { time: 5 }, payload: [], types: {} };
     decodeResultForm(ok);
