@@ -201,9 +201,19 @@ describe('editor: help, labels, statuses and examples', function () {
       await tree.locator('.red-ui-treeList-label', { hasText: '@snmp-fleet/node-red-snmp-fleet' }).click();
       const parts = name.split('/');
       if (parts.length > 1) await tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[0]) }).click();
-      await tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[parts.length - 1]) }).click();
+      const item = tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[parts.length - 1]) });
+      await item.click();
+      // Import is enabled once the editor has fetched the example: give a loaded machine
+      // time, and click the item again if the first click came before the tree was ready
+      const importButton = page.locator('#red-ui-clipboard-dialog-ok:not([disabled])');
+      try {
+        await importButton.waitFor({ timeout: 8000 });
+      } catch {
+        await item.click();
+        await importButton.waitFor({ timeout: 30000 });
+      }
       await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
-      await page.locator('#red-ui-clipboard-dialog-ok').click();
+      await importButton.click();
       await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
       // the dialog closes first; the editor then fetches the example and imports it: wait for its tab
       await page.waitForFunction((before) => {
