@@ -12,7 +12,7 @@
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
  *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
- *        [--skip walk,get,endurance,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
+ *        [--skip heap,walk,get,endurance,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
  * Prints progress on stderr, then the report on stdout: tables, and as the last line
@@ -34,12 +34,13 @@ const { snmpbulkwalkReference } = require('./bench/reference');
 const S = require('./bench/schedule');
 const { metricsBenchmark } = require('./bench/metrics');
 const { scaleBenchmark, sizing, redisStateLoad } = require('./bench/scale');
+const { counterHeap } = require('./bench/counter-heap');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
 const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
-const TARGETS = { ratio: 1.3, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000, schedulePeakToMean: 1.3 };
+const TARGETS = { ratio: 1.3, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, heapPerSeriesB: 64, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000, schedulePeakToMean: 1.3 };
 
 function options() {
   const { values } = parseArgs({
@@ -167,6 +168,18 @@ function report(r) {
     rows.push([`reference: snmpbulkwalk per device and table, run one after the other: ${fmt(ref.devices)} devices, ${fmt(ref.varbinds / ref.devices)} varbinds each`]);
     rows.push([`  ${ref.tool}`, `${fmt(ref.wallMs / ref.devices)} ms/device`, '', '', fmt(ref.devices / (ref.wallMs / 1000), 1), fmt(ref.varbinds / (ref.wallMs / 1000)),
       fmt(ref.cpuMs / ref.devices, 2), fmt(ref.devices / (ref.cpuMs / 1000), 1), fmt(ref.varbinds / (ref.cpuMs / 1000)), '']);
+  }
+  if (r.counterHeap) {
+    const h = r.counterHeap;
+    out.push(`counter-rate state: ${fmt(h.devices)} devices × 1,968 varbinds (ifTable + ifXTable, 48 interfaces) → ${fmt(h.series)} counter series, after forced GC (JS heap + ArrayBuffers), ${h.bytesPerSeries.n} runs in fresh processes`);
+    out.push(table([
+      ['', 'median', 'min-max'],
+      ['heap per counter series', `${fmt(h.bytesPerSeries.median, 1)} B`, `${fmt(h.bytesPerSeries.min, 1)}-${fmt(h.bytesPerSeries.max, 1)} B`],
+      ['heap for all series', `${fmt(h.heapMB.median, 1)} MB`, `${fmt(h.heapMB.min, 1)}-${fmt(h.heapMB.max, 1)} MB`],
+      ['engine CPU per device (2nd pass: every counter rated)', `${fmt(h.engineUsPerDevice.median)} µs`, `${fmt(h.engineUsPerDevice.min)}-${fmt(h.engineUsPerDevice.max)} µs`],
+    ]));
+    out.push(`biggest growths in a heap snapshot (${h.profileDevices} devices), per device: ${h.retainers.slice(0, 3).map((x) => `${x.what} ${fmt(x.bytesPerDevice)} B (${fmt(x.bytesPerSeries, 1)} B/series)`).join('; ')}`);
+    out.push('');
   }
   if (rows.length > 1) {
     out.push('Polling');
@@ -321,6 +334,7 @@ function targets(r) {
     ? { p99: r.walk.pack.loopP99Ms.median, text: `${fmt(r.walk.pack.loopP99Ms.median, 1)} ms (median of ${r.walk.pack.cycles} cycles, ${fmt(r.walk.pack.loopP99Ms.min, 1)}-${fmt(r.walk.pack.loopP99Ms.max, 1)}; raw net-snmp ${fmt(r.walk.raw.loopP99Ms.median, 1)} ms)` }
     : r.flood?.runs.find((x) => !x.flood) && { p99: r.flood.runs.find((x) => !x.flood).loopP99Ms, text: `${fmt(r.flood.runs.find((x) => !x.flood).loopP99Ms, 1)} ms (the flood section's walk without a flood)` };
   if (walkAlone) list.push({ name: `bulkwalk → counter-rate alone: event-loop delay p99 <= ${TARGETS.loopP99Ms} ms`, value: walkAlone.text, met: walkAlone.p99 <= TARGETS.loopP99Ms });
+  if (r.counterHeap) list.push({ name: `heap per counter series held by counter-rate <= ${TARGETS.heapPerSeriesB} B`, value: `${fmt(r.counterHeap.bytesPerSeries.median, 1)} B (${fmt(r.counterHeap.bytesPerSeries.min, 1)}-${fmt(r.counterHeap.bytesPerSeries.max, 1)})`, met: r.counterHeap.bytesPerSeries.median <= TARGETS.heapPerSeriesB });
   if (r.get) list.push({ name: `get wall ratio pack/raw <= ${TARGETS.ratio}`, value: `${fmt(r.get.ratio, 2)}x (CPU ${fmt(r.get.cpuRatio, 2)}x)`, met: r.get.ratio <= TARGETS.ratio });
   if (r.endurance) {
     list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
@@ -370,6 +384,23 @@ async function main() {
   };
   process.on('SIGINT', interrupted);
   process.on('SIGTERM', interrupted);
+
+  if (want('heap')) {
+    phase('heap');
+    // a child process per repeat, before the simulator starts: the engine's state alone
+    const runs = [];
+    for (let i = 0; i < opt.cycles; i++) {
+      const h = await counterHeap({ packDir: opt.packDir, devices: opt.walkDevices });
+      log(`counter-rate heap ${i + 1}/${opt.cycles}: ${fmt(h.series)} series, ${h.heapMB.toFixed(1)} MB, ${h.bytesPerSeries.toFixed(1)} B per series, engine ${fmt(h.engineUsPerDevice)} µs CPU per device`);
+      runs.push(h);
+    }
+    const profile = await counterHeap({ packDir: opt.packDir, devices: Math.min(50, opt.walkDevices), snapshot: true });
+    r.counterHeap = {
+      devices: opt.walkDevices, series: runs[0].series, seriesPerDevice: runs[0].seriesPerDevice,
+      bytesPerSeries: summarize(runs.map((h) => h.bytesPerSeries)), heapMB: summarize(runs.map((h) => h.heapMB)),
+      engineUsPerDevice: summarize(runs.map((h) => h.engineUsPerDevice)), retainers: profile.retainers, profileDevices: profile.devices,
+    };
+  }
 
   const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, want('scale') ? opt.scaleDevices : 1, opt.sample);
   log(`starting the simulator: ${simDevices} devices`);
@@ -565,6 +596,7 @@ async function main() {
     rawWalkLoopP99Ms: r.walk?.raw.loopP99Ms.median ?? null,
     devicesPerCpuSecond: r.walk?.pack.devicesPerCpuSecond ?? null,
     heapGrowthMB: r.endurance?.heapGrowthMB ?? null,
+    counterHeapBytesPerSeries: r.counterHeap?.bytesPerSeries.median ?? null,
     enduranceDevices: r.endurance?.devices ?? null,
     enduranceCycles: r.endurance?.cycles ?? null,
     rssGrowthMB: r.endurance?.rssGrowthMB ?? null,
