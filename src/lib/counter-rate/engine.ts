@@ -27,6 +27,7 @@ import {
   type UptimeSample,
 } from './counter-math';
 import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
+import { LayoutPool, clearSlot, newDeviceTable, setSlotValue, slotValue, type DeviceTable } from './series-table';
 
 export interface CounterRateOptions {
   /** Width of counters in payloads without type information ('auto' = 64: a decrease is a reset). */
@@ -218,10 +219,17 @@ function widthOf(type: unknown): 0 | CounterWidth {
 
 /**
  * Holds the series state of one counter-rate node and rates messages against it.
- * The state object is live: the node stores this very object in its context store.
+ *
+ * The series live in compact per-device tables (series-table.ts: typed arrays and a
+ * layout shared by like devices). `state` is their readable v3 form, live: each device
+ * in it is a small view whose fields are read from the table when asked (a save to the
+ * context store, JSON.stringify), so a store that keeps the object by reference keeps
+ * the views only, and a store that serialises writes the layout it always did.
  */
 export class CounterRateEngine {
   readonly state: CounterRateState;
+  private readonly devices = new Map<string, DeviceTable>();
+  private readonly layouts = new LayoutPool();
   /** Reset events since the engine started (for the status). */
   resets = 0;
   /**
@@ -234,8 +242,27 @@ export class CounterRateEngine {
   private readonly lastExpiry = new Map<string, number>();
 
   constructor(private readonly opts: CounterRateOptions, state?: CounterRateState) {
-    this.state = state ?? emptyCounterState();
-    for (const dev of Object.values(this.state.devices)) this.seriesCount += countSeries(dev);
+    this.state = emptyCounterState();
+    if (state) for (const [key, dev] of Object.entries(state.devices)) this.seriesCount += this.addDevice(key, tableOf(dev, this.layouts)).live;
+  }
+
+  /** Number of distinct series layouts held (devices with the same table share one). */
+  get layoutCount(): number {
+    return this.layouts.size;
+  }
+
+  private addDevice(key: string, table: DeviceTable): DeviceTable {
+    this.devices.set(key, table);
+    this.state.devices[key] = deviceView(table);
+    return table;
+  }
+
+  private removeDevice(key: string): DeviceTable | undefined {
+    const table = this.devices.get(key);
+    if (!table) return undefined;
+    this.devices.delete(key);
+    delete this.state.devices[key];
+    return table;
   }
 
   /** Number of series held. */
@@ -254,13 +281,9 @@ export class CounterRateEngine {
     // The node checks message times against its clock; this keeps any other caller from
     // storing a time that would outlive every later poll.
     if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
-    let dev = this.state.devices[key] ?? this.adoptTopicState(key, topic);
-    if (!dev) {
-      dev = { lastPoll: time, rows: Object.create(null) };
-      this.state.devices[key] = dev;
-    }
+    const dev = this.devices.get(key) ?? this.adoptTopicState(key, topic) ?? this.addDevice(key, newDeviceTable(time));
     this.changedDevices.add(key);
-    const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0 };
+    const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0, rowKey: undefined, rowSlots: undefined };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);
     const types = isObject(input.types) ? input.types : undefined;
@@ -333,6 +356,8 @@ export class CounterRateEngine {
     if (run.same) run.events.push({ kind: 'same-time', topic, count: run.same });
     if (time > dev.lastPoll) dev.lastPoll = time;
     this.expireSeries(key, dev, time);
+    this.layouts.intern(dev);
+    syncView(this.state.devices[key], dev);
     for (const e of run.events) if (e.kind === 'reset') this.resets++;
     return { events: run.events, rated: run.rated };
   }
@@ -344,13 +369,12 @@ export class CounterRateEngine {
    * is not itself an identity is taken, and only once: when two devices shared a topic
    * (the defect this keying fixes), the second starts afresh.
    */
-  private adoptTopicState(key: string, topic: string): DeviceState | undefined {
+  private adoptTopicState(key: string, topic: string): DeviceTable | undefined {
     if (key === topic || IDENTITY.test(topic)) return undefined;
-    const dev = this.state.devices[topic];
+    const dev = this.removeDevice(topic);
     if (!dev) return undefined;
-    delete this.state.devices[topic];
     this.lastExpiry.delete(topic);
-    this.state.devices[key] = dev;
+    this.addDevice(key, dev);
     // its part moves: the old one is removed from the store, the new one written
     this.changedDevices.add(topic);
     this.changedDevices.add(key);
@@ -363,10 +387,11 @@ export class CounterRateEngine {
    */
   sweep(now: number): number {
     let removed = 0;
-    for (const [topic, dev] of Object.entries(this.state.devices)) {
+    for (const [topic, dev] of [...this.devices]) {
       if (dev.lastPoll < now - this.opts.expireMs) {
-        removed += countSeries(dev);
-        delete this.state.devices[topic];
+        removed += dev.live;
+        this.removeDevice(topic);
+        this.layouts.release(dev);
         this.lastExpiry.delete(topic);
         this.changedDevices.add(topic);
       }
@@ -399,26 +424,36 @@ export class CounterRateEngine {
         curBig = undefined;
       }
     }
-    let series = run.dev.rows[index];
-    if (!series) {
-      series = Object.create(null) as Record<string, Sample>;
-      run.dev.rows[index] = series;
+    const dev = run.dev;
+    let slots = run.rowSlots;
+    if (run.rowKey !== index) {
+      slots = dev.layout.rows.get(index);
+      run.rowKey = index;
+      run.rowSlots = slots;
     }
-    const stored = series[field];
-    if (!stored) {
-      series[field] = [curNum ?? curBig!.toString(), run.time];
+    let slot = slots?.get(field) ?? -1;
+    const prevValue = slot < 0 ? NaN : dev.values[slot];
+    if (Number.isNaN(prevValue)) {
+      // No series yet (or it expired): this sample is the baseline.
+      if (slot < 0) {
+        slot = this.layouts.addSlot(dev, index, field);
+        run.rowKey = undefined; // the layout may be a new copy
+      }
+      setSlotValue(dev, slot, curNum ?? curBig!.toString());
+      dev.times[slot] = run.time;
+      dev.live++;
       this.seriesCount++;
       delete holder[field];
       return;
     }
-    const prev = stored[0]; // Sample = [value, pollTime]
-    const prevTime = stored[1];
+    const prev = curNum !== undefined && prevValue >= 0 ? prevValue : slotValue(dev, slot);
+    const prevTime = dev.times[slot];
     if (curNum !== undefined && typeof prev === 'number' && run.time > prevTime && curNum >= prev && !stepOpts.discontinuity) {
       // Nearly every counter of every poll: a safe integer that rose since an earlier
       // poll, no reset signalled. counterStepSafe's 'delta' and rateOf's arithmetic,
       // without the step object (a fleet cycle rates a million series).
-      stored[0] = curNum;
-      stored[1] = run.time;
+      dev.values[slot] = curNum;
+      dev.times[slot] = run.time;
       const delta = curNum - prev;
       holder[field] = this.opts.mode === 'delta' ? delta * this.opts.scale : rateOf(delta, (run.time - prevTime) / 1000, this.opts.scale);
       run.rated++;
@@ -434,9 +469,9 @@ export class CounterRateEngine {
       return;
     }
     const cur = curNum ?? curBig!.toString();
-    // The new baseline, written into the stored [value, pollTime] (no allocation per counter).
-    stored[0] = cur;
-    stored[1] = run.time;
+    // The new baseline.
+    setSlotValue(dev, slot, cur);
+    dev.times[slot] = run.time;
     if (step.kind !== 'delta') {
       if (step.kind === 'time-backwards') run.backwards++;
       // Device- and row-wide resets are reported once (checkUptime, rowDiscontinuity).
@@ -461,7 +496,7 @@ export class CounterRateEngine {
     const reading: UptimeSample = { ticks, time: run.time };
     dev.uptime = reading;
     if (!uptimeRestarted(prev, reading)) return false;
-    run.events.push({ kind: 'reset', reason: 'uptime', topic: run.topic, previous: String(prev!.ticks), current: String(ticks), count: countSeries(dev) });
+    run.events.push({ kind: 'reset', reason: 'uptime', topic: run.topic, previous: String(prev!.ticks), current: String(ticks), count: dev.live });
     return true;
   }
 
@@ -490,7 +525,7 @@ export class CounterRateEngine {
   }
 
   /** Drops a reporting device's vanished series; runs a few times per expiry period. */
-  private expireSeries(key: string, dev: DeviceState, time: number): void {
+  private expireSeries(key: string, dev: DeviceTable, time: number): void {
     const last = this.lastExpiry.get(key);
     if (last === undefined) {
       this.lastExpiry.set(key, time);
@@ -499,24 +534,25 @@ export class CounterRateEngine {
     if (time - last < this.opts.expireMs / 4) return;
     this.lastExpiry.set(key, time);
     const oldest = time - this.opts.expireMs;
-    for (const index in dev.rows) {
-      const row = dev.rows[index];
-      let left = 0;
-      for (const field in row) {
-        const pollTime = row[field][1]; // Sample = [value, pollTime]
-        if (pollTime < oldest) {
-          delete row[field];
-          this.seriesCount--;
-        } else left++;
+    const { values, times } = dev;
+    const size = dev.layout.size;
+    for (let slot = 0; slot < size; slot++) {
+      if (times[slot] < oldest && !Number.isNaN(values[slot])) {
+        clearSlot(dev, slot);
+        dev.live--;
+        this.seriesCount--;
       }
-      if (left === 0) delete dev.rows[index];
     }
+    this.layouts.compact(dev);
   }
 }
 
 /** The working set of one process() call. */
 interface Run {
-  dev: DeviceState;
+  dev: DeviceTable;
+  /** The row whose slots were looked up last, and its slots (a row's fields come together). */
+  rowKey: string | undefined;
+  rowSlots: Map<string, number> | undefined;
   topic: string;
   time: number;
   events: CounterEvent[];
@@ -530,10 +566,58 @@ interface Counter {
   exact?: string;
 }
 
-function countSeries(dev: DeviceState): number {
-  let n = 0;
-  for (const index in dev.rows) n += Object.keys(dev.rows[index]).length;
-  return n;
+/** A device of the readable layout (restored, checked) as a compact table. */
+function tableOf(dev: DeviceState, layouts: LayoutPool): DeviceTable {
+  const table = newDeviceTable(dev.lastPoll);
+  if (dev.uptime) table.uptime = dev.uptime;
+  if (dev.discontinuities) table.discontinuities = dev.discontinuities;
+  for (const index in dev.rows) {
+    const row = dev.rows[index];
+    for (const field in row) {
+      const [value, pollTime] = row[field];
+      const slot = layouts.addSlot(table, index, field);
+      setSlotValue(table, slot, value);
+      table.times[slot] = pollTime;
+      table.live++;
+    }
+  }
+  layouts.intern(table);
+  return table;
+}
+
+/** A device's series in the readable layout: `[value, pollTime]` by row index, then field. */
+function rowsOf(dev: DeviceTable): Record<string, Record<string, Sample>> {
+  const rows: Record<string, Record<string, Sample>> = Object.create(null);
+  for (const [index, slots] of dev.layout.rows) {
+    let row: Record<string, Sample> | undefined;
+    for (const [field, slot] of slots) {
+      if (Number.isNaN(dev.values[slot])) continue;
+      row ??= rows[index] = Object.create(null) as Record<string, Sample>;
+      row[field] = [slotValue(dev, slot), dev.times[slot]];
+    }
+  }
+  return rows;
+}
+
+/**
+ * The readable {@link DeviceState} of a table, read when asked: enumerable getters, so
+ * JSON.stringify and the context stores see the v3 fields; `uptime` and
+ * `discontinuities` are the table's own, `rows` is built at each read.
+ */
+function deviceView(dev: DeviceTable): DeviceState {
+  const view = Object.create(null) as DeviceState;
+  Object.defineProperties(view, {
+    lastPoll: { enumerable: true, get: () => dev.lastPoll },
+    rows: { enumerable: true, get: () => rowsOf(dev) },
+  });
+  syncView(view, dev);
+  return view;
+}
+
+/** Gives a view the optional fields its table has by now (absent ones stay absent, as in the readable layout). */
+function syncView(view: DeviceState, dev: DeviceTable): void {
+  if (dev.uptime && !('uptime' in view)) Object.defineProperty(view, 'uptime', { enumerable: true, get: () => dev.uptime });
+  if (dev.discontinuities && !('discontinuities' in view)) Object.defineProperty(view, 'discontinuities', { enumerable: true, get: () => dev.discontinuities });
 }
 
 function isSafeCount(v: unknown): boolean {
