@@ -1,7 +1,8 @@
 /**
  * counter-rate's engine: turns the counters of a poll message into per-second rates
- * (or deltas) in place, keeping the payload's shape, with per-series state that is
- * JSON-serialisable so a Node-RED context store can hold (and persist) it as is.
+ * (or deltas) in place, keeping the payload's shape. The series are held compactly
+ * (series-table.ts: 16 bytes a series in per-device typed arrays) and shown to the
+ * context store in the readable, JSON-serialisable v3 layout ({@link CounterRateState}).
  *
  * A series is device + row index + field, the device being its identity (host:port)
  * when the message names one, else its topic. The message's own type information decides
