@@ -13,6 +13,7 @@ import * as snmp from 'net-snmp';
 import './des';
 import './key-cache';
 import { PollError } from '../common/errors';
+import { receiveLean } from './lean-response';
 import { limitReportResends } from './report-limit';
 import { DEFAULT_AGING_MS, UdpMux, routeKey } from './udp-mux';
 import { toNetSnmpUser } from './v3-user';
@@ -269,10 +270,13 @@ export class SessionPool {
     const socket = session.dgram;
     const deliver = socket.listeners('message');
     socket.removeAllListeners('message');
+    // v1/v2c replies go through our lean decoder (lean-response.ts) when it can read
+    // them; anything else goes to net-snmp as before
+    const lean = p.version !== '3';
     socket.on('message', (buf: Buffer, rinfo: unknown) => {
       const pending = session.reqCount;
       const malformed = ps.malformedSinceTake;
-      for (const fn of deliver) fn.call(socket, buf, rinfo);
+      if (!lean || !receiveLean(session, buf)) for (const fn of deliver) fn.call(socket, buf, rinfo);
       if (session.reqCount === pending && ps.malformedSinceTake === malformed) {
         this.stats.stray++;
         ps.straySinceTake++;
