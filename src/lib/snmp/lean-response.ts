@@ -68,8 +68,7 @@ function readSigned(buf: Buffer, start: number, len: number): number {
  * string for every input, overlong arcs included), or undefined for an empty or
  * truncated one (net-snmp then reads it itself).
  */
-function readOid(buf: Buffer, start: number, end: number): string | undefined {
-  if (start >= end || buf[end - 1] & 0x80) return undefined;
+function spellOid(buf: Buffer, start: number, end: number): string {
   let value = 0;
   let i = start;
   // the first subidentifier holds the first two arcs
@@ -92,6 +91,39 @@ function readOid(buf: Buffer, start: number, end: number): string | undefined {
       value = 0;
     }
   }
+  return oid;
+}
+
+/**
+ * The OIDs a fleet's replies carry are the same few thousand in every reply of every
+ * device (ifTable's columns times its rows): their spelled strings are kept in a
+ * direct-mapped cache keyed by their encoded bytes, so a walk spells each OID once per
+ * process instead of once per varbind, and every row of every device shares one string.
+ * A hit compares the bytes in full; a miss spells the OID and takes the slot.
+ */
+const OID_CACHE_SLOTS = 1 << 14;
+const OID_CACHE_MAX_BYTES = 48;
+const cacheBytes = new Uint8Array(OID_CACHE_SLOTS * OID_CACHE_MAX_BYTES);
+const cacheLengths = new Uint8Array(OID_CACHE_SLOTS);
+const cacheStrings: Array<string | undefined> = new Array(OID_CACHE_SLOTS).fill(undefined);
+
+function readOid(buf: Buffer, start: number, end: number): string | undefined {
+  if (start >= end || buf[end - 1] & 0x80) return undefined;
+  const n = end - start;
+  if (n > OID_CACHE_MAX_BYTES) return spellOid(buf, start, end);
+  let h = n;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x9e3779b1);
+  const slot = (h ^ (h >>> 15)) & (OID_CACHE_SLOTS - 1);
+  const base = slot * OID_CACHE_MAX_BYTES;
+  if (cacheLengths[slot] === n) {
+    let k = 0;
+    while (k < n && cacheBytes[base + k] === buf[start + k]) k++;
+    if (k === n) return cacheStrings[slot];
+  }
+  const oid = spellOid(buf, start, end);
+  for (let k = 0; k < n; k++) cacheBytes[base + k] = buf[start + k];
+  cacheLengths[slot] = n;
+  cacheStrings[slot] = oid;
   return oid;
 }
 
