@@ -144,6 +144,8 @@ function safeCounter64(buf: Buffer): number | undefined {
 
 function counter64(value: unknown): { value: number; exact: string } {
   let n: bigint;
+  // the lean v1/v2c decoder (snmp/lean-response.ts) reads one below 2^53 as a number
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { value, exact: String(value) };
   if (Buffer.isBuffer(value)) {
     const fast = safeCounter64(value);
     if (fast !== undefined) return { value: fast, exact: String(fast) };

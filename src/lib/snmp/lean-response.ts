@@ -6,7 +6,8 @@
  * This reads the datagram in one pass, straight into what net-snmp's request callbacks
  * take (the PDU's request id, error status and index, and `{oid, type, value}` varbinds
  * with exactly the values net-snmp's reader gives: Buffers over the datagram for
- * OctetString, Opaque and Counter64, numbers, dotted strings).
+ * OctetString and Opaque, numbers, dotted strings; a Counter64 below 2^53 as a number,
+ * which the codec reads as it reads net-snmp's bytes, beyond that the bytes).
  *
  * It is strict: anything but a well-formed v1/v2c GetResponse of the types it knows
  * (other PDUs, SNMPv3, lengths that do not add up, a zero-length or overlong integer,
@@ -128,6 +129,29 @@ function readOid(buf: Buffer, start: number, end: number): string | undefined {
 }
 
 /**
+ * A Counter64's content: its value as a number when below 2^53 (the codec reads a number
+ * and net-snmp's bytes the same way, common/codec.ts), else the bytes, as net-snmp hands
+ * them over (the codec then takes the exact BigInt path).
+ */
+function counter64(buf: Buffer, start: number, len: number): unknown {
+  let i = start;
+  const end = start + len;
+  while (i < end && buf[i] === 0) i++;
+  const significant = end - i;
+  if (significant <= 6) {
+    let v = 0;
+    for (; i < end; i++) v = v * 256 + buf[i];
+    return v;
+  }
+  if (significant === 7 && buf[i] < 0x20) {
+    let v = 0;
+    for (; i < end; i++) v = v * 256 + buf[i];
+    return v;
+  }
+  return len === 0 ? Buffer.alloc(0) : buf.subarray(start, end);
+}
+
+/**
  * Decodes a v1/v2c GetResponse, or returns undefined for anything else (see above).
  * Never throws.
  */
@@ -199,9 +223,11 @@ export function decodeResponse(buf: Buffer): LeanMessage | undefined {
         if (len < 1 || len > 5) return undefined;
         value = readSigned(buf, s, len) >>> 0;
         break;
+      case 0x46: // Counter64: a number below 2^53 (no Buffer to make), else the bytes as net-snmp gives them
+        value = counter64(buf, s, len);
+        break;
       case 0x04: // OctetString
-      case 0x44: // Opaque
-      case 0x46: // Counter64: net-snmp hands over the bytes
+      case 0x44: // Opaque: net-snmp hands over the bytes
         value = len === 0 ? Buffer.alloc(0) : buf.subarray(s, s + len);
         break;
       case 0x06: // OID
