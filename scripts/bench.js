@@ -12,7 +12,8 @@
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
  *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
- *        [--skip heap,walk,get,endurance,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
+ *        [--scaling-get 100,1000,10000] [--scaling-walk 100,500,2000]
+ *        [--skip heap,walk,get,endurance,scaling,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
  * Prints progress on stderr, then the report on stdout: tables, and as the last line
@@ -35,12 +36,13 @@ const S = require('./bench/schedule');
 const { metricsBenchmark } = require('./bench/metrics');
 const { scaleBenchmark, sizing, redisStateLoad } = require('./bench/scale');
 const { counterHeap } = require('./bench/counter-heap');
+const SC = require('./bench/scaling');
 
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
 const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
-const TARGETS = { ratio: 1.3, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, heapPerSeriesB: 64, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000, schedulePeakToMean: 1.3 };
+const TARGETS = { scalingFlat: 1.2, ratio: 1.3, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, heapPerSeriesB: 64, devicesPerCpuSecond: 750, designVarbinds: 528, scrapeMs: 10000, schedulePeakToMean: 1.3 };
 
 function options() {
   const { values } = parseArgs({
@@ -49,16 +51,17 @@ function options() {
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
       'schedule-devices': { type: 'string' }, 'schedule-interval': { type: 'string' },
       'trap-rate': { type: 'string' }, 'trap-repeats': { type: 'string' }, 'trap-cpu-seconds': { type: 'string' }, 'flood-rate': { type: 'string' },
-      'metrics-devices': { type: 'string' }, 'scale-devices': { type: 'string' },
+      'metrics-devices': { type: 'string' }, 'scale-devices': { type: 'string' }, 'scaling-get': { type: 'string' }, 'scaling-walk': { type: 'string' },
       skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 18).map((l) => l.replace(/^ \* ?/, '')).join('\n') + '\n');
+    process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(3, 19).map((l) => l.replace(/^ \* ?/, '')).join('\n') + '\n');
     process.exit(0);
   }
   const int = (v, d) => (v === undefined ? d : Math.max(1, Number.parseInt(v, 10) || d));
   const quick = !!values.quick;
+  const sizes = (v, d) => (v === undefined ? d : v.split(',').map((x) => Number.parseInt(x, 10)).filter((n) => n > 0));
   return {
     walkDevices: int(values['walk-devices'], quick ? 100 : 1000),
     getDevices: int(values['get-devices'], quick ? 500 : 5000),
@@ -80,6 +83,9 @@ function options() {
     metricsDevices: int(values['metrics-devices'], quick ? 100 : 1000),
     scrapes: quick ? 2 : 5,
     scaleDevices: int(values['scale-devices'], quick ? 100 : 1000),
+    // issue 15's scaling table: fleet sizes of the get and the walk
+    scalingGet: sizes(values['scaling-get'], quick ? [100, 500] : [100, 1000, 10000]),
+    scalingWalk: sizes(values['scaling-walk'], quick ? [50, 200] : [100, 500, 2000]),
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     save: !values['no-save'],
     packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
@@ -207,6 +213,26 @@ function report(r) {
     out.push(`heap after GC at each cycle start, MB: ${e.heapSeries.map((h) => h.toFixed(0)).join(' ')}`);
     out.push(`wall per cycle: median ${fmt(e.wallMs.median / 1000, 2)} s, ${fmt(e.wallMs.min / 1000, 2)}-${fmt(e.wallMs.max / 1000, 2)} s; failed results ${fmt(e.failed)}`);
     out.push(`UDP sockets after the poll flows were replaced by the trap flow: ${r.socketsAfterRedeploy ?? '-'}`);
+    out.push('');
+  }
+
+  if (r.scaling) {
+    const x = r.scaling;
+    out.push(`Scaling: CPU and heap per device as the fleet grows; each size deployed alone on its own profile, pack and raw net-snmp alternating, ${x.cycles} cycles per side after a warm-up; CPU median (min-max) of the cycles; heap after a forced GC: pack = what the size's state holds after its cycles, raw = what its sessions gave back when closed (raw keeps no counter state)`);
+    const cpu = (s) => `${fmt(s.median, 3)} (${fmt(s.min, 3)}-${fmt(s.max, 3)})`;
+    const rowsOf = (label, list) => list.map((q) => [`${label} ${fmt(q.devices)}`, cpu(q.pack.cpuMsPerDevice), cpu(q.raw.cpuMsPerDevice), `${fmt(q.cpuRatio.ratio, 2)}x`,
+      fmt(q.pack.heapKBPerDevice, 1), fmt(q.raw.heapKBPerDevice, 1), `${fmt(q.pack.failed)}/${fmt(q.raw.failed)}`]);
+    out.push(table([
+      ['devices', 'pack CPU ms/device', 'raw CPU ms/device', 'CPU ratio', 'pack heap KB/device', 'raw heap KB/device', 'failed pack/raw'],
+      ...rowsOf('snmp-get', x.get),
+      ...rowsOf('bulkwalk → counter-rate', x.walk),
+    ]));
+    out.push(`CPU per device, largest over smallest size: get pack ${fmt(x.getFlat, 2)}x (raw ${fmt(x.rawGetFlat, 2)}x), walk pack ${fmt(x.walkFlat, 2)}x (raw ${fmt(x.rawWalkFlat, 2)}x)`);
+    const v = x.verdict;
+    if (v) out.push(`verdict: one ${v.cores}-core machine polls about ${fmt(Math.floor(v.devices / 100) * 100)} devices of ifTable + ifXTable every ${v.intervalS} s (${v.cores} Node-RED processes at ${Math.round(v.utilization * 100)} % of a core each, ${fmt(v.cpuMsPerDevice, 2)} ms CPU per device at ${fmt(v.measuredAt)} devices; about ${fmt(v.heapMBPerProcess)} MB of heap per process for their state)`);
+    out.push('');
+  } else if (r.scalingError) {
+    out.push(`scaling: not measured: ${r.scalingError}`);
     out.push('');
   }
 
@@ -340,6 +366,11 @@ function targets(r) {
     list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
     list.push({ name: 'no UDP socket growth', value: `${r.endurance.before.sockets} -> ${r.endurance.after.sockets}`, met: r.endurance.after.sockets <= r.endurance.before.sockets });
   }
+  if (r.scaling) {
+    const x = r.scaling;
+    const flat = Math.max(x.getFlat ?? 1, x.walkFlat ?? 1);
+    list.push({ name: `scaling: CPU per device flat within ${Math.round((TARGETS.scalingFlat - 1) * 100)} % (get ${x.get.map((q) => fmt(q.devices)).join('/')}, walk ${x.walk.map((q) => fmt(q.devices)).join('/')})`, value: `largest/smallest: get ${fmt(x.getFlat, 2)}x, walk ${fmt(x.walkFlat, 2)}x`, met: flat <= TARGETS.scalingFlat });
+  }
   if (r.schedule) {
     const p = r.schedule.scheduled;
     // a stall of this process bunches whatever runs: the target is judged on the seconds none touched, when they are most
@@ -402,7 +433,8 @@ async function main() {
     };
   }
 
-  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, want('scale') ? opt.scaleDevices : 1, opt.sample);
+  const simDevices = Math.max(want('walk') || want('flood') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, want('scale') ? opt.scaleDevices : 1,
+    want('scaling') ? Math.max(...opt.scalingGet, ...opt.scalingWalk) : 1, opt.sample);
   log(`starting the simulator: ${simDevices} devices`);
   const sim = await startSim({ devices: simDevices });
   r.simulator = { devices: simDevices, interfaces: sim.ready.interfaces, startMs: sim.ready.startMs };
@@ -466,6 +498,20 @@ async function main() {
         heapSeries: e.heapSeries, wallMs: summarize(e.runs.map((x) => x.wallMs)), failed: e.runs.reduce((a, x) => a + x.failed, 0),
       };
       log(`heap ${e.before.heapMB.toFixed(1)} -> ${e.after.heapMB.toFixed(1)} MB, RSS ${e.before.rssMB.toFixed(1)} -> ${e.after.rssMB.toFixed(1)} MB, UDP sockets ${e.before.sockets} -> ${e.after.sockets}`);
+    }
+
+    if (want('scaling')) {
+      phase('scaling');
+      try {
+        const common = { red, sim, cycles: Math.min(opt.cycles, 3), community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS, cycleTimeout, log };
+        log(`scaling: snmp-get at ${opt.scalingGet.join(', ')} devices, snmp-bulkwalk → counter-rate at ${opt.scalingWalk.join(', ')}, pack and raw net-snmp alternating, ${common.cycles} cycles per side and size`);
+        const get = await SC.scalingKind({ ...common, kind: 'get', sizes: opt.scalingGet });
+        const walk = await SC.scalingKind({ ...common, kind: 'walk', sizes: opt.scalingWalk });
+        r.scaling = { cycles: common.cycles, get, walk, verdict: SC.verdict(walk), getFlat: SC.flatness(get), walkFlat: SC.flatness(walk), rawGetFlat: SC.flatness(get, 'raw'), rawWalkFlat: SC.flatness(walk, 'raw') };
+      } catch (err) {
+        r.scalingError = err.message;
+        log(`scaling benchmark failed: ${err.message}`);
+      }
     }
 
     if (want('schedule')) {
@@ -627,6 +673,10 @@ async function main() {
     scaleBrokerCpuMsPerDevice: r.scale?.mqtt.brokerCpuMsPerDevice.median ?? null,
     scaleWorkersFor100k: r.scale?.sizing.workerMachines ?? null,
     redisStateLoadMs: r.scale?.redis?.loadMs ?? null,
+    scalingGetCpuMsPerDevice: r.scaling ? Object.fromEntries(r.scaling.get.map((q) => [q.devices, q.pack.cpuMsPerDevice.median])) : null,
+    scalingWalkCpuMsPerDevice: r.scaling ? Object.fromEntries(r.scaling.walk.map((q) => [q.devices, q.pack.cpuMsPerDevice.median])) : null,
+    scalingWalkHeapKBPerDevice: r.scaling ? Object.fromEntries(r.scaling.walk.map((q) => [q.devices, q.pack.heapKBPerDevice])) : null,
+    scalingDevicesPerMachineAt60s: r.scaling?.verdict?.devices ?? null,
     targetsMissed: r.targets.filter((t) => t.met === false).map((t) => t.name),
     machine: r.machine.cpu,
     load: r.load,
