@@ -5,19 +5,22 @@
  */
 const fs = require('fs');
 const path = require('path');
-const { spawnTracked, waitForEvent, stop, tempDir, removeTempDir } = require('./procs');
+const { spawnTracked, waitForEvent, stop, tempDir, removeTempDir, pinnedCommand } = require('./procs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Starts the fleet; resolves with { child, ready, devices: [{host, port, name}], inventoryText, close }. */
-async function startSim({ devices, interfaces = 48 }) {
+/**
+ * Starts the fleet (on CPU `cpu` only when given and taskset exists); resolves with
+ * { child, ready, devices: [{host, port, name}], inventoryText, close }.
+ */
+async function startSim({ devices, interfaces = 48, cpu }) {
   const dir = tempDir('snmp-fleet-bench-sim-');
   const inventory = path.join(dir, 'inventory.txt');
-  const child = spawnTracked(process.execPath, [
+  const child = spawnTracked(...pinnedCommand(cpu, process.execPath, [
     path.join(ROOT, 'nodes', 'sim', 'cli.js'),
     '--devices', String(devices), '--interfaces', String(interfaces), '--host', '127.0.0.1',
     '--inventory', inventory,
-  ]);
+  ]));
   let ready;
   try {
     ready = await waitForEvent(child, 'ready', 120000);
