@@ -50,7 +50,8 @@ export async function openEditor(browser: Browser, url: string): Promise<{ page:
   // fail a step in seconds, not at mocha's timeout
   page.setDefaultTimeout(10000);
   const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // the message and where it was thrown (the pack's editor code or Node-RED's own)
+  page.on('pageerror', (e) => pageErrors.push(`${e.message}${e.stack ? ` (${(e.stack.split('\n')[1] ?? '').trim()})` : ''}`));
   // Node-RED logs a failing oneditprepare to the console instead of throwing
   page.on('console', (m) => {
     if (/^oneditprepare |^Validation error:|Error:/.test(m.text())) pageErrors.push(m.text());

@@ -163,7 +163,9 @@ describe('editor: help, labels, statuses and examples', function () {
     assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable +3');
   });
 
-  it('lists every example of examples/ (folders too) under Import → Examples and imports each without unknown nodes', async () => {
+  it('lists every example of examples/ (folders too) under Import → Examples and imports each without unknown nodes', async function () {
+    // eight imports, each of which may wait for a loaded machine's editor
+    this.timeout(180000);
     const dir = path.join(ROOT, 'examples');
     const entries = fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : [];
     const files = entries.filter((e) => e.isFile() && e.name.endsWith('.json')).map((e) => e.name).sort();
@@ -204,10 +206,12 @@ describe('editor: help, labels, statuses and examples', function () {
       const item = tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[parts.length - 1]) });
       await item.click();
       // Import is enabled once the editor has fetched the example: give a loaded machine
-      // time, and click the item again if the first click came before the tree was ready
+      // time, and click the item again only if the first click came before the tree was
+      // ready (a second click while the first preview still renders can trip the editor's
+      // own preview code: 'Cannot read properties of null (reading 'removeChild')' once)
       const importButton = page.locator('#red-ui-clipboard-dialog-ok:not([disabled])');
       try {
-        await importButton.waitFor({ timeout: 8000 });
+        await importButton.waitFor({ timeout: 30000 });
       } catch {
         await item.click();
         await importButton.waitFor({ timeout: 30000 });
