@@ -462,7 +462,8 @@ async function main() {
   const simDevices = Math.max(want('walk') || want('flood') || want('rss') ? opt.walkDevices : 1, want('endurance') ? opt.enduranceDevices : 1, want('get') ? opt.getDevices : 1, want('schedule') ? opt.scheduleDevices : 1, want('metrics') ? opt.metricsDevices : 1, want('scale') ? opt.scaleDevices : 1,
     want('scaling') ? Math.max(...opt.scalingGet, ...opt.scalingWalk) : 1, opt.sample);
   // the simulator on CPU 0, the measured process on the last one (given back before the
-  // scale-out part, whose Node-RED processes, broker and Redis share the machine)
+  // trap part, which pins itself, and the scale-out part, whose Node-RED processes, broker
+  // and Redis share the machine)
   const pin = canPin() && cpuCount() >= 2;
   log(`starting the simulator: ${simDevices} devices${pin ? `, on CPU 0; this process on CPU ${cpuCount() - 1}` : ''}`);
   const sim = await startSim({ devices: simDevices, cpu: pin ? 0 : undefined });
@@ -621,6 +622,10 @@ async function main() {
       }
     }
 
+    // the trap part pins the sender and this process itself (it reads the CPUs this process
+    // may use, one while pinned); the scale-out part runs unpinned
+    unpin();
+    unpin = () => undefined;
     if (want('traps')) {
       phase('traps');
       try {
@@ -642,8 +647,6 @@ async function main() {
       }
     }
 
-    unpin();
-    unpin = () => undefined;
     if (want('scale')) {
       phase('scale');
       try {
