@@ -466,6 +466,7 @@ function groupLines(lines) {
 function renderReport(r) {
   const o = r.options;
   const mb = (v) => (v === undefined ? '-' : `${fmt(v, 1)} MB`);
+  const brokenFailing = failingGarbage(o.garbage);
   const lines = [];
   lines.push(`snmp-fleet soak, ${r.date}`);
   lines.push(`machine: ${r.machine.cpu}, ${r.machine.memoryGB} GB, ${r.machine.os}; Node ${r.machine.node}, net-snmp ${r.machine.netSnmp}, Node-RED ${r.machine.nodeRed}; load average at start ${r.machine.loadAverage.join(' ')}, at end ${r.loadAverageEnd.join(' ')} (shared machine)`);
@@ -488,7 +489,7 @@ function renderReport(r) {
     ['redeploys (time each)', `${r.redeploys.length} (${r.redeploys.map((x) => `${fmt(x.ms)} ms`).join(', ') || '-'})`, ''],
     ['traps received / sent', `${fmt(r.traps.received)} / ${fmt(r.traps.sent)} (sent − received ${fmt(r.traps.sent - r.traps.received)}, ± what was queued when counting began; dropped by the kernel ${fmt(r.traps.kernelDrops)}; ~${fmt(r.traps.expectedLostInRedeploys)} sent while trap-in was redeploying)`, ''],
     ['large traps received / sent', `${fmt(r.traps.bigReceived)} / ${fmt(r.traps.bigSent)} (largest seen ${fmt(r.traps.bigVarbindsReceived)} varbinds)`, ''],
-    ['failures per cycle (median), walk / get', `${fmt(r.failuresPerCycle.walk)} / ${fmt(r.failuresPerCycle.get)}; codes ${Object.entries(r.failureCodes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`, `${o.dead + o.slow + failingGarbage(o.garbage)} expected (${o.dead + o.slow} timing out, ${failingGarbage(o.garbage)} of the ${o.garbage} broken)`],
+    ['failures per cycle (median), walk / get', `${fmt(r.failuresPerCycle.walk)} / ${fmt(r.failuresPerCycle.get)}; codes ${Object.entries(r.failureCodes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`, `${o.dead + o.slow + brokenFailing} expected (${o.dead + o.slow} timing out, ${brokenFailing} of the ${o.garbage} broken)`],
     ['CPU: Node-RED / simulator / trap flood', `${fmt(r.cpu.nodeRedPercent)} % / ${fmt(r.cpu.simulatorPercent)} % / ${fmt(r.cpu.trapFloodPercent)} % of one core`, ''],
   ]));
   lines.push('');

@@ -15,7 +15,7 @@
  */
 const path = require('path');
 const v8 = require('v8');
-const { fork } = require('child_process');
+const { forkResult } = require('./procs');
 
 const IF_TABLE = ['ifIndex', 'ifDescr', 'ifType', 'ifMtu', 'ifSpeed', 'ifPhysAddress', 'ifAdminStatus', 'ifOperStatus', 'ifLastChange',
   'ifInOctets', 'ifInUcastPkts', 'ifInNUcastPkts', 'ifInDiscards', 'ifInErrors', 'ifInUnknownProtos',
@@ -117,13 +117,7 @@ async function child(packDir, devices, withSnapshot) {
  * @returns {Promise<{devices, series, seriesPerDevice, heapMB, bytesPerSeries, engineUsPerDevice, retainers?}>}
  */
 function counterHeap({ packDir, devices, snapshot = false }) {
-  return new Promise((resolve, reject) => {
-    const p = fork(__filename, ['child', packDir, String(devices), snapshot ? '1' : '0'], { execArgv: ['--expose-gc', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let result;
-    p.on('message', (m) => { result = m; });
-    p.on('error', reject);
-    p.on('exit', (code) => (result ? resolve(result) : reject(new Error(`counter-heap child exited with ${code}`))));
-  });
+  return forkResult(__filename, ['child', packDir, String(devices), snapshot ? '1' : '0'], { execArgv: ['--expose-gc', '--max-old-space-size=4096'], name: 'counter-heap' });
 }
 
 if (require.main === module && process.argv[2] === 'child') {

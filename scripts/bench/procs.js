@@ -4,7 +4,7 @@
  * is registered here so that a normal end, an error or Ctrl-C stops all of them: the
  * run leaves no process behind.
  */
-const { spawn } = require('child_process');
+const { spawn, fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -18,6 +18,22 @@ function spawnTracked(cmd, args, options = {}) {
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/**
+ * Runs `file args` in a forked Node process, hands it `send` (when given) over IPC, and
+ * resolves with the last message it sent once it has exited; rejects when it sent none.
+ * `quiet` drops the child's stdout (an embedded Node-RED logs there).
+ */
+function forkResult(file, args, { execArgv, send, quiet = false, name = path.basename(file) } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = fork(file, args, { execArgv, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
+    let result;
+    p.on('message', (m) => { result = m; });
+    p.on('error', reject);
+    p.on('exit', (code) => (result ? resolve(result) : reject(new Error(`${name} child exited with ${code}`))));
+    if (send !== undefined) p.send(send);
+  });
 }
 
 /** Resolves with the first stdout JSON line whose `event` is `name` (rejects on exit or timeout). */
@@ -180,4 +196,4 @@ function machine() {
   };
 }
 
-module.exports = { spawnTracked, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir, cpuCount, canPin, pinnedCommand, pinSelf, machine };
+module.exports = { spawnTracked, forkResult, waitForEvent, stop, stopAll, killAllNow, openUdpSockets, tempDir, removeTempDir, cpuCount, canPin, pinnedCommand, pinSelf, machine };

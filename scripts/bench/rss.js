@@ -16,9 +16,9 @@
  * also reports its RSS once Node-RED has started and before the flow was deployed, the
  * part of the figure that is Node-RED itself. Runs alternate pack and raw.
  */
-const path = require('path');
-const { fork } = require('child_process');
-const { median } = require('./stats');
+const { median, cycleOrder } = require('./stats');
+const { forkResult } = require('./procs');
+const P = require('./poll');
 
 const MB = 1048576;
 
@@ -49,7 +49,6 @@ async function child(o) {
   let idle;
   if (o.side === 'pack') {
     const { EmbeddedRed } = require('./red');
-    const P = require('./poll');
     const red = new EmbeddedRed({ packDir: o.packDir });
     await red.start();
     idle = process.memoryUsage().rss / MB;
@@ -66,7 +65,6 @@ async function child(o) {
     close = () => red.stop();
   } else {
     const { RawFleet } = require('./raw');
-    const P = require('./poll');
     const raw = new RawFleet(o.devices, { community: o.community, concurrency: o.concurrency, maxRepetitions: o.maxRepetitions });
     cycle = async () => {
       const r = await raw.walkCycle([P.IF_TABLE, P.IF_X_TABLE]);
@@ -96,21 +94,14 @@ async function child(o) {
  * @returns {Promise<{side, startedMB, idleMB?, steadyMB, maxMB, endOfCycleMB, samples, heapTotalMB, externalMB}>}
  */
 function rssRun(o) {
-  return new Promise((resolve, reject) => {
-    const p = fork(__filename, ['child'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    let result;
-    p.on('message', (m) => { result = m; });
-    p.on('error', reject);
-    p.on('exit', (code) => (result ? resolve(result) : reject(new Error(`rss ${o.side} child exited with ${code}`))));
-    p.send(o);
-  });
+  return forkResult(__filename, ['child'], { send: o, quiet: true, name: `rss ${o.side}` });
 }
 
 /** `runs` runs of each side, alternating; `log` gets a line per run. */
 async function rssBenchmark({ runs, log, ...o }) {
   const out = { pack: [], raw: [] };
   for (let i = 0; i < runs; i++) {
-    for (const side of i % 2 === 0 ? ['pack', 'raw'] : ['raw', 'pack']) {
+    for (const side of cycleOrder(i)) {
       const r = await rssRun({ ...o, side });
       out[side].push(r);
       log(`rss ${side} ${i + 1}/${runs}: steady ${r.steadyMB.toFixed(0)} MB, max ${r.maxMB.toFixed(0)} MB, V8 heap ${r.heapTotalMB.toFixed(0)} MB, Buffers ${r.externalMB.toFixed(0)} MB${r.idleMB ? `, Node-RED started before the deploy ${r.idleMB.toFixed(0)} MB` : ''}`);

@@ -9,7 +9,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { startNodeRed, type NodeRed } from '../support/node-red-process';
+import { startNodeRed, type NodeRed, type NodeStatus } from '../support/node-red-process';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 import { coveredNodeTypes, dragFromPalette, launchBrowser, openEditor, PALETTE_CATEGORY, PALETTE_CONTAINER, screenshot, wire } from './editor-support';
 
@@ -220,8 +220,8 @@ describe('editor: building an SNMPv3 poll flow', function () {
     await page.locator('.red-ui-notification', { hasText: /Successfully deployed/ }).waitFor();
     // a click on the inject button while the editor redraws the deployed flow can be lost
     // on a loaded machine (no status at all came in 15 s once): click again, up to three times
-    const done = (s: { fill?: string }) => s.fill === 'green' || s.fill === 'red' || s.fill === 'yellow';
-    let status: Awaited<ReturnType<NonNullable<typeof red>['waitForStatus']>> | undefined;
+    const done = (s: NodeStatus) => s.fill === 'green' || s.fill === 'red' || s.fill === 'yellow';
+    let status: NodeStatus | undefined;
     for (let attempt = 1; status === undefined; attempt++) {
       await page.locator(`[id="${injectId}"] .red-ui-flow-node-button`).click();
       try {
