@@ -206,9 +206,7 @@ describe('editor: help, labels, statuses and examples', function () {
       const item = tree.locator('.red-ui-treeList-label-text', { hasText: exact(parts[parts.length - 1]) });
       await item.click();
       // Import is enabled once the editor has fetched the example: give a loaded machine
-      // time, and click the item again only if the first click came before the tree was
-      // ready (a second click while the first preview still renders can trip the editor's
-      // own preview code: 'Cannot read properties of null (reading 'removeChild')' once)
+      // time, and click the item again only if the first click came before the tree was ready
       const importButton = page.locator('#red-ui-clipboard-dialog-ok:not([disabled])');
       try {
         await importButton.waitFor({ timeout: 30000 });
@@ -254,7 +252,10 @@ describe('editor: help, labels, statuses and examples', function () {
 
   /** Deselects, hides notifications and zooms out until the whole flow is in view, for a readable screenshot. */
   async function fitFlowInView(tab: string): Promise<void> {
-    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+    // through the editor's own close(): a notification taken out of the page under it makes
+    // its timer's close throw (parentNode.removeChild on null), as the examples test saw in CI
+    await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n: any) => (typeof n.close === 'function' ? n.close() : n.remove())));
+    await page.waitForFunction(() => document.querySelectorAll('.red-ui-notification').length === 0, undefined, { timeout: 3000 }).catch(() => undefined);
     await page.keyboard.press('Escape');
     const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
     for (let i = 0; i < 8; i++) {
