@@ -70,8 +70,10 @@ export function hostPort(host: string, port: number): string {
  * behind one address apart.
  */
 export function deviceIdentity(host: string, port: number): string {
-  if (isIPv6(host)) return `[${canonicalIPv6(host)}]:${port}`;
-  return `${host.toLowerCase().replace(/\.$/, '')}:${port}`;
+  // every IPv6 literal has a colon; a name or an IPv4 address (the usual case, on every poll) has none
+  if (host.includes(':') && isIPv6(host)) return `[${canonicalIPv6(host)}]:${port}`;
+  const lower = host.toLowerCase();
+  return `${lower.endsWith('.') ? lower.slice(0, -1) : lower}:${port}`;
 }
 
 /** The name of a device listed without one: its host, or host:port when the port is not the profile's. */
@@ -278,6 +280,16 @@ function blank(v: unknown): boolean {
  * deviceIdentity of a device: unique in an inventory, the key of its schedule, its
  * health and its counter series.
  */
+/** Each device object's identity, as last computed, with the host and port it was computed from. */
+const identities = new WeakMap<object, { host: string; port: number; key: string }>();
+
 export function deviceKey(d: { host: string; port: number }): string {
-  return deviceIdentity(d.host, d.port);
+  // asked several times per poll of every device (the in-flight guard, the node's
+  // statistics, the schedule): computed once per device object, and the same string
+  // each time, whose hash the Maps and Sets it keys then keep
+  const known = identities.get(d);
+  if (known !== undefined && known.host === d.host && known.port === d.port) return known.key;
+  const key = deviceIdentity(d.host, d.port);
+  identities.set(d, { host: d.host, port: d.port, key });
+  return key;
 }

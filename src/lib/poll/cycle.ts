@@ -5,7 +5,7 @@
  */
 import type { Device, MibLookup } from '../common/types';
 import { deviceKey } from '../common/inventory';
-import { pollGet, pollWalk, type PollContext, type PollResult, type WalkOptions } from './device-poll';
+import { pollGet, pollGetCb, pollWalk, pollWalkCb, type PollContext, type PollResult, type WalkOptions } from './device-poll';
 import type { FleetEngine } from './fleet-engine';
 import { RESULT_FORM_VERSION } from '../common/result-form';
 import { buildRows, deviceField, errorField, payloadObject, rowsResultForm, snmpMeta, type ErrorSource } from './messages';
@@ -52,26 +52,31 @@ export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (po
     scheduler: cc.engine.scheduler,
     now: cc.now,
     poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
+    pollCb: (d, report) => (req.kind === 'get' ? pollGetCb(ctx, d, req.oids, report) : pollWalkCb(ctx, d, req.oids, req.walk!, report)),
     isOk: (r) => r.ok,
     expired: req.deadline === undefined ? undefined : () => Date.now() > req.deadline!,
     onResult: (d, r) => {
-      const base = { topic: d.name, device: deviceField(d), snmp: snmpMeta(r, version) };
+      // plain literals, not `{ ...base, payload }`: V8 (Node 20) builds a spread with more
+      // properties after it a microsecond or two slower, and this runs for every device
+      const topic = d.name;
+      const device = deviceField(d);
+      const snmp = snmpMeta(r, version);
       const json = req.form === 'json';
       if (!r.ok) {
         const error = errorField(r.failure, cc.source);
-        emit(1, json ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload: null, error } } : { ...base, payload: null, error }, r);
+        emit(1, json ? { topic, device, payload: { snmpResult: RESULT_FORM_VERSION, topic, device, snmp, payload: null, error } } : { topic, device, snmp, payload: null, error }, r);
         return;
       }
       if (req.kind === 'walk' && req.walk!.output === 'rows') {
         if (json) {
-          emit(0, { topic: base.topic, device: base.device, payload: rowsResultForm(base, r, cc.mib) }, r);
+          emit(0, { topic, device, payload: rowsResultForm({ topic, device, snmp }, r, cc.mib) }, r);
           return;
         }
         const { rows, types } = buildRows(r, cc.mib);
-        emit(0, { ...base, payload: rows, types, varbinds: r.varbinds }, r);
+        emit(0, { topic, device, snmp, payload: rows, types, varbinds: r.varbinds }, r);
       } else {
         const payload = payloadObject(r.varbinds, r.infos);
-        emit(0, json ? { topic: base.topic, device: base.device, payload: { snmpResult: RESULT_FORM_VERSION, ...base, payload, varbinds: r.varbinds } } : { ...base, payload, varbinds: r.varbinds }, r);
+        emit(0, json ? { topic, device, payload: { snmpResult: RESULT_FORM_VERSION, topic, device, snmp, payload, varbinds: r.varbinds } } : { topic, device, snmp, payload, varbinds: r.varbinds }, r);
       }
     },
   });

@@ -3,6 +3,7 @@
  * recovers, never once per cycle (node-red-nodes#397: timeouts filled the debug
  * sidebar every poll).
  */
+import { deviceKey } from '../common/inventory';
 import type { Device } from '../common/types';
 import type { PollResult } from './device-poll';
 
@@ -14,7 +15,7 @@ export class DeviceHealth {
 
   /** Returns the transition this result causes, if any. */
   update(result: PollResult): DeviceTransition | undefined {
-    const key = `${result.device.host}|${result.device.port}`;
+    const key = deviceKey(result.device);
     if (result.ok) {
       if (this.down.delete(key)) return { device: result.device, state: 'up' };
       return undefined;

@@ -88,7 +88,7 @@ export function rowsResultForm(base: { topic: string; device: Device; snmp: Snmp
     }
     return copy;
   });
-  const form: ResultForm = { snmpResult: RESULT_FORM_VERSION, ...base, payload, types, columns: counters.columns };
+  const form: ResultForm = { snmpResult: RESULT_FORM_VERSION, topic: base.topic, device: base.device, snmp: base.snmp, payload, types, columns: counters.columns };
   if (result.nonRepeaterCount > 0) form.scalars = result.varbinds.slice(0, result.nonRepeaterCount);
   return form;
 }

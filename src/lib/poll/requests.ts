@@ -14,46 +14,73 @@ export interface Counter {
   /** When the first answer of the poll arrived (the clock of msg.snmp.time). */
   firstAnswerAt?: number;
   now: () => number;
-  /** Requests not yet answered, by their net-snmp callback (see cancelInFlight). */
+  /** The request not yet answered (a poll asks one at a time), by its net-snmp callback. */
+  pendingCb?: object;
+  pendingPs?: PooledSession;
+  /** Any further unanswered requests (see cancelInFlight). */
   inFlight?: Map<object, PooledSession>;
 }
 
 /** Ends the poll's unanswered requests (its deadline passed): no retry or re-send after it. */
 export function cancelInFlight(counter: Counter): void {
+  if (counter.pendingCb) {
+    counter.pendingPs!.cancel(counter.pendingCb);
+    counter.pendingCb = counter.pendingPs = undefined;
+  }
   if (!counter.inFlight) return;
   for (const [cb, ps] of counter.inFlight) ps.cancel(cb);
   counter.inFlight.clear();
 }
 
-function once<T extends unknown[]>(fn: (...a: T) => void): (...a: T) => void {
+function forget(counter: Counter, cb: object): void {
+  if (counter.pendingCb === cb) counter.pendingCb = counter.pendingPs = undefined;
+  else counter.inFlight?.delete(cb);
+}
+
+/**
+ * One request of a poll: counted, noted as in flight until answered (so the poll's
+ * deadline can cancel it), and its first answer's time kept. `done` is called once.
+ */
+export function requestCall<T>(ps: PooledSession, counter: Counter, call: (cb: (err: unknown, res: T) => void) => void, done: (err: unknown, res?: T) => void): void {
+  counter.requests++;
   let called = false;
-  return (...a: T) => {
+  const cb = (err: unknown, res: T) => {
     if (called) return;
     called = true;
-    fn(...a);
+    forget(counter, cb);
+    if (err) {
+      done(err);
+      return;
+    }
+    if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
+    done(null, res);
   };
+  if (counter.pendingCb === undefined) {
+    counter.pendingCb = cb;
+    counter.pendingPs = ps;
+  } else {
+    (counter.inFlight ??= new Map()).set(cb, ps);
+  }
+  try {
+    call(cb);
+  } catch (err) {
+    cb(err, undefined as unknown as T);
+  }
 }
 
 export function sessionCall<T>(ps: PooledSession, counter: Counter, call: (cb: (err: unknown, res: T) => void) => void): Promise<T> {
-  counter.requests++;
   return new Promise<T>((resolve, reject) => {
-    const cb = once((err: unknown, res: T) => {
-      counter.inFlight?.delete(cb);
-      if (err) return reject(err);
-      if (counter.firstAnswerAt === undefined) counter.firstAnswerAt = counter.now();
-      resolve(res);
-    });
-    (counter.inFlight ??= new Map()).set(cb, ps);
-    try {
-      call(cb);
-    } catch (err) {
-      cb(err, undefined as unknown as T);
-    }
+    requestCall<T>(ps, counter, call, (err, res) => (err ? reject(err) : resolve(res as T)));
   });
 }
 
+/** A GET as requestCall: `done(err, varbinds)`. */
+export function snmpGetCb(ps: PooledSession, c: Counter, oids: string[], done: (err: unknown, res?: RawVarbind[]) => void): void {
+  requestCall<RawVarbind[]>(ps, c, (cb) => ps.get(oids, cb as (err: unknown, varbinds?: unknown[]) => void), done);
+}
+
 export function snmpGet(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
-  return sessionCall(ps, c, (cb) => ps.session.get(oids, cb));
+  return sessionCall(ps, c, (cb) => ps.get(oids, cb as (err: unknown, varbinds?: unknown[]) => void));
 }
 
 export function snmpGetNext(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {

@@ -41,7 +41,15 @@ export class PollStats {
     if (result.ok) this.varbinds += result.varbinds.length;
     else this.failures.set(result.failure.code, (this.failures.get(result.failure.code) ?? 0) + 1);
     const key = deviceKey(result.device);
-    if (!this.devices.has(key) && this.devices.size >= MAX_DEVICES) return;
+    const known = this.devices.get(key);
+    if (known) {
+      known.device = result.device;
+      known.up = result.ok;
+      known.elapsedMs = result.elapsedMs;
+      known.cycle = this.cycle;
+      return;
+    }
+    if (this.devices.size >= MAX_DEVICES) return;
     this.devices.set(key, { device: result.device, up: result.ok, elapsedMs: result.elapsedMs, cycle: this.cycle });
   }
 

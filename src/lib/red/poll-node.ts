@@ -642,9 +642,16 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
     return v === null || (typeof v !== 'object' && typeof v !== 'function');
   });
   if (plain) {
-    const template: Msg = { ...msg };
-    for (const k of REQUEST_FIELDS) delete template[k];
-    return () => ({ ...template });
+    // built without `delete`, which would leave the template (and every copy) a slow dictionary object
+    const template: Msg = {} as Msg;
+    for (const k of keys) {
+      if (typeof k === 'string' && REQUEST_FIELDS.includes(k)) continue;
+      (template as Record<string | symbol, unknown>)[k] = (msg as Record<string | symbol, unknown>)[k];
+    }
+    // Object.assign, not a spread: V8 (Node 20) gives an object made by `{...x}` a map
+    // without transitions, and each property then added (the result's fields) costs a
+    // microsecond; this runs once per device of every cycle
+    return () => Object.assign({}, template);
   }
   return () => {
     const out = clone(msg);

@@ -151,6 +151,19 @@ function counter64(buf: Buffer, start: number, len: number): unknown {
   return len === 0 ? Buffer.alloc(0) : buf.subarray(start, end);
 }
 
+/** The last community read, as bytes and as text: a fleet's replies all carry the same one or two. */
+let lastCommunityBytes = Buffer.alloc(0);
+let lastCommunity = '';
+
+/** The community's text (UTF-8, as net-snmp reads it), without decoding the same bytes again. */
+function communityOf(buf: Buffer, start: number, len: number): string {
+  if (len === 0) return '';
+  if (len === lastCommunityBytes.length && buf.compare(lastCommunityBytes, 0, len, start, start + len) === 0) return lastCommunity;
+  lastCommunity = buf.toString('utf8', start, start + len);
+  lastCommunityBytes = Buffer.from(buf.subarray(start, start + len));
+  return lastCommunity;
+}
+
 /**
  * Decodes a v1/v2c GetResponse, or returns undefined for anything else (see above).
  * Never throws.
@@ -172,7 +185,7 @@ export function decodeResponse(buf: Buffer): LeanMessage | undefined {
   if (buf[at] !== 0x04) return undefined;
   len = readLength(buf, at + 1, end);
   if (len < 0) return undefined;
-  const community = len === 0 ? '' : buf.toString('utf8', contentStart, contentStart + len);
+  const community = communityOf(buf, contentStart, len);
   at = contentStart + len;
   // the PDU runs to the end of the datagram
   if (buf[at] !== GET_RESPONSE) return undefined;
@@ -180,14 +193,21 @@ export function decodeResponse(buf: Buffer): LeanMessage | undefined {
   if (len < 0 || contentStart + len !== end) return undefined;
   at = contentStart;
   // request id, error status, error index: INTEGERs of 1-4 bytes
-  const ints = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    if (buf[at] !== 0x02) return undefined;
-    len = readLength(buf, at + 1, end);
-    if (len < 1 || len > 4) return undefined;
-    ints[k] = readSigned(buf, contentStart, len);
-    at = contentStart + len;
-  }
+  if (buf[at] !== 0x02) return undefined;
+  len = readLength(buf, at + 1, end);
+  if (len < 1 || len > 4) return undefined;
+  const id = readSigned(buf, contentStart, len);
+  at = contentStart + len;
+  if (buf[at] !== 0x02) return undefined;
+  len = readLength(buf, at + 1, end);
+  if (len < 1 || len > 4) return undefined;
+  const errorStatus = readSigned(buf, contentStart, len);
+  at = contentStart + len;
+  if (buf[at] !== 0x02) return undefined;
+  len = readLength(buf, at + 1, end);
+  if (len < 1 || len > 4) return undefined;
+  const errorIndex = readSigned(buf, contentStart, len);
+  at = contentStart + len;
   // the varbind list runs to the end too
   if (buf[at] !== 0x30) return undefined;
   len = readLength(buf, at + 1, end);
@@ -255,7 +275,7 @@ export function decodeResponse(buf: Buffer): LeanMessage | undefined {
     varbinds.push({ oid, type, value });
     at = vbEnd;
   }
-  return { version, community, pdu: { type: GET_RESPONSE, id: ints[0], errorStatus: ints[1], errorIndex: ints[2], varbinds } };
+  return { version, community, pdu: { type: GET_RESPONSE, id, errorStatus, errorIndex, varbinds } };
 }
 
 /** The part of a net-snmp Session this path uses (untyped in net-snmp). */

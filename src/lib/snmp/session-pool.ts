@@ -13,6 +13,7 @@ import * as snmp from 'net-snmp';
 import './des';
 import './key-cache';
 import { PollError } from '../common/errors';
+import { LeanRequests } from './lean-request';
 import { receiveLean } from './lean-response';
 import { limitReportResends } from './report-limit';
 import { DEFAULT_AGING_MS, UdpMux, routeKey } from './udp-mux';
@@ -47,6 +48,8 @@ export class PooledSession {
   /** Datagrams from this agent since it was taken that answered no pending request. */
   straySinceTake = 0;
   closed = false;
+  /** The pool's lean GET (v1/v2c; lean-request.ts), or undefined for net-snmp's own. */
+  lean: LeanRequests | undefined;
   /** Callbacks of requests their poll gave up on: never registered or re-sent again. */
   private readonly cancelled = new WeakSet<object>();
 
@@ -66,6 +69,12 @@ export class PooledSession {
     for (const id of Object.keys(reqs)) {
       if (reqs[id].responseCb === responseCb) this.session.unregisterRequest(id);
     }
+  }
+
+  /** GETs exact OIDs; `cb(err, varbinds)` as net-snmp's `session.get` calls it. */
+  get(oids: string[], cb: (err: unknown, varbinds?: unknown[]) => void): void {
+    if (this.lean && !this.closed && this.lean.get(this.session, this.device.port, oids, cb)) return;
+    this.session.get(oids, cb);
   }
 
   isCancelled(responseCb: unknown): boolean {
@@ -112,6 +121,8 @@ export class SessionPool {
   private readonly sessions = new Map<string, PooledSession>();
   /** The same sessions by the address|port their replies come from. */
   private readonly byRoute = new Map<string, PooledSession>();
+  /** The same sessions by the device objects that took them (a cache of `sessions`). */
+  private byDevice = new WeakMap<Device, PooledSession>();
   private readonly resolving = new Map<string, Promise<string>>();
   private readonly maxSessions: number;
   private readonly idleMs: number;
@@ -119,6 +130,8 @@ export class SessionPool {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   readonly stats: PoolStats = { created: 0, closed: 0, malformed: 0, stray: 0 };
+  /** v1/v2c GETs built and timed here, not by net-snmp (lean-request.ts). */
+  private readonly lean: LeanRequests | undefined;
 
   constructor(private readonly profile: SnmpProfile, options: PoolOptions = {}) {
     this.maxSessions = options.maxSessions ?? 10000;
@@ -132,6 +145,7 @@ export class SessionPool {
       const s = this.byRoute.get(key);
       if (s) s.malformedSinceTake++;
     };
+    if (profile.version !== '3') this.lean = new LeanRequests({ timeout: profile.timeout, retries: profile.retries, backoff: profile.backoff });
     this.sweepTimer = setInterval(() => this.sweep(), Math.min(60000, Math.max(1000, this.idleMs / 2)));
     this.sweepTimer.unref();
   }
@@ -166,8 +180,13 @@ export class SessionPool {
    */
   acquireExisting(device: Device): PooledSession | undefined {
     if (this.closed) return undefined;
-    const s = this.sessions.get(`${device.host}|${device.port}`);
-    if (!s || s.closed) return undefined;
+    // the same device object comes back every cycle: find its session without a key
+    let s = this.byDevice.get(device);
+    if (!s || s.closed || s.device.host !== device.host || s.device.port !== device.port) {
+      s = this.sessions.get(`${device.host}|${device.port}`);
+      if (!s || s.closed) return undefined;
+      this.byDevice.set(device, s);
+    }
     s.busy++;
     s.lastUsed = this.now();
     s.malformedSinceTake = 0;
@@ -211,6 +230,7 @@ export class SessionPool {
     s = new PooledSession(key, address, device, this.now());
     s.aliases.add(key);
     s.session = this.createSession(s);
+    s.lean = this.lean;
     this.sessions.set(key, s);
     this.byRoute.set(s.routeKey, s);
     this.stats.created++;
@@ -320,6 +340,7 @@ export class SessionPool {
     this.closed = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.lean?.close();
     for (const s of [...this.byRoute.values()]) this.remove(s);
     this.mux.close();
   }

@@ -11,6 +11,8 @@
  * A fleet of 5,000 devices thus holds one socket per profile instead of 5,000.
  */
 import * as dgram from 'dgram';
+import * as dns from 'dns';
+import { isIP } from 'net';
 import { EventEmitter } from 'events';
 import { performance } from 'perf_hooks';
 import type { Transport } from '../common/types';
@@ -44,7 +46,7 @@ const MAX_STEPS = 64;
  */
 export const DEFAULT_AGING_MS = 250;
 
-type Queued = [buf: Buffer, rinfo: dgram.RemoteInfo, arrived: number];
+type Queued = [buf: Buffer, rinfo: dgram.RemoteInfo, arrived: number, key: string];
 
 /** Counters of what the shared socket saw. */
 export interface MuxStats {
@@ -60,6 +62,19 @@ export interface MuxStats {
 
 /** Called with the route key when a datagram from that agent could not be handled. */
 export type MalformedListener = (key: string, error: unknown) => void;
+
+/**
+ * dgram's `lookup` for a socket that sends to addresses: an IP literal answers itself,
+ * synchronously; anything else goes to dns.lookup as dgram's own would.
+ */
+function literalLookup(host: string, family: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  const f = isIP(host);
+  if (f !== 0) {
+    cb(null, host, f);
+    return;
+  }
+  dns.lookup(host, family as dns.LookupOneOptions, cb as (err: NodeJS.ErrnoException | null, address: string, family: number) => void);
+}
 
 export function routeKey(address: string, port: number): string {
   return `${address}|${port}`;
@@ -184,7 +199,9 @@ export class UdpMux {
 
   private open(): dgram.Socket {
     if (this.socket) return this.socket;
-    const socket = dgram.createSocket({ type: this.options.transport });
+    // Sessions send to IP addresses only (the pool resolves names first): those are their
+    // own answer, given at once. dgram's default lookup defers every send by a tick.
+    const socket = dgram.createSocket({ type: this.options.transport, lookup: literalLookup });
     this.socket = socket;
     this.pending = [];
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
@@ -227,6 +244,11 @@ export class UdpMux {
       return;
     }
     const socket = this.open();
+    if (!this.pending) {
+      // bound: send now
+      socket.send(buf, port, address, cb ? (err, bytes) => this.sent(err, bytes, cb) : this.countSendError);
+      return;
+    }
     const doSend = () => {
       if (this.socket !== socket) {
         // the socket failed before it was bound
@@ -238,9 +260,17 @@ export class UdpMux {
         if (cb) cb(err, bytes);
       });
     };
-    if (this.pending) this.pending.push(doSend);
-    else doSend();
+    this.pending.push(doSend);
   }
+
+  private sent(err: Error | null, bytes: number | undefined, cb: (err: Error | null, bytes?: number) => void): void {
+    if (err) this.stats.sendErrors++;
+    cb(err, bytes);
+  }
+
+  private readonly countSendError = (err: Error | null): void => {
+    if (err) this.stats.sendErrors++;
+  };
 
   /** Replies waiting for a later turn of the event loop (see DELIVERY_BUDGET_MS). */
   get backlogSize(): number {
@@ -253,7 +283,8 @@ export class UdpMux {
    */
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.received++;
-    if (!this.routes.has(routeKey(rinfo.address, rinfo.port))) {
+    const key = routeKey(rinfo.address, rinfo.port);
+    if (!this.routes.has(key)) {
       this.stats.unmatched++;
       return;
     }
@@ -264,7 +295,7 @@ export class UdpMux {
       this.scheduleSteps(1);
     }
     if (this.backlogHead === this.backlog.length && now - this.turnStart < DELIVERY_BUDGET_MS) {
-      this.deliver(buf, rinfo);
+      this.deliver(buf, rinfo, key);
       return;
     }
     if (this.backlogBytes + buf.length > this.maxBacklogBytes) {
@@ -272,7 +303,7 @@ export class UdpMux {
       return;
     }
     this.backlogBytes += buf.length;
-    this.backlog.push([buf, rinfo, now]);
+    this.backlog.push([buf, rinfo, now, key]);
     if (this.steps < MAX_STEPS) this.scheduleSteps(1);
   }
 
@@ -295,13 +326,13 @@ export class UdpMux {
     if (this.backlogHead < this.backlog.length) {
       const now = this.now();
       if (this.turnStart === undefined) this.turnStart = now;
-      const [buf, rinfo, arrived] = this.backlog[this.backlogHead];
+      const [buf, rinfo, arrived, key] = this.backlog[this.backlogHead];
       const age = now - arrived;
       if (now - this.turnStart < DELIVERY_BUDGET_MS * Math.max(1, age / this.agingMs) || age >= 2 * this.agingMs) {
         this.backlog[this.backlogHead++] = undefined as unknown as Queued;
         this.backlogBytes -= buf.length;
         this.compactBacklog();
-        this.deliver(buf, rinfo);
+        this.deliver(buf, rinfo, key);
       }
     }
     if (this.steps > 0) return;
@@ -321,8 +352,7 @@ export class UdpMux {
     }
   }
 
-  private deliver(buf: Buffer, rinfo: dgram.RemoteInfo): void {
-    const key = routeKey(rinfo.address, rinfo.port);
+  private deliver(buf: Buffer, rinfo: dgram.RemoteInfo, key = routeKey(rinfo.address, rinfo.port)): void {
     const vs = this.routes.get(key);
     if (!vs) {
       this.stats.unmatched++;

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { FleetScheduler, InFlightGuard, runCycle, withDeadline } from '../../../src/lib/poll/scheduler';
+import { DeadlineQueue, FleetScheduler, InFlightGuard, runCycle, withDeadline } from '../../../src/lib/poll/scheduler';
+import { deviceKey } from '../../../src/lib/common/inventory';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,6 +35,68 @@ describe('fleet scheduler', () => {
   it('bounds a task by its deadline', async () => {
     await assert.rejects(withDeadline(30, () => tick(1000).then(() => 'late')), /deadline of 30 ms/);
     assert.equal(await withDeadline(1000, async () => 'early'), 'early');
+  });
+
+  it('fires deadlines of one length in order from one timer, and none that finished', async () => {
+    const timers = () => (process as any).getActiveResourcesInfo().filter((x: string) => x === 'Timeout').length;
+    const before = timers();
+    const q = new DeadlineQueue(40);
+    const fired: number[] = [];
+    const all = Array.from({ length: 50 }, (_, i) => q.add(() => fired.push(i)));
+    assert.equal(timers() - before, 1, 'one timer for 50 deadlines');
+    for (let i = 0; i < 50; i += 2) q.finish(all[i]);
+    q.finish(all[0]); // twice is harmless
+    assert.equal(q.pending, 25);
+    await tick(120);
+    assert.deepEqual(fired, Array.from({ length: 25 }, (_, i) => 2 * i + 1), 'the unfinished, in the order set');
+    assert.equal(q.pending, 0);
+    // finishing the last one lets the timer go at once
+    const d = q.add(() => fired.push(-1));
+    q.finish(d);
+    assert.equal((q as unknown as { timer: unknown }).timer, undefined, 'no timer while nothing waits');
+    await tick(60);
+    assert.ok(!fired.includes(-1));
+  });
+
+  it('polls through a callback when the cycle gives one, with no promise per device', async () => {
+    const s = new FleetScheduler(3);
+    const seen: number[] = [];
+    let active = 0;
+    let peak = 0;
+    const summary = await runCycle<number, number>({
+      devices: [1, 2, 3, 4, 5, 6, 7],
+      keyOf: String,
+      guard: new InFlightGuard(),
+      scheduler: s,
+      poll: () => Promise.reject(new Error('the callback is used')),
+      pollCb: (d, report) => {
+        active++;
+        peak = Math.max(peak, active);
+        setTimeout(() => {
+          active--;
+          report(d * 10);
+          report(d * 100); // a second report is ignored
+        }, 5);
+      },
+      isOk: (r) => r !== 30,
+      onResult: (_d, r) => seen.push(r),
+    });
+    assert.deepEqual(seen.sort((a, b) => a - b), [10, 20, 30, 40, 50, 60, 70]);
+    assert.equal(summary.ok, 6);
+    assert.equal(summary.failed, 1);
+    assert.ok(peak <= 3, `peak ${peak}`);
+    assert.equal(s.inFlight, 0);
+  });
+
+  it('keeps each device identity once, and computes it again when the device changes', () => {
+    const d = { host: 'Router.Example.', port: 161 };
+    const first = deviceKey(d);
+    assert.equal(first, 'router.example:161');
+    assert.equal(deviceKey(d), first);
+    d.host = '2001:DB8::1';
+    assert.equal(deviceKey(d), '[2001:db8::1]:161');
+    d.port = 1161;
+    assert.equal(deviceKey(d), '[2001:db8::1]:1161');
   });
 
   it('skips and counts a device whose previous poll is still running', async () => {

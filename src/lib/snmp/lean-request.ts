@@ -1,0 +1,301 @@
+/**
+ * A lean GET for SNMPv1/v2c sessions, the request side of lean-response.ts.
+ *
+ * net-snmp builds every request from scratch (a Pdu, a Message, a BER writer, a Req,
+ * its own setTimeout and a random id), which costs more than the rest of a GET of two
+ * scalars. Here a GET's bytes are built once per OID list and copied per request with
+ * only the request id written in; every request of a pool shares one timer (a FIFO per
+ * attempt: requests of one attempt number all wait the same time, so each FIFO is in
+ * deadline order and only its head needs a timer).
+ *
+ * The request is otherwise a net-snmp request: it sits in the session's `reqs` under its
+ * id, so a reply reaches it by the same roads (the lean decoder, or net-snmp's own reader
+ * for anything odd), with net-snmp's checks of version and community, its error-status
+ * handling (`onSimpleGetResponse`), and the session's cancel and close. Retries and
+ * backoff are net-snmp's: attempt k waits `timeout × backoff^k`, the last one fails with
+ * RequestTimedOutError("Request timed out"). An OID list it cannot encode (not a valid
+ * numeric OID) goes to net-snmp's get, which fails it as it always did.
+ */
+import { randomFillSync } from 'crypto';
+import * as snmp from 'net-snmp';
+
+const GET_REQUEST = 0xa0;
+/**
+ * Request ids from 2^23 to 2^31-1: their minimal BER INTEGER is exactly four bytes, so
+ * a template's id field has one size. (net-snmp's own ids are below 10^8, and a session
+ * never has two requests under one id: see `freeId`.)
+ */
+const ID_MIN = 0x00800000;
+const ID_SPAN = 0x7fffffff - ID_MIN + 1;
+/** How late a timeout may fire so that one wake-up serves the requests of several ms. */
+const TIMER_SLACK_MS = 5;
+/** OID lists whose template is kept per pool (a fleet GETs a handful of lists). */
+const MAX_TEMPLATES = 256;
+
+/** The net-snmp Session fields this path reads and writes (untyped in net-snmp). */
+export interface SessionLike {
+  version: number;
+  community: string;
+  target: string;
+  reportOidMismatchErrors?: boolean;
+  reqs: Record<number, unknown>;
+  reqCount: number;
+  dgram: { send(buf: Buffer, offset: number, length: number, port: number, address: string, cb?: (err: Error | null) => void): void; ref(): void };
+  unregisterRequest(id: number): unknown;
+  onSimpleGetResponse(req: unknown, message: unknown): void;
+}
+
+type ResponseCb = (err: unknown, varbinds?: unknown[]) => void;
+
+interface Template {
+  bytes: Buffer;
+  idOffset: number;
+  varbinds: Array<{ oid: string }>;
+}
+
+/** A BER length's bytes. */
+function lengthOf(n: number): number[] {
+  if (n < 0x80) return [n];
+  const out: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
+  return [0x80 | out.length, ...out];
+}
+
+function tlv(tag: number, content: number[]): number[] {
+  return [tag, ...lengthOf(content.length), ...content];
+}
+
+/** A numeric OID's BER content, or undefined for anything net-snmp should judge. */
+export function oidContent(oid: string): number[] | undefined {
+  if (!/^\d+(\.\d+)+$/.test(oid)) return undefined;
+  const arcs = oid.split('.').map(Number);
+  if (arcs.some((a) => !Number.isSafeInteger(a) || a > 0xffffffff)) return undefined;
+  if (arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return undefined;
+  const out: number[] = [];
+  const put = (v: number) => {
+    const bytes = [v & 0x7f];
+    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) bytes.unshift(0x80 | (v & 0x7f));
+    out.push(...bytes);
+  };
+  put(arcs[0] * 40 + arcs[1]);
+  for (let i = 2; i < arcs.length; i++) put(arcs[i]);
+  return out;
+}
+
+/** A GetRequest message with a zero request id, and where the id's four bytes are. */
+export function getTemplate(version: number, community: string, oids: readonly string[]): Template | undefined {
+  const list: number[] = [];
+  for (const oid of oids) {
+    const content = oidContent(oid);
+    if (!content) return undefined;
+    list.push(...tlv(0x30, [...tlv(0x06, content), 0x05, 0x00]));
+  }
+  const pduContent = [0x02, 0x04, 0, 0, 0, 0, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, ...tlv(0x30, list)];
+  const pdu = tlv(GET_REQUEST, pduContent);
+  const head = [0x02, 0x01, version, ...tlv(0x04, [...Buffer.from(community, 'utf8')])];
+  const message = tlv(0x30, [...head, ...pdu]);
+  // the id's four bytes follow the PDU's tag and length, and the id's own 02 04
+  const idOffset = message.length - pdu.length + (pdu.length - pduContent.length) + 2;
+  return { bytes: Buffer.from(message), idOffset, varbinds: oids.map((oid) => ({ oid })) };
+}
+
+/** One GET in flight: shaped as net-snmp's Req, so its session's reply path takes it. */
+class LeanReq {
+  /** When the current attempt gives up (ms epoch). */
+  deadline = 0;
+  /** The wait of the next attempt (net-snmp multiplies it by backoff after each one). */
+  timeout: number;
+  retries: number;
+  readonly message: { version: number; community: string; pdu: { id: number; varbinds: Array<{ oid: string }> } };
+  readonly onResponse: (req: unknown, message: unknown) => void;
+  readonly sent: (err: Error | null) => void;
+
+  constructor(
+    readonly session: SessionLike,
+    readonly id: number,
+    readonly bytes: Buffer,
+    readonly port: number,
+    readonly responseCb: ResponseCb,
+    template: Template,
+    timeout: number,
+    retries: number,
+    readonly backoff: number,
+  ) {
+    this.timeout = timeout;
+    this.retries = retries;
+    this.message = { version: session.version, community: session.community, pdu: { id, varbinds: template.varbinds } };
+    // net-snmp's own error-status handling, then feedCb below
+    this.onResponse = session.onSimpleGetResponse;
+    this.sent = (err) => {
+      // as net-snmp: a send that fails fails the request
+      if (err && this.live) {
+        this.session.unregisterRequest(this.id);
+        this.responseCb(err);
+      }
+    };
+  }
+
+  getId(): number {
+    return this.id;
+  }
+
+  /** Still waiting for its answer (not answered, cancelled or closed). */
+  get live(): boolean {
+    return this.session.reqs[this.id] === this;
+  }
+
+  /** net-snmp's get feedCb: as many varbinds as asked, else ResponseInvalidError. */
+  feedCb(req: LeanReq, message: { pdu: { varbinds: Array<{ oid: string }> } }): void {
+    const asked = req.message.pdu.varbinds;
+    const got = message.pdu.varbinds;
+    if (asked.length !== got.length) {
+      req.responseCb(new snmp.ResponseInvalidError('Requested OIDs do not match response OIDs', snmp.ResponseInvalidCode.EReqResOidNoMatch));
+      return;
+    }
+    if (req.session.reportOidMismatchErrors) {
+      for (let i = 0; i < asked.length; i++) {
+        if (asked[i].oid !== got[i].oid) {
+          req.responseCb(new snmp.ResponseInvalidError(`OID '${asked[i].oid}' in request at position '${i}' does not match OID '${got[i].oid}' in response at position '${i}'`, snmp.ResponseInvalidCode.EReqResOidNoMatch));
+          return;
+        }
+      }
+    }
+    req.responseCb(null, got.slice());
+  }
+}
+
+/** The GETs of one pool's sessions, and the one timer they share. */
+export class LeanRequests {
+  private readonly templates = new Map<string, Template>();
+  /** Requests by attempt number, each list in deadline order; `heads[k]` is list k's first live slot. */
+  private readonly queues: LeanReq[][] = [];
+  private readonly heads: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private readonly ids = new Uint32Array(512);
+  private idAt = this.ids.length;
+  private closed = false;
+
+  constructor(private readonly options: { timeout: number; retries: number; backoff: number; now?: () => number }) {}
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  private template(session: SessionLike, oids: readonly string[]): Template | undefined {
+    const key = oids.length === 1 ? oids[0] : oids.join(' ');
+    let t = this.templates.get(key);
+    if (t) return t;
+    t = getTemplate(session.version, session.community, oids);
+    if (!t) return undefined;
+    if (this.templates.size >= MAX_TEMPLATES) this.templates.clear();
+    this.templates.set(key, t);
+    return t;
+  }
+
+  /** A random id no request of the session holds. */
+  private freeId(session: SessionLike): number {
+    for (;;) {
+      if (this.idAt === this.ids.length) {
+        randomFillSync(this.ids);
+        this.idAt = 0;
+      }
+      const id = ID_MIN + (this.ids[this.idAt++] % ID_SPAN);
+      if (session.reqs[id] === undefined) return id;
+    }
+  }
+
+  /**
+   * GETs `oids` on a v1/v2c session; `cb(err, varbinds)` as net-snmp's get calls it.
+   * Returns false (and does nothing) when the OIDs need net-snmp's own get.
+   */
+  get(session: SessionLike, port: number, oids: readonly string[], cb: ResponseCb): boolean {
+    if (this.closed) return false;
+    const t = this.template(session, oids);
+    if (!t) return false;
+    const id = this.freeId(session);
+    const bytes = Buffer.allocUnsafe(t.bytes.length);
+    t.bytes.copy(bytes);
+    bytes.writeUInt32BE(id, t.idOffset);
+    const req = new LeanReq(session, id, bytes, port, cb, t, this.options.timeout, this.options.retries, this.options.backoff);
+    session.reqs[id] = req;
+    if (session.reqCount <= 0) session.dgram.ref();
+    session.reqCount++;
+    this.send(req, 0);
+    return true;
+  }
+
+  private send(req: LeanReq, attempt: number): void {
+    req.deadline = this.now() + req.timeout;
+    if (req.backoff >= 1) req.timeout *= req.backoff;
+    const queue = (this.queues[attempt] ??= []);
+    if (this.heads[attempt] === undefined) this.heads[attempt] = 0;
+    queue.push(req);
+    if (req.deadline < this.armedFor) this.arm(req.deadline);
+    try {
+      req.session.dgram.send(req.bytes, 0, req.bytes.length, req.port, req.session.target, req.sent);
+    } catch (err) {
+      req.sent(err as Error);
+    }
+  }
+
+  private arm(deadline: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = deadline;
+    this.timer = setTimeout(this.fire, Math.max(0, deadline - this.now()));
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = this.now();
+    let next = Infinity;
+    for (let k = 0; k < this.queues.length; k++) {
+      const queue = this.queues[k];
+      let head = this.heads[k];
+      while (head < queue.length) {
+        const req = queue[head];
+        if (req.live && req.deadline > now) break;
+        queue[head++] = undefined as unknown as LeanReq;
+        if (!req.live) continue;
+        if (req.retries-- > 0) {
+          // the retry goes to list k+1, which fire() reads after this one
+          this.send(req, k + 1);
+        } else {
+          req.session.unregisterRequest(req.id);
+          req.responseCb(new snmp.RequestTimedOutError('Request timed out'));
+        }
+      }
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      } else if (head >= 1024 && head * 2 >= queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      this.heads[k] = head;
+      if (head < queue.length && queue[head].deadline < next) next = queue[head].deadline;
+    }
+    // a timeout a few ms late costs nothing; a wake-up per ms of a busy fleet would
+    if (next < Infinity && next < this.armedFor) this.arm(Math.max(next, now + TIMER_SLACK_MS));
+  };
+
+  /** Requests still in a queue (answered ones leave at their deadline). */
+  get queued(): number {
+    let n = 0;
+    for (let k = 0; k < this.queues.length; k++) n += this.queues[k].length - this.heads[k];
+    return n;
+  }
+
+  /** Stops the timer; the sessions' close fails what is still pending. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    for (let k = 0; k < this.queues.length; k++) {
+      this.queues[k].length = 0;
+      this.heads[k] = 0;
+    }
+  }
+}
