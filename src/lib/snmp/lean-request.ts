@@ -50,7 +50,8 @@ type ResponseCb = (err: unknown, varbinds?: unknown[]) => void;
 interface Template {
   bytes: Buffer;
   idOffset: number;
-  varbinds: Array<{ oid: string }>;
+  /** What net-snmp's reply path reads of a request's message (version, community, the OIDs asked). */
+  message: { version: number; community: string; pdu: { varbinds: Array<{ oid: string }> } };
 }
 
 /** A BER length's bytes. */
@@ -96,7 +97,7 @@ export function getTemplate(version: number, community: string, oids: readonly s
   const message = tlv(0x30, [...head, ...pdu]);
   // the id's four bytes follow the PDU's tag and length, and the id's own 02 04
   const idOffset = message.length - pdu.length + (pdu.length - pduContent.length) + 2;
-  return { bytes: Buffer.from(message), idOffset, varbinds: oids.map((oid) => ({ oid })) };
+  return { bytes: Buffer.from(message), idOffset, message: { version, community, pdu: { varbinds: oids.map((oid) => ({ oid })) } } };
 }
 
 /** One GET in flight: shaped as net-snmp's Req, so its session's reply path takes it. */
@@ -106,7 +107,7 @@ class LeanReq {
   /** The wait of the next attempt (net-snmp multiplies it by backoff after each one). */
   timeout: number;
   retries: number;
-  readonly message: { version: number; community: string; pdu: { id: number; varbinds: Array<{ oid: string }> } };
+  readonly message: Template['message'];
   readonly onResponse: (req: unknown, message: unknown) => void;
   readonly sent: (err: Error | null) => void;
 
@@ -123,7 +124,8 @@ class LeanReq {
   ) {
     this.timeout = timeout;
     this.retries = retries;
-    this.message = { version: session.version, community: session.community, pdu: { id, varbinds: template.varbinds } };
+    // shared by every request of the template: nothing writes to it
+    this.message = template.message;
     // net-snmp's own error-status handling, then feedCb below
     this.onResponse = session.onSimpleGetResponse;
     this.sent = (err) => {

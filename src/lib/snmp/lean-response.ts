@@ -108,23 +108,61 @@ const cacheBytes = new Uint8Array(OID_CACHE_SLOTS * OID_CACHE_MAX_BYTES);
 const cacheLengths = new Uint8Array(OID_CACHE_SLOTS);
 const cacheStrings: Array<string | undefined> = new Array(OID_CACHE_SLOTS).fill(undefined);
 
-function readOid(buf: Buffer, start: number, end: number): string | undefined {
-  if (start >= end || buf[end - 1] & 0x80) return undefined;
-  const n = end - start;
-  if (n > OID_CACHE_MAX_BYTES) return spellOid(buf, start, end);
-  let h = n;
+/** The cache slot of the OID bytes buf[start, end) (at most OID_CACHE_MAX_BYTES of them). */
+function slotOf(buf: Buffer, start: number, end: number): number {
+  let h = end - start;
   for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x9e3779b1);
-  const slot = (h ^ (h >>> 15)) & (OID_CACHE_SLOTS - 1);
+  return (h ^ (h >>> 15)) & (OID_CACHE_SLOTS - 1);
+}
+
+/** The cached spelling of buf[start, end) in `slot`, or undefined. */
+function cachedAt(slot: number, buf: Buffer, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (cacheLengths[slot] !== n) return undefined;
   const base = slot * OID_CACHE_MAX_BYTES;
-  if (cacheLengths[slot] === n) {
-    let k = 0;
-    while (k < n && cacheBytes[base + k] === buf[start + k]) k++;
-    if (k === n) return cacheStrings[slot];
-  }
-  const oid = spellOid(buf, start, end);
+  let k = 0;
+  while (k < n && cacheBytes[base + k] === buf[start + k]) k++;
+  return k === n ? cacheStrings[slot] : undefined;
+}
+
+function cacheAt(slot: number, buf: Buffer, start: number, end: number, oid: string): void {
+  const n = end - start;
+  const base = slot * OID_CACHE_MAX_BYTES;
   for (let k = 0; k < n; k++) cacheBytes[base + k] = buf[start + k];
   cacheLengths[slot] = n;
   cacheStrings[slot] = oid;
+}
+
+function readOid(buf: Buffer, start: number, end: number): string | undefined {
+  if (start >= end || buf[end - 1] & 0x80) return undefined;
+  if (end - start > OID_CACHE_MAX_BYTES) return spellOid(buf, start, end);
+  const slot = slotOf(buf, start, end);
+  const hit = cachedAt(slot, buf, start, end);
+  if (hit !== undefined) return hit;
+  // A miss is mostly a row not seen before (a device with its own ifIndex values): its
+  // column, all but the last subidentifier, is cached as a prefix of its own, so only
+  // the last arc is spelled.
+  let last = end - 1;
+  while (last > start && (buf[last - 1] & 0x80) !== 0) last--;
+  let oid: string;
+  if (last === start) {
+    oid = spellOid(buf, start, end);
+  } else {
+    const prefixSlot = slotOf(buf, start, last);
+    let prefix = cachedAt(prefixSlot, buf, start, last);
+    if (prefix === undefined) {
+      prefix = spellOid(buf, start, last);
+      cacheAt(prefixSlot, buf, start, last, prefix);
+    }
+    // the same arithmetic as spellOid's for an arc after the first
+    let value = 0;
+    for (let i = last; i < end; i++) {
+      value <<= 7;
+      value += buf[i] & 0x7f;
+    }
+    oid = `${prefix}.${value >>> 0}`;
+  }
+  cacheAt(slot, buf, start, end, oid);
   return oid;
 }
 
