@@ -293,7 +293,7 @@ export class SessionPool {
     // v1/v2c replies go through our lean decoder (lean-response.ts) when it can read
     // them; anything else goes to net-snmp as before
     const lean = p.version !== '3';
-    socket.on('message', (buf: Buffer, rinfo: unknown) => {
+    socket.onDatagram = (buf: Buffer, rinfo: unknown) => {
       const pending = session.reqCount;
       const malformed = ps.malformedSinceTake;
       if (!lean || !receiveLean(session, buf)) for (const fn of deliver) fn.call(socket, buf, rinfo);
@@ -301,7 +301,7 @@ export class SessionPool {
         this.stats.stray++;
         ps.straySinceTake++;
       }
-    });
+    };
     return session;
   }
 

@@ -87,6 +87,11 @@ export function routeKey(address: string, port: number): string {
 export class VirtualSocket extends EventEmitter {
   private closed = false;
   readonly routes = new Set<string>();
+  /**
+   * Takes the socket's datagrams in place of its 'message' listeners when set: the
+   * session pool's reader, called directly for every reply (no event dispatch).
+   */
+  onDatagram: ((buf: Buffer, rinfo: dgram.RemoteInfo) => void) | undefined;
 
   constructor(private readonly mux: UdpMux) {
     super();
@@ -115,6 +120,7 @@ export class VirtualSocket extends EventEmitter {
     process.nextTick(() => {
       this.emit('close');
       this.removeAllListeners();
+      this.onDatagram = undefined;
       if (cb) cb();
     });
     return this;
@@ -359,7 +365,8 @@ export class UdpMux {
       return;
     }
     try {
-      vs.emit('message', buf, rinfo);
+      if (vs.onDatagram) vs.onDatagram(buf, rinfo);
+      else vs.emit('message', buf, rinfo);
     } catch (err) {
       this.stats.malformed++;
       if (this.onMalformed) {
