@@ -5,7 +5,7 @@
  */
 import type { Device, MibLookup } from '../common/types';
 import { deviceKey } from '../common/inventory';
-import { pollGet, pollGetCb, pollWalk, pollWalkCb, type PollContext, type PollResult, type WalkOptions } from './device-poll';
+import { pollGetCb, pollWalkCb, type PollContext, type PollResult, type WalkOptions } from './device-poll';
 import type { FleetEngine } from './fleet-engine';
 import { RESULT_FORM_VERSION } from '../common/result-form';
 import { buildRows, deviceField, errorField, payloadObject, rowsResultForm, snmpMeta, type ErrorSource } from './messages';
@@ -51,7 +51,6 @@ export async function runPollCycle(cc: CycleContext, req: PollRequest, emit: (po
     guard: cc.guard,
     scheduler: cc.engine.scheduler,
     now: cc.now,
-    poll: (d) => (req.kind === 'get' ? pollGet(ctx, d, req.oids) : pollWalk(ctx, d, req.oids, req.walk!)),
     pollCb: (d, report) => (req.kind === 'get' ? pollGetCb(ctx, d, req.oids, report) : pollWalkCb(ctx, d, req.oids, req.walk!, report)),
     isOk: (r) => r.ok,
     expired: req.deadline === undefined ? undefined : () => Date.now() > req.deadline!,

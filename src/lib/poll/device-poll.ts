@@ -190,77 +190,74 @@ function pollDevice(
   const counter: Counter = { requests: 0, now };
   const deadlineMs = ctx.profile.deadline;
   const deadlines = deadlineQueue(deadlineMs);
-  {
-    const resolve = report;
-    let ps: PooledSession | undefined;
-    let expired = false;
-    let settled = false;
-    const isExpired = () => expired;
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      // past the deadline the work may still have a request out, retrying or re-sent on
-      // Reports: end it now, so nothing of this poll outlives its deadline
-      cancelInFlight(counter);
-      let failure = classifyError(err, { timeout: ctx.profile.timeout, retries: ctx.profile.retries });
-      if (failure.code === 'timeout') failure = explainTimeout(failure, ctx.profile, ps);
-      const time = now();
-      if (ps) ctx.pool.release(ps);
-      resolve({ ok: false, device, failure, time, elapsedMs: time - started, requests: counter.requests });
-    };
-    const deadline = deadlines.add(() => {
-      expired = true;
-      fail(new PollError('timeout', `device deadline of ${deadlineMs} ms exceeded`));
-    });
-    const succeed = (done: WalkResult | RawVarbind[]) => {
-      if (settled) return;
-      deadlines.finish(deadline);
-      const raws = Array.isArray(done) ? done : done.raws;
-      let decoded: ReturnType<typeof decodeAll>;
-      try {
-        decoded = decodeAll(raws, ctx.mib);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      settled = true;
-      const end = now();
-      // Rates divide by the time between two polls, so stamp each poll at the same phase:
-      // the first answer, which holds most of a walk's rows. The end of a walk moves with
-      // the later round trips and the fleet's queueing (1-2 % of a 2-s interval).
-      const time = counter.firstAnswerAt ?? end;
-      const success: PollSuccess = {
-        ok: true, device, varbinds: decoded.varbinds, infos: decoded.infos, nonRepeaterCount: Array.isArray(done) ? 0 : done.nonRepeaterCount,
-        time, elapsedMs: end - started, requests: counter.requests,
-      };
-      if (!Array.isArray(done) && done.incomplete) success.incomplete = done.incomplete;
-      if (ps) ctx.pool.release(ps);
-      resolve(success);
-    };
-    const failEarly = (err: unknown) => {
-      deadlines.finish(deadline);
+  let ps: PooledSession | undefined;
+  let expired = false;
+  let settled = false;
+  const isExpired = () => expired;
+  const fail = (err: unknown) => {
+    if (settled) return;
+    settled = true;
+    // past the deadline the work may still have a request out, retrying or re-sent on
+    // Reports: end it now, so nothing of this poll outlives its deadline
+    cancelInFlight(counter);
+    let failure = classifyError(err, { timeout: ctx.profile.timeout, retries: ctx.profile.retries });
+    if (failure.code === 'timeout') failure = explainTimeout(failure, ctx.profile, ps);
+    const time = now();
+    if (ps) ctx.pool.release(ps);
+    report({ ok: false, device, failure, time, elapsedMs: time - started, requests: counter.requests });
+  };
+  const deadline = deadlines.add(() => {
+    expired = true;
+    fail(new PollError('timeout', `device deadline of ${deadlineMs} ms exceeded`));
+  });
+  const succeed = (done: WalkResult | RawVarbind[]) => {
+    if (settled) return;
+    deadlines.finish(deadline);
+    const raws = Array.isArray(done) ? done : done.raws;
+    let decoded: ReturnType<typeof decodeAll>;
+    try {
+      decoded = decodeAll(raws, ctx.mib);
+    } catch (err) {
       fail(err);
+      return;
+    }
+    settled = true;
+    const end = now();
+    // Rates divide by the time between two polls, so stamp each poll at the same phase:
+    // the first answer, which holds most of a walk's rows. The end of a walk moves with
+    // the later round trips and the fleet's queueing (1-2 % of a 2-s interval).
+    const time = counter.firstAnswerAt ?? end;
+    const success: PollSuccess = {
+      ok: true, device, varbinds: decoded.varbinds, infos: decoded.infos, nonRepeaterCount: Array.isArray(done) ? 0 : done.nonRepeaterCount,
+      time, elapsedMs: end - started, requests: counter.requests,
     };
-    const finish: Finish = (err, done) => {
-      if (err || done === undefined) failEarly(err ?? new PollError('bad-response', 'no answer'));
-      else succeed(done);
-    };
-    const run = (session: PooledSession) => {
-      if (expired) {
-        ctx.pool.release(session);
-        return;
-      }
-      ps = session;
-      try {
-        work(session, counter, isExpired, finish);
-      } catch (err) {
-        failEarly(err);
-      }
-    };
-    const existing = ctx.pool.acquireExisting(device);
-    if (existing) run(existing);
-    else ctx.pool.acquire(device).then(run, failEarly);
-  }
+    if (!Array.isArray(done) && done.incomplete) success.incomplete = done.incomplete;
+    if (ps) ctx.pool.release(ps);
+    report(success);
+  };
+  const failEarly = (err: unknown) => {
+    deadlines.finish(deadline);
+    fail(err);
+  };
+  const finish: Finish = (err, done) => {
+    if (err || done === undefined) failEarly(err ?? new PollError('bad-response', 'no answer'));
+    else succeed(done);
+  };
+  const run = (session: PooledSession) => {
+    if (expired) {
+      ctx.pool.release(session);
+      return;
+    }
+    ps = session;
+    try {
+      work(session, counter, isExpired, finish);
+    } catch (err) {
+      failEarly(err);
+    }
+  };
+  const existing = ctx.pool.acquireExisting(device);
+  if (existing) run(existing);
+  else ctx.pool.acquire(device).then(run, failEarly);
 }
 
 /** GETs `oids` (numeric, exact instances) from one device; `report` gets the result. */

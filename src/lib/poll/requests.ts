@@ -1,5 +1,5 @@
 /**
- * The SNMP requests a poll makes, over a pooled net-snmp session, as promises: each
+ * The SNMP requests a poll makes, over a pooled net-snmp session, as callbacks or promises: each
  * counts itself and notes when the poll's first answer arrived (the time of
  * msg.snmp.time); net-snmp's error-status errors are read back into numbers.
  */

@@ -194,34 +194,6 @@ export function deadlineQueue(ms: number): DeadlineQueue {
   return q;
 }
 
-/**
- * Runs `fn` with a deadline: resolves with its result, or rejects with a timeout
- * PollError when `ms` passes first. The late result of `fn` is ignored.
- */
-export function withDeadline<T>(ms: number, fn: (expired: () => boolean) => Promise<T>): Promise<T> {
-  const q = deadlineQueue(ms);
-  let expired = false;
-  const isExpired = () => expired;
-  return new Promise<T>((resolve, reject) => {
-    const d = q.add(() => {
-      expired = true;
-      reject(new PollError('timeout', `device deadline of ${ms} ms exceeded`));
-    });
-    let work: Promise<T>;
-    try {
-      work = fn(isExpired);
-    } catch (err) {
-      q.finish(d);
-      reject(err);
-      return;
-    }
-    work.then(
-      (v) => { q.finish(d); resolve(v); },
-      (e) => { q.finish(d); reject(e); },
-    );
-  });
-}
-
 /** Remembers which devices a node is polling, so a new trigger does not stack a second poll. */
 export class InFlightGuard {
   private readonly keys = new Set<string>();
@@ -264,8 +236,8 @@ export interface CycleOptions<D, R> {
   keyOf: (d: D) => string;
   guard: InFlightGuard;
   scheduler: FleetScheduler;
-  poll: (d: D) => Promise<R>;
-  /** The poll as a callback (used instead of `poll` when given: no promise per device). */
+  /** The poll as a promise, or (pollCb) as a callback: no promise per device. One of them. */
+  poll?: (d: D) => Promise<R>;
   pollCb?: (d: D, report: (result: R) => void) => void;
   /** Called once per polled device as soon as its result is in. */
   onResult: (d: D, result: R) => void;
@@ -342,7 +314,7 @@ export function runCycle<D, R>(o: CycleOptions<D, R>): Promise<CycleSummary> {
         };
         try {
           if (o.pollCb) o.pollCb(device, report);
-          else o.poll(device).then(report, failed);
+          else o.poll!(device).then(report, failed);
         } catch {
           failed();
         }

@@ -17,6 +17,7 @@
  * numeric OID) goes to net-snmp's get, which fails it as it always did.
  */
 import { randomFillSync } from 'crypto';
+import { performance } from 'perf_hooks';
 import * as snmp from 'net-snmp';
 
 const GET_REQUEST = 0xa0;
@@ -102,7 +103,7 @@ export function getTemplate(version: number, community: string, oids: readonly s
 
 /** One GET in flight: shaped as net-snmp's Req, so its session's reply path takes it. */
 class LeanReq {
-  /** When the current attempt gives up (ms epoch). */
+  /** When the current attempt gives up (ms, LeanRequests' clock). */
   deadline = 0;
   /** The wait of the next attempt (net-snmp multiplies it by backoff after each one). */
   timeout: number;
@@ -178,10 +179,11 @@ export class LeanRequests {
   private idAt = this.ids.length;
   private closed = false;
 
-  constructor(private readonly options: { timeout: number; retries: number; backoff: number; now?: () => number }) {}
+  constructor(private readonly options: { timeout: number; retries: number; backoff: number }) {}
 
+  /** A monotonic clock: a wall clock set back would hold every timeout. */
   private now(): number {
-    return this.options.now ? this.options.now() : Date.now();
+    return performance.now();
   }
 
   private template(session: SessionLike, oids: readonly string[]): Template | undefined {
@@ -260,13 +262,19 @@ export class LeanRequests {
         if (req.live && req.deadline > now) break;
         queue[head++] = undefined as unknown as LeanReq;
         if (!req.live) continue;
-        if (req.retries-- > 0) {
-          // the retry goes to list k+1, which fire() reads after this one
-          this.send(req, k + 1);
-        } else {
-          req.session.unregisterRequest(req.id);
-          req.responseCb(new snmp.RequestTimedOutError('Request timed out'));
+        try {
+          if (req.retries-- > 0) {
+            // the retry goes to list k+1, which fire() reads after this one
+            this.send(req, k + 1);
+          } else {
+            req.session.unregisterRequest(req.id);
+            req.responseCb(new snmp.RequestTimedOutError('Request timed out'));
+          }
+        } catch {
+          // what a request's owner does with its timeout must not stop the others'
         }
+        // the pool closed from a callback: its queues are gone
+        if (this.closed) return;
       }
       if (head === queue.length) {
         queue.length = 0;

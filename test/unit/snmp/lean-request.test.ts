@@ -234,6 +234,34 @@ describe('lean GET requests', function () {
     assert.equal(lean.get(session, 161, ['1.3.6.1.2.1.1.5.0'], () => undefined), false, 'closed: net-snmp takes over');
   });
 
+  it('times out the other requests when one owner throws from its timeout, and stops once closed from one', async () => {
+    const lean = new LeanRequests({ timeout: 50, retries: 0, backoff: 1 });
+    const session = {
+      version: 1, community: 'public', target: '127.0.0.1', reqs: {} as Record<number, unknown>, reqCount: 0,
+      dgram: { send: () => undefined, ref: () => undefined },
+      unregisterRequest(id: number) { const r = this.reqs[id]; delete this.reqs[id]; this.reqCount--; return r; },
+      onSimpleGetResponse: () => undefined,
+    };
+    const timedOut: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      lean.get(session, 161, ['1.3.6.1.2.1.1.5.0'], () => {
+        timedOut.push(i);
+        if (i === 1) throw new Error('a broken owner');
+      });
+    }
+    await new Promise((res) => setTimeout(res, 150));
+    assert.deepEqual(timedOut, [0, 1, 2, 3, 4]);
+    const closing: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      lean.get(session, 161, ['1.3.6.1.2.1.1.5.0'], () => {
+        closing.push(i);
+        lean.close();
+      });
+    }
+    await new Promise((res) => setTimeout(res, 150));
+    assert.deepEqual(closing, [0], 'nothing more after close');
+  });
+
   it('gives the same answer as net-snmp for a live GET of several OIDs', async () => {
     const answer = (req: ParsedRequest) => [response(req.version, req.community, req.reqId, Buffer.concat(req.oids.map((o) => varbind(o, octets(`v${o}`)))))];
     await withAgent({}, answer, async ({ pool, profile, port }) => {
