@@ -16,6 +16,7 @@ export class FleetScheduler {
   private readonly queue: Array<((open: boolean) => void) | undefined> = [];
   private head = 0;
   private closed = false;
+  private pumping = false;
 
   constructor(private concurrency: number) {
     if (!(concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
@@ -72,15 +73,24 @@ export class FleetScheduler {
   }
 
   private pump(): void {
-    while (this.active < this.concurrency && this.head < this.queue.length) {
-      const next = this.queue[this.head]!;
-      this.queue[this.head++] = undefined;
-      if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
+    // A task that ends at once (a job that expired, a refused session) releases its slot
+    // from inside this loop: the loop itself takes the next, so a fleet of them does not
+    // nest one call per device.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.active < this.concurrency && this.head < this.queue.length) {
+        const next = this.queue[this.head]!;
+        this.queue[this.head++] = undefined;
+        if (this.head === this.queue.length) {
+          this.queue.length = 0;
+          this.head = 0;
+        }
+        this.active++;
+        next(true);
       }
-      this.active++;
-      next(true);
+    } finally {
+      this.pumping = false;
     }
     if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
       this.queue.splice(0, this.head);

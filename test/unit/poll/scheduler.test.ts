@@ -83,6 +83,25 @@ describe('fleet scheduler', () => {
     assert.equal(s.inFlight, 0);
   });
 
+  it('goes through a queued fleet whose polls end at once (a job expired meanwhile) without deepening the stack', async () => {
+    const devices = Array.from({ length: 50_000 }, (_, i) => i);
+    // the first 50 take a moment, so the rest wait in the queue; then each of those ends
+    // at once, freeing its slot from inside the scheduler's own loop
+    let late = false;
+    const expired = await runCycle<number, number>({
+      devices, keyOf: String, guard: new InFlightGuard(), scheduler: new FleetScheduler(50),
+      pollCb: (d, report) => setTimeout(() => { late = true; report(d); }, 5),
+      isOk: () => true, onResult: () => undefined, expired: () => late,
+    });
+    assert.equal(expired.ok, 50);
+    assert.equal(expired.expired, 50_000 - 50);
+    const sync = await runCycle<number, number>({
+      devices, keyOf: String, guard: new InFlightGuard(), scheduler: new FleetScheduler(50),
+      pollCb: (d, report) => (d < 50 ? setTimeout(() => report(d), 5) : report(d)), isOk: () => true, onResult: () => undefined,
+    });
+    assert.equal(sync.ok, 50_000);
+  });
+
   it('keeps each device identity once, and computes it again when the device changes', () => {
     const d = { host: 'Router.Example.', port: 161 };
     const first = deviceKey(d);
