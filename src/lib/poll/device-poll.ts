@@ -8,7 +8,7 @@ import { decodeVarbind, TypeTag, type RawVarbind } from '../common/codec';
 import type { Device, MibLookup, OidInfo, PollFailure, SnmpProfile, Varbind } from '../common/types';
 import type { PooledSession, SessionPool } from '../snmp/session-pool';
 import { cancelInFlight, ERROR_STATUS_NO_SUCH_NAME, ERROR_STATUS_TOO_BIG, errorStatusOf, isRaw, oidOfStatusError, snmpGet, snmpGetCb, type Counter } from './requests';
-import { deadlineQueue } from './scheduler';
+import { deadlineQueue } from '../common/deadlines';
 import { walkAll, type WalkOptions, type WalkResult } from './walker';
 
 export type { WalkOptions } from './walker';

@@ -80,7 +80,7 @@ export function snmpGetCb(ps: PooledSession, c: Counter, oids: string[], done: (
 }
 
 export function snmpGet(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {
-  return sessionCall(ps, c, (cb) => ps.get(oids, cb as (err: unknown, varbinds?: unknown[]) => void));
+  return new Promise((resolve, reject) => snmpGetCb(ps, c, oids, (err, res) => (err ? reject(err) : resolve(res!))));
 }
 
 export function snmpGetNext(ps: PooledSession, c: Counter, oids: string[]): Promise<RawVarbind[]> {

@@ -3,8 +3,8 @@
  * every node that uses the profile, each device bounded by its deadline; plus the
  * per-node cycle runner that streams one result per device and sums up the cycle.
  */
-import { performance } from 'perf_hooks';
 import { PollError } from '../common/errors';
+import { Fifo } from '../common/fifo';
 
 /**
  * A FIFO semaphore: `enqueue(start)` calls `start(true)` when a slot is free, and the
@@ -13,8 +13,7 @@ import { PollError } from '../common/errors';
  */
 export class FleetScheduler {
   private active = 0;
-  private readonly queue: Array<((open: boolean) => void) | undefined> = [];
-  private head = 0;
+  private readonly queue = new Fifo<(open: boolean) => void>();
   private closed = false;
   private pumping = false;
 
@@ -27,7 +26,7 @@ export class FleetScheduler {
   }
 
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   setConcurrency(n: number): void {
@@ -79,129 +78,21 @@ export class FleetScheduler {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.active < this.concurrency && this.head < this.queue.length) {
-        const next = this.queue[this.head]!;
-        this.queue[this.head++] = undefined;
-        if (this.head === this.queue.length) {
-          this.queue.length = 0;
-          this.head = 0;
-        }
+      while (this.active < this.concurrency && this.queue.size > 0) {
+        const next = this.queue.shift()!;
         this.active++;
         next(true);
       }
     } finally {
       this.pumping = false;
     }
-    if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
   }
 
   /** Tells everything still waiting it will not run; tasks in flight finish on their own. */
   close(): void {
     this.closed = true;
-    const waiting = this.queue.slice(this.head) as Array<(open: boolean) => void>;
-    this.queue.length = 0;
-    this.head = 0;
-    for (const start of waiting) start(false);
+    for (const start of this.queue.drain()) start(false);
   }
-}
-
-/** A deadline set in a DeadlineQueue; the queue's `finish()` takes it back. */
-export interface Deadline {
-  at: number;
-  onExpire: (() => void) | undefined;
-}
-
-/** How late a deadline may fire, ms, so that one wake-up serves those of a few ms. */
-const DEADLINE_SLACK_MS = 5;
-
-/**
- * Deadlines of one length, kept in the order they were set, so they also pass in that
- * order: one timer serves them all (the first live one's), where a timer per poll would
- * cost a setTimeout, a clearTimeout and their objects on every device of every cycle.
- * A finished deadline stays in the list until it reaches the front.
- */
-export class DeadlineQueue {
-  private readonly entries: Array<Deadline | undefined> = [];
-  private head = 0;
-  private live = 0;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(readonly ms: number) {}
-
-  /** Calls `onExpire` once `ms` have passed, unless `finish()` comes first. */
-  add(onExpire: () => void): Deadline {
-    const d: Deadline = { at: performance.now() + this.ms, onExpire };
-    this.entries.push(d);
-    this.live++;
-    if (!this.timer) this.arm(d.at);
-    return d;
-  }
-
-  /** The deadline is no longer needed (the work ended first): it will not fire. */
-  finish(d: Deadline): void {
-    if (!d.onExpire) return;
-    d.onExpire = undefined;
-    if (--this.live > 0) return;
-    // nothing is waiting: let the process and the timer go
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.entries.length = 0;
-    this.head = 0;
-  }
-
-  get pending(): number {
-    return this.live;
-  }
-
-  private arm(at: number): void {
-    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()));
-  }
-
-  private readonly fire = (): void => {
-    this.timer = undefined;
-    const now = performance.now();
-    while (this.head < this.entries.length) {
-      const d = this.entries[this.head]!;
-      if (d.onExpire && d.at > now) break;
-      this.entries[this.head++] = undefined;
-      const onExpire = d.onExpire;
-      if (!onExpire) continue;
-      d.onExpire = undefined;
-      this.live--;
-      try {
-        onExpire();
-      } catch {
-        // one poll's failure must not stop the others' deadlines
-      }
-    }
-    if (this.head === this.entries.length) {
-      this.entries.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
-      this.entries.splice(0, this.head);
-      this.head = 0;
-    }
-    if (this.head < this.entries.length && !this.timer) this.arm(Math.max(this.entries[this.head]!.at, now + DEADLINE_SLACK_MS));
-  };
-}
-
-/** The shared queue of each deadline length (a profile's deadline is one length). */
-const queues = new Map<number, DeadlineQueue>();
-
-export function deadlineQueue(ms: number): DeadlineQueue {
-  let q = queues.get(ms);
-  if (!q) {
-    if (queues.size >= 64) {
-      // lengths come from profiles; keep the ones in use when many were tried
-      for (const [k, v] of queues) if (v.pending === 0) queues.delete(k);
-    }
-    q = new DeadlineQueue(ms);
-    queues.set(ms, q);
-  }
-  return q;
 }
 
 /** Remembers which devices a node is polling, so a new trigger does not stack a second poll. */

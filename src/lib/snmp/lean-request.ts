@@ -19,6 +19,7 @@
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
 import * as snmp from 'net-snmp';
+import { Fifo } from '../common/fifo';
 
 const GET_REQUEST = 0xa0;
 /**
@@ -170,9 +171,8 @@ class LeanReq {
 /** The GETs of one pool's sessions, and the one timer they share. */
 export class LeanRequests {
   private readonly templates = new Map<string, Template>();
-  /** Requests by attempt number, each list in deadline order; `heads[k]` is list k's first live slot. */
-  private readonly queues: LeanReq[][] = [];
-  private readonly heads: number[] = [];
+  /** Requests by attempt number, each in deadline order. */
+  private readonly queues: Array<Fifo<LeanReq>> = [];
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
   private readonly ids = new Uint32Array(512);
@@ -232,9 +232,7 @@ export class LeanRequests {
   private send(req: LeanReq, attempt: number): void {
     req.deadline = this.now() + req.timeout;
     if (req.backoff >= 1) req.timeout *= req.backoff;
-    const queue = (this.queues[attempt] ??= []);
-    if (this.heads[attempt] === undefined) this.heads[attempt] = 0;
-    queue.push(req);
+    (this.queues[attempt] ??= new Fifo()).push(req);
     if (req.deadline < this.armedFor) this.arm(req.deadline);
     try {
       req.session.dgram.send(req.bytes, 0, req.bytes.length, req.port, req.session.target, req.sent);
@@ -256,11 +254,9 @@ export class LeanRequests {
     let next = Infinity;
     for (let k = 0; k < this.queues.length; k++) {
       const queue = this.queues[k];
-      let head = this.heads[k];
-      while (head < queue.length) {
-        const req = queue[head];
+      for (let req = queue.peek(); req !== undefined; req = queue.peek()) {
         if (req.live && req.deadline > now) break;
-        queue[head++] = undefined as unknown as LeanReq;
+        queue.shift();
         if (!req.live) continue;
         try {
           if (req.retries-- > 0) {
@@ -276,15 +272,8 @@ export class LeanRequests {
         // the pool closed from a callback: its queues are gone
         if (this.closed) return;
       }
-      if (head === queue.length) {
-        queue.length = 0;
-        head = 0;
-      } else if (head >= 1024 && head * 2 >= queue.length) {
-        queue.splice(0, head);
-        head = 0;
-      }
-      this.heads[k] = head;
-      if (head < queue.length && queue[head].deadline < next) next = queue[head].deadline;
+      const first = queue.peek();
+      if (first && first.deadline < next) next = first.deadline;
     }
     // a timeout a few ms late costs nothing; a wake-up per ms of a busy fleet would
     if (next < Infinity && next < this.armedFor) this.arm(Math.max(next, now + TIMER_SLACK_MS));
@@ -293,7 +282,7 @@ export class LeanRequests {
   /** Requests still in a queue (answered ones leave at their deadline). */
   get queued(): number {
     let n = 0;
-    for (let k = 0; k < this.queues.length; k++) n += this.queues[k].length - this.heads[k];
+    for (const queue of this.queues) n += queue.size;
     return n;
   }
 
@@ -303,9 +292,6 @@ export class LeanRequests {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
-    for (let k = 0; k < this.queues.length; k++) {
-      this.queues[k].length = 0;
-      this.heads[k] = 0;
-    }
+    for (const queue of this.queues) queue.clear();
   }
 }

@@ -189,6 +189,19 @@ function counter64(buf: Buffer, start: number, len: number): unknown {
   return len === 0 ? Buffer.alloc(0) : buf.subarray(start, end);
 }
 
+/**
+ * One of the PDU's INTEGERs of 1-4 bytes at `at`: its value, with where the next element
+ * starts left in contentStart; NaN when there is none.
+ */
+function readHeaderInt(buf: Buffer, at: number, end: number): number {
+  if (buf[at] !== 0x02) return NaN;
+  const len = readLength(buf, at + 1, end);
+  if (len < 1 || len > 4) return NaN;
+  const value = readSigned(buf, contentStart, len);
+  contentStart += len;
+  return value;
+}
+
 /** The last community read, as bytes and as text: a fleet's replies all carry the same one or two. */
 let lastCommunityBytes = Buffer.alloc(0);
 let lastCommunity = '';
@@ -230,22 +243,14 @@ export function decodeResponse(buf: Buffer): LeanMessage | undefined {
   len = readLength(buf, at + 1, end);
   if (len < 0 || contentStart + len !== end) return undefined;
   at = contentStart;
-  // request id, error status, error index: INTEGERs of 1-4 bytes
-  if (buf[at] !== 0x02) return undefined;
-  len = readLength(buf, at + 1, end);
-  if (len < 1 || len > 4) return undefined;
-  const id = readSigned(buf, contentStart, len);
-  at = contentStart + len;
-  if (buf[at] !== 0x02) return undefined;
-  len = readLength(buf, at + 1, end);
-  if (len < 1 || len > 4) return undefined;
-  const errorStatus = readSigned(buf, contentStart, len);
-  at = contentStart + len;
-  if (buf[at] !== 0x02) return undefined;
-  len = readLength(buf, at + 1, end);
-  if (len < 1 || len > 4) return undefined;
-  const errorIndex = readSigned(buf, contentStart, len);
-  at = contentStart + len;
+  // request id, error status, error index
+  const id = readHeaderInt(buf, at, end);
+  if (Number.isNaN(id)) return undefined;
+  const errorStatus = readHeaderInt(buf, contentStart, end);
+  if (Number.isNaN(errorStatus)) return undefined;
+  const errorIndex = readHeaderInt(buf, contentStart, end);
+  if (Number.isNaN(errorIndex)) return undefined;
+  at = contentStart;
   // the varbind list runs to the end too
   if (buf[at] !== 0x30) return undefined;
   len = readLength(buf, at + 1, end);

@@ -15,6 +15,7 @@ import * as dns from 'dns';
 import { isIP } from 'net';
 import { EventEmitter } from 'events';
 import { performance } from 'perf_hooks';
+import { Fifo } from '../common/fifo';
 import type { Transport } from '../common/types';
 
 /**
@@ -157,10 +158,11 @@ export class UdpMux {
   private pending: Array<() => void> | undefined;
   private bound = false;
   private closed = false;
-  /** Replies that arrived past this turn's budget, delivered in order on later turns. */
-  private readonly backlog: Queued[] = [];
-  /** Where the backlog's next unread entry is (the array is cleared once drained). */
-  private backlogHead = 0;
+  /**
+   * Replies that arrived past this turn's budget, delivered in order on later turns (a
+   * backlog that never quite empties drops its delivered front past 64 entries).
+   */
+  private readonly backlog = new Fifo<Queued>(64);
   /** When this turn's deliveries began (performance.now()); undefined between turns. */
   private turnStart: number | undefined;
   /** Steps (setImmediate callbacks) scheduled and not yet run. */
@@ -252,21 +254,18 @@ export class UdpMux {
     const socket = this.open();
     if (!this.pending) {
       // bound: send now
-      socket.send(buf, port, address, cb ? (err, bytes) => this.sent(err, bytes, cb) : this.countSendError);
+      this.sendOn(socket, buf, port, address, cb);
       return;
     }
-    const doSend = () => {
-      if (this.socket !== socket) {
-        // the socket failed before it was bound
-        if (cb) cb(Object.assign(new Error('socket failed to bind'), { code: 'EADDRNOTAVAIL' }));
-        return;
-      }
-      socket.send(buf, port, address, (err, bytes) => {
-        if (err) this.stats.sendErrors++;
-        if (cb) cb(err, bytes);
-      });
-    };
-    this.pending.push(doSend);
+    this.pending.push(() => {
+      if (this.socket === socket) this.sendOn(socket, buf, port, address, cb);
+      // the socket failed before it was bound
+      else if (cb) cb(Object.assign(new Error('socket failed to bind'), { code: 'EADDRNOTAVAIL' }));
+    });
+  }
+
+  private sendOn(socket: dgram.Socket, buf: Buffer, port: number, address: string, cb?: (err: Error | null, bytes?: number) => void): void {
+    socket.send(buf, port, address, cb ? (err, bytes) => this.sent(err, bytes, cb) : this.countSendError);
   }
 
   private sent(err: Error | null, bytes: number | undefined, cb: (err: Error | null, bytes?: number) => void): void {
@@ -280,7 +279,7 @@ export class UdpMux {
 
   /** Replies waiting for a later turn of the event loop (see DELIVERY_BUDGET_MS). */
   get backlogSize(): number {
-    return this.backlog.length - this.backlogHead;
+    return this.backlog.size;
   }
 
   /**
@@ -300,7 +299,7 @@ export class UdpMux {
       // the turn's end, in the check phase after the datagrams this poll phase reads
       this.scheduleSteps(1);
     }
-    if (this.backlogHead === this.backlog.length && now - this.turnStart < DELIVERY_BUDGET_MS) {
+    if (this.backlog.size === 0 && now - this.turnStart < DELIVERY_BUDGET_MS) {
       this.deliver(buf, rinfo, key);
       return;
     }
@@ -329,34 +328,23 @@ export class UdpMux {
   private readonly step = (): void => {
     this.steps--;
     if (this.closed) return;
-    if (this.backlogHead < this.backlog.length) {
+    const queued = this.backlog.peek();
+    if (queued) {
       const now = this.now();
       if (this.turnStart === undefined) this.turnStart = now;
-      const [buf, rinfo, arrived, key] = this.backlog[this.backlogHead];
+      const [buf, rinfo, arrived, key] = queued;
       const age = now - arrived;
       if (now - this.turnStart < DELIVERY_BUDGET_MS * Math.max(1, age / this.agingMs) || age >= 2 * this.agingMs) {
-        this.backlog[this.backlogHead++] = undefined as unknown as Queued;
+        this.backlog.shift();
         this.backlogBytes -= buf.length;
-        this.compactBacklog();
         this.deliver(buf, rinfo, key);
       }
     }
     if (this.steps > 0) return;
     this.turnStart = undefined;
-    const waiting = this.backlog.length - this.backlogHead;
+    const waiting = this.backlog.size;
     if (waiting > 0) this.scheduleSteps(Math.min(waiting, MAX_STEPS));
   };
-
-  private compactBacklog(): void {
-    if (this.backlogHead === this.backlog.length) {
-      this.backlog.length = 0;
-      this.backlogHead = 0;
-    } else if (this.backlogHead >= 64 && this.backlogHead * 2 >= this.backlog.length) {
-      // a backlog that never quite empties must not keep its delivered half
-      this.backlog.splice(0, this.backlogHead);
-      this.backlogHead = 0;
-    }
-  }
 
   private deliver(buf: Buffer, rinfo: dgram.RemoteInfo, key = routeKey(rinfo.address, rinfo.port)): void {
     const vs = this.routes.get(key);
@@ -379,8 +367,7 @@ export class UdpMux {
   close(): void {
     this.closed = true;
     this.turnStart = undefined;
-    this.backlog.length = 0;
-    this.backlogHead = 0;
+    this.backlog.clear();
     this.backlogBytes = 0;
     for (const vs of new Set(this.routes.values())) vs.close();
     this.routes.clear();

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { DeadlineQueue, FleetScheduler, InFlightGuard, runCycle } from '../../../src/lib/poll/scheduler';
+import { FleetScheduler, InFlightGuard, runCycle } from '../../../src/lib/poll/scheduler';
+import { DeadlineQueue } from '../../../src/lib/common/deadlines';
 import { deviceKey } from '../../../src/lib/common/inventory';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
