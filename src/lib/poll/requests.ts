@@ -87,9 +87,12 @@ export function snmpGetNext(ps: PooledSession, c: Counter, oids: string[]): Prom
   return sessionCall(ps, c, (cb) => ps.session.getNext(oids, cb));
 }
 
-/** net-snmp groups a GETBULK answer: non-repeaters as varbinds, then one array per repeater. */
-export function snmpGetBulk(ps: PooledSession, c: Counter, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<Array<RawVarbind | RawVarbind[]>> {
-  return sessionCall(ps, c, (cb) => ps.session.getBulk(oids, nonRepeaters, maxRepetitions, cb));
+/**
+ * A GETBULK's answer as the PDU's flat varbind list: the non-repeaters, then the
+ * repeaters row by row (see PooledSession.getBulk).
+ */
+export function snmpGetBulk(ps: PooledSession, c: Counter, oids: string[], nonRepeaters: number, maxRepetitions: number): Promise<unknown[]> {
+  return sessionCall<unknown[]>(ps, c, (cb) => ps.getBulk(oids, nonRepeaters, maxRepetitions, cb as (err: unknown, varbinds?: unknown[]) => void));
 }
 
 export function errorStatusOf(err: unknown): number | undefined {

@@ -35,8 +35,14 @@ interface Column {
   root: string;
   cursor: string;
   done: boolean;
-  /** What this column returned so far, in walk order. */
-  out: RawVarbind[];
+  /**
+   * Where this column's varbinds are, in walk order: per answer that gave it some, four
+   * numbers (the answer's index in the walk's list of answers, the first varbind's
+   * index, how many, the step between them). The answers' own arrays hold the varbinds
+   * until the walk ends; a copy per column was two more arrays per column that grew
+   * with every answer and lived as long as the walk.
+   */
+  parts: number[];
 }
 
 /** Where a walked OID lies relative to its column (see `placeInColumn`). */
@@ -95,7 +101,8 @@ function placeInColumn(oid: string, cursor: string, rootLength: number): number 
  */
 export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, roots: string[], opts: WalkOptions, c: Counter, expired: () => boolean): Promise<WalkResult> {
   const nonRepRoots = roots.slice(0, opts.nonRepeaters);
-  const columns: Column[] = roots.slice(opts.nonRepeaters).map((root) => ({ root, cursor: root, done: false, out: [] }));
+  const columns: Column[] = roots.slice(opts.nonRepeaters).map((root) => ({ root, cursor: root, done: false, parts: [] }));
+  const answers: unknown[][] = [];
   const nonRepOut: RawVarbind[] = [];
   const v1 = ctx.profile.version === '1';
   let maxRepetitions = Math.max(1, opts.maxRepetitions);
@@ -113,11 +120,11 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
     const nr = first ? nonRepRoots.length : 0;
     const reqOids = [...(first ? nonRepRoots : []), ...active.map((col) => col.cursor)];
     if (reqOids.length === 0) break;
-    let res: Array<RawVarbind | RawVarbind[]>;
+    // the answer's flat varbind list: the non-repeaters, then one varbind per active column, row by row
+    let res: unknown[];
     try {
       if (v1) {
-        const flat = await snmpGetNext(ps, c, reqOids);
-        res = flat.map((vb, i) => (i < nr ? vb : [vb]));
+        res = await snmpGetNext(ps, c, reqOids);
       } else {
         res = await snmpGetBulk(ps, c, reqOids, nr, maxRepetitions);
       }
@@ -151,12 +158,17 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
       const vb = res[i];
       if (isRaw(vb)) nonRepOut.push(vb);
     }
+    const answer = answers.length;
+    answers.push(res);
+    const step = active.length;
     let got = 0;
-    for (let j = 0; j < active.length; j++) {
+    let stop: PollError | undefined;
+    for (let j = 0; j < active.length && stop === undefined; j++) {
       const col = active[j];
-      const list = res[nr + j];
-      if (!Array.isArray(list)) continue;
-      for (const vb of list) {
+      const first = nr + j;
+      let taken = 0;
+      for (let k = first; k < res.length; k += step) {
+        const vb = res[k];
         if (!isRaw(vb)) throw new PollError('bad-response', 'malformed varbind in response');
         got++;
         const place = isException(vb.type) ? OUTSIDE : placeInColumn(vb.oid, col.cursor, col.root.length);
@@ -166,21 +178,23 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
         }
         if (place === NOT_INCREASING) {
           // snmpwalk's words: the agent answered an OID at or before the one asked
-          const stop = new PollError('bad-response', `OID not increasing: the agent returned ${clipOid(vb.oid)} after ${clipOid(col.cursor)}; walk stopped (it would loop)`);
-          if (!opts.keepPartial) throw stop;
-          incomplete = stop.toFailure();
-          break walk;
+          stop = new PollError('bad-response', `OID not increasing: the agent returned ${clipOid(vb.oid)} after ${clipOid(col.cursor)}; walk stopped (it would loop)`);
+          break;
         }
         if (total >= opts.maxVarbinds) {
-          const stop = new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
-          if (!opts.keepPartial) throw stop;
-          incomplete = stop.toFailure();
-          break walk;
+          stop = new PollError('bad-response', `walk passed the cap of ${opts.maxVarbinds} varbinds (maxVarbinds)`);
+          break;
         }
-        col.out.push(vb);
         col.cursor = vb.oid;
         total++;
+        taken++;
       }
+      if (taken > 0) col.parts.push(answer, first, taken, step);
+    }
+    if (stop !== undefined) {
+      if (!opts.keepPartial) throw stop;
+      incomplete = stop.toFailure();
+      break walk;
     }
     if (got === 0 && active.length > 0) {
       // an agent that cannot fit even one repetition answers with an empty list
@@ -194,8 +208,17 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
     first = false;
   }
   const nonRepeaterCount = nonRepOut.length;
-  const raws = nonRepOut;
-  for (const col of columns) for (const vb of col.out) raws.push(vb);
+  const raws: RawVarbind[] = new Array(nonRepeaterCount + total);
+  let n = 0;
+  for (; n < nonRepeaterCount; n++) raws[n] = nonRepOut[n];
+  for (const col of columns) {
+    const parts = col.parts;
+    for (let p = 0; p < parts.length; p += 4) {
+      const list = answers[parts[p]];
+      const step = parts[p + 3];
+      for (let k = parts[p + 1], left = parts[p + 2]; left > 0; k += step, left--) raws[n++] = list[k] as RawVarbind;
+    }
+  }
   return incomplete ? { raws, nonRepeaterCount, incomplete } : { raws, nonRepeaterCount };
 }
 

@@ -1,5 +1,5 @@
 /**
- * A lean GET for SNMPv1/v2c sessions, the request side of lean-response.ts.
+ * A lean GET and GETBULK for SNMPv1/v2c sessions, the request side of lean-response.ts.
  *
  * net-snmp builds every request from scratch (a Pdu, a Message, a BER writer, a Req,
  * its own setTimeout and a random id), which costs more than the rest of a GET of two
@@ -15,6 +15,12 @@
  * backoff are net-snmp's: attempt k waits `timeout × backoff^k`, the last one fails with
  * RequestTimedOutError("Request timed out"). An OID list it cannot encode (not a valid
  * numeric OID) goes to net-snmp's get, which fails it as it always did.
+ *
+ * A GETBULK's OIDs change with every round trip of a walk (each column's cursor), so its
+ * bytes are assembled per request from the OIDs' encodings, kept per OID. Its answer is
+ * handed over as the flat varbind list of the PDU, checked as net-snmp's getBulk checks
+ * it: net-snmp's getBulk wraps every repeated varbind in an array of its own, two more
+ * objects per walked varbind that lived as long as the walk did.
  */
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
@@ -22,6 +28,7 @@ import * as snmp from 'net-snmp';
 import { Fifo } from '../common/fifo';
 
 const GET_REQUEST = 0xa0;
+const GET_BULK_REQUEST = 0xa5;
 /**
  * Request ids from 2^23 to 2^31-1: their minimal BER INTEGER is exactly four bytes, so
  * a template's id field has one size. (net-snmp's own ids are below 10^8, and a session
@@ -33,6 +40,8 @@ const ID_SPAN = 0x7fffffff - ID_MIN + 1;
 const TIMER_SLACK_MS = 5;
 /** OID lists whose template is kept per pool (a fleet GETs a handful of lists). */
 const MAX_TEMPLATES = 256;
+/** OIDs whose encoding is kept per pool for GETBULKs (a fleet's walks ask the same columns and rows). */
+const MAX_ENCODED_OIDS = 8192;
 
 /** The net-snmp Session fields this path reads and writes (untyped in net-snmp). */
 export interface SessionLike {
@@ -40,6 +49,7 @@ export interface SessionLike {
   community: string;
   target: string;
   reportOidMismatchErrors?: boolean;
+  backwardsGetNexts?: boolean;
   reqs: Record<number, unknown>;
   reqCount: number;
   dgram: { send(buf: Buffer, offset: number, length: number, port: number, address: string, cb?: (err: Error | null) => void): void; ref(): void };
@@ -49,11 +59,32 @@ export interface SessionLike {
 
 type ResponseCb = (err: unknown, varbinds?: unknown[]) => void;
 
+/** What net-snmp's reply path reads of a request's message (version, community, the OIDs asked). */
+interface RequestMessage {
+  version: number;
+  community: string;
+  pdu: { varbinds: ReadonlyArray<{ oid: string }> };
+}
+
 interface Template {
   bytes: Buffer;
   idOffset: number;
-  /** What net-snmp's reply path reads of a request's message (version, community, the OIDs asked). */
-  message: { version: number; community: string; pdu: { varbinds: Array<{ oid: string }> } };
+  message: RequestMessage;
+}
+
+/** A varbind of a reply as the lean decoder or net-snmp's reader gives it. */
+interface ReplyVarbind {
+  oid: string;
+  type: number;
+}
+
+/** The OIDs a GETBULK asked, as net-snmp's request message holds them (made only when read). */
+class AskedPdu {
+  constructor(private readonly oids: readonly string[]) {}
+
+  get varbinds(): Array<{ oid: string }> {
+    return this.oids.map((oid) => ({ oid }));
+  }
 }
 
 /** A BER length's bytes. */
@@ -66,6 +97,18 @@ function lengthOf(n: number): number[] {
 
 function tlv(tag: number, content: number[]): number[] {
   return [tag, ...lengthOf(content.length), ...content];
+}
+
+/** A non-negative INTEGER's minimal BER content. */
+function integerContent(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  do {
+    out.unshift(v & 0xff);
+    v = Math.floor(v / 256);
+  } while (v > 0);
+  if (out[0] & 0x80) out.unshift(0);
+  return out;
 }
 
 /** A numeric OID's BER content, or undefined for anything net-snmp should judge. */
@@ -102,34 +145,71 @@ export function getTemplate(version: number, community: string, oids: readonly s
   return { bytes: Buffer.from(message), idOffset, message: { version, community, pdu: { varbinds: oids.map((oid) => ({ oid })) } } };
 }
 
-/** One GET in flight: shaped as net-snmp's Req, so its session's reply path takes it. */
+/**
+ * Whether `next` follows `oid`, exactly as net-snmp's oidFollowsOid decides it (arc by
+ * arc; an OID that runs out first, or equal OIDs, count as following), without its two
+ * objects and closure per call.
+ */
+export function oidFollowsOid(oid: string, next: string): boolean {
+  const lo = oid.length;
+  const ln = next.length;
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    if (i >= lo) return true;
+    let a = 0;
+    while (i < lo) {
+      const c = oid.charCodeAt(i++);
+      if (c === 46) break;
+      a = a * 10 + (c - 48);
+    }
+    if (j >= ln) return true;
+    let b = 0;
+    while (j < ln) {
+      const c = next.charCodeAt(j++);
+      if (c === 46) break;
+      b = b * 10 + (c - 48);
+    }
+    if (b > a) return true;
+    if (b < a) return false;
+  }
+}
+
+/** What an answered request holds instead of its owner's callback and its bytes. */
+const ANSWERED: ResponseCb = () => undefined;
+const NO_BYTES = Buffer.alloc(0);
+
+/** net-snmp's isVarbindError: noSuchObject, noSuchInstance or endOfMibView. */
+function isVarbindError(vb: ReplyVarbind): boolean {
+  return vb.type === 0x80 || vb.type === 0x81 || vb.type === 0x82;
+}
+
+/** One request in flight: shaped as net-snmp's Req, so its session's reply path takes it. */
 class LeanReq {
   /** When the current attempt gives up (ms, LeanRequests' clock). */
   deadline = 0;
   /** The wait of the next attempt (net-snmp multiplies it by backoff after each one). */
   timeout: number;
   retries: number;
-  readonly message: Template['message'];
-  readonly onResponse: (req: unknown, message: unknown) => void;
   readonly sent: (err: Error | null) => void;
 
   constructor(
     readonly session: SessionLike,
     readonly id: number,
-    readonly bytes: Buffer,
+    public bytes: Buffer,
     readonly port: number,
-    readonly responseCb: ResponseCb,
-    template: Template,
+    /** The owner's callback; its identity is how a poll cancels the request (PooledSession.cancel). */
+    public responseCb: ResponseCb,
+    /** Shared by every request of a template: nothing writes to it. */
+    public message: RequestMessage,
+    /** A GETBULK's OIDs and non-repeaters; undefined for a GET. */
+    public bulk: { oids: readonly string[]; nonRepeaters: number } | undefined,
     timeout: number,
     retries: number,
     readonly backoff: number,
   ) {
     this.timeout = timeout;
     this.retries = retries;
-    // shared by every request of the template: nothing writes to it
-    this.message = template.message;
-    // net-snmp's own error-status handling, then feedCb below
-    this.onResponse = session.onSimpleGetResponse;
     this.sent = (err) => {
       // as net-snmp: a send that fails fails the request
       if (err && this.live) {
@@ -143,34 +223,99 @@ class LeanReq {
     return this.id;
   }
 
+  /**
+   * The answer, from either reader (both unregister the request first): net-snmp's own
+   * error-status handling, then feedCb below. An answered request stays in its attempt's
+   * FIFO until its deadline, so what it holds is let go here: the owner's callback reaches
+   * the poll's whole state (a walk's answers so far), which would otherwise live as long
+   * as the timeout.
+   */
+  onResponse(req: LeanReq, message: unknown): void {
+    try {
+      req.session.onSimpleGetResponse(req, message);
+    } finally {
+      req.responseCb = ANSWERED;
+      req.bytes = NO_BYTES;
+      req.bulk = undefined;
+    }
+  }
+
   /** Still waiting for its answer (not answered, cancelled or closed). */
   get live(): boolean {
     return this.session.reqs[this.id] === this;
   }
 
+  /** Called by net-snmp's onSimpleGetResponse with a reply whose error-status is 0. */
+  feedCb(req: LeanReq, message: { pdu: { varbinds: ReplyVarbind[] } }): void {
+    if (req.bulk) req.feedBulk(req.bulk.oids, req.bulk.nonRepeaters, message.pdu.varbinds);
+    else req.feedGet(message.pdu.varbinds);
+  }
+
   /** net-snmp's get feedCb: as many varbinds as asked, else ResponseInvalidError. */
-  feedCb(req: LeanReq, message: { pdu: { varbinds: Array<{ oid: string }> } }): void {
-    const asked = req.message.pdu.varbinds;
-    const got = message.pdu.varbinds;
+  private feedGet(got: ReplyVarbind[]): void {
+    const asked = this.message.pdu.varbinds;
     if (asked.length !== got.length) {
-      req.responseCb(new snmp.ResponseInvalidError('Requested OIDs do not match response OIDs', snmp.ResponseInvalidCode.EReqResOidNoMatch));
+      this.responseCb(new snmp.ResponseInvalidError('Requested OIDs do not match response OIDs', snmp.ResponseInvalidCode.EReqResOidNoMatch));
       return;
     }
-    if (req.session.reportOidMismatchErrors) {
+    if (this.session.reportOidMismatchErrors) {
       for (let i = 0; i < asked.length; i++) {
         if (asked[i].oid !== got[i].oid) {
-          req.responseCb(new snmp.ResponseInvalidError(`OID '${asked[i].oid}' in request at position '${i}' does not match OID '${got[i].oid}' in response at position '${i}'`, snmp.ResponseInvalidCode.EReqResOidNoMatch));
+          this.responseCb(new snmp.ResponseInvalidError(`OID '${asked[i].oid}' in request at position '${i}' does not match OID '${got[i].oid}' in response at position '${i}'`, snmp.ResponseInvalidCode.EReqResOidNoMatch));
           return;
         }
       }
     }
-    req.responseCb(null, got.slice());
+    this.responseCb(null, got.slice());
+  }
+
+  /**
+   * net-snmp's getBulk feedCb, with its checks and its error texts (only made when the
+   * session asks for them: reportOidMismatchErrors, or backwardsGetNexts false), but the
+   * answer stays the PDU's flat list: non-repeaters first, then the repeaters row by row
+   * (varbind i past the non-repeaters belongs to repeater (i - nonRepeaters) % repeaters).
+   * Varbinds past the first row when only non-repeaters were asked have no repeater to
+   * belong to and are left out (net-snmp's getBulk throws on them).
+   */
+  private feedBulk(asked: readonly string[], nonRepeaters: number, got: ReplyVarbind[]): void {
+    const report = this.session.reportOidMismatchErrors === true;
+    const ordered = this.session.backwardsGetNexts === false;
+    const repeaters = asked.length - nonRepeaters;
+    let n = got.length;
+    if (repeaters <= 0 && n > asked.length) n = asked.length;
+    if (report || ordered) {
+      for (let i = 0; i < n; i++) {
+        const first = i < asked.length;
+        const before = first ? asked[i] : got[i - repeaters].oid;
+        const vb = got[i];
+        if (isVarbindError(vb)) {
+          if (report && before !== vb.oid) {
+            const where = first ? 'request' : 'response';
+            const at = first ? i : i - repeaters;
+            this.responseCb(new snmp.ResponseInvalidError(`OID '${before}' in ${where} at position '${at}' does not match OID '${vb.oid}' in response at position '${i}'`, snmp.ResponseInvalidCode.EReqResOidNoMatch));
+            return;
+          }
+        } else if (ordered && !oidFollowsOid(before, vb.oid)) {
+          const where = first ? 'request' : 'response';
+          const at = first ? i : i - repeaters;
+          this.responseCb(new snmp.ResponseInvalidError(`OID '${before}' in ${where} at positiion '${at}' does not precede OID '${vb.oid}' in response at position '${i}'`, snmp.ResponseInvalidCode.EOutOfOrder));
+          return;
+        }
+      }
+    }
+    if (n < got.length) got.length = n;
+    this.responseCb(null, got);
   }
 }
 
 /** The GETs of one pool's sessions, and the one timer they share. */
 export class LeanRequests {
   private readonly templates = new Map<string, Template>();
+  /** Each OID's varbind encoding, for GETBULKs. */
+  private readonly encodedOids = new Map<string, Buffer>();
+  /** The community of the last GETBULK, as text and bytes (a pool's sessions share one). */
+  private lastCommunityText = '';
+  private lastCommunity = Buffer.alloc(0);
   /** Requests by attempt number, each in deadline order. */
   private readonly queues: Array<Fifo<LeanReq>> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -221,12 +366,82 @@ export class LeanRequests {
     const bytes = Buffer.allocUnsafe(t.bytes.length);
     t.bytes.copy(bytes);
     bytes.writeUInt32BE(id, t.idOffset);
-    const req = new LeanReq(session, id, bytes, port, cb, t, this.options.timeout, this.options.retries, this.options.backoff);
-    session.reqs[id] = req;
+    const req = new LeanReq(session, id, bytes, port, cb, t.message, undefined, this.options.timeout, this.options.retries, this.options.backoff);
+    this.start(session, req);
+    return true;
+  }
+
+  /** A GETBULK's bytes: the message around the OIDs' kept encodings, request id zero. */
+  private bulkBytes(session: SessionLike, oids: readonly string[], nonRepeaters: number, maxRepetitions: number): { bytes: Buffer; idOffset: number } | undefined {
+    if (!(nonRepeaters >= 0 && nonRepeaters <= 0x7fffffff && maxRepetitions >= 0 && maxRepetitions <= 0x7fffffff)) return undefined;
+    const encoded: Buffer[] = new Array(oids.length);
+    let list = 0;
+    for (let i = 0; i < oids.length; i++) {
+      let e = this.encodedOids.get(oids[i]);
+      if (e === undefined) {
+        const content = oidContent(oids[i]);
+        if (!content) return undefined;
+        // the varbind: SEQUENCE { OID, NULL }
+        e = Buffer.from(tlv(0x30, [...tlv(0x06, content), 0x05, 0x00]));
+        if (this.encodedOids.size >= MAX_ENCODED_OIDS) this.encodedOids.clear();
+        this.encodedOids.set(oids[i], e);
+      }
+      encoded[i] = e;
+      list += e.length;
+    }
+    const listHead = lengthOf(list);
+    const nr = tlv(0x02, integerContent(nonRepeaters));
+    const mr = tlv(0x02, integerContent(maxRepetitions));
+    const pduLength = 6 + nr.length + mr.length + 1 + listHead.length + list;
+    const pduHead = [GET_BULK_REQUEST, ...lengthOf(pduLength)];
+    if (session.community !== this.lastCommunityText) {
+      this.lastCommunity = Buffer.from(session.community, 'utf8');
+      this.lastCommunityText = session.community;
+    }
+    const community = this.lastCommunity;
+    const head = [0x02, 0x01, session.version, 0x04, ...lengthOf(community.length)];
+    const messageLength = head.length + community.length + pduHead.length + pduLength;
+    const top = [0x30, ...lengthOf(messageLength)];
+    const bytes = Buffer.allocUnsafe(top.length + messageLength);
+    let at = 0;
+    for (const b of top) bytes[at++] = b;
+    for (const b of head) bytes[at++] = b;
+    at += community.copy(bytes, at);
+    for (const b of pduHead) bytes[at++] = b;
+    bytes[at++] = 0x02;
+    bytes[at++] = 0x04;
+    const idOffset = at;
+    at += 4;
+    for (const b of nr) bytes[at++] = b;
+    for (const b of mr) bytes[at++] = b;
+    bytes[at++] = 0x30;
+    for (const b of listHead) bytes[at++] = b;
+    for (const e of encoded) at += e.copy(bytes, at);
+    return { bytes, idOffset };
+  }
+
+  /**
+   * GETBULKs `oids` on a v1/v2c session; `cb(err, varbinds)` with the answer's flat
+   * varbind list (see LeanReq.feedBulk). Returns false (and does nothing) when the OIDs
+   * need net-snmp's own getBulk.
+   */
+  getBulk(session: SessionLike, port: number, oids: readonly string[], nonRepeaters: number, maxRepetitions: number, cb: ResponseCb): boolean {
+    if (this.closed || session.version === 0) return false;
+    const built = this.bulkBytes(session, oids, nonRepeaters, maxRepetitions);
+    if (!built) return false;
+    const id = this.freeId(session);
+    built.bytes.writeUInt32BE(id, built.idOffset);
+    const message: RequestMessage = { version: session.version, community: session.community, pdu: new AskedPdu(oids) };
+    const req = new LeanReq(session, id, built.bytes, port, cb, message, { oids, nonRepeaters }, this.options.timeout, this.options.retries, this.options.backoff);
+    this.start(session, req);
+    return true;
+  }
+
+  private start(session: SessionLike, req: LeanReq): void {
+    session.reqs[req.id] = req;
     if (session.reqCount <= 0) session.dgram.ref();
     session.reqCount++;
     this.send(req, 0);
-    return true;
   }
 
   private send(req: LeanReq, attempt: number): void {

@@ -77,6 +77,20 @@ export class PooledSession {
     this.session.get(oids, cb);
   }
 
+  /**
+   * GETBULKs `oids`; `cb(err, varbinds)` with the answer's flat varbind list: the
+   * non-repeaters, then the repeaters row by row (varbind i past the non-repeaters
+   * belongs to repeater (i - nonRepeaters) % repeaters). net-snmp's own getBulk (SNMPv3)
+   * groups them per repeater; its answer is flattened back into the same order.
+   */
+  getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: (err: unknown, varbinds?: unknown[]) => void): void {
+    if (this.lean && !this.closed && this.lean.getBulk(this.session, this.device.port, oids, nonRepeaters, maxRepetitions, cb)) return;
+    this.session.getBulk(oids, nonRepeaters, maxRepetitions, (err: unknown, res?: unknown[]) => {
+      if (err) cb(err);
+      else cb(null, flattenBulk(res ?? [], nonRepeaters));
+    });
+  }
+
   isCancelled(responseCb: unknown): boolean {
     return typeof responseCb === 'object' || typeof responseCb === 'function' ? this.cancelled.has(responseCb as object) : false;
   }
@@ -94,6 +108,30 @@ export class PooledSession {
       // already closed
     }
   }
+}
+
+/**
+ * net-snmp's getBulk answer (the non-repeaters, then one array per repeater) as the
+ * PDU's flat list: row by row, each row in repeater order. net-snmp fills repeater
+ * (i - nonRepeaters) % repeaters from varbind i, so only the last row can be short, and
+ * only at its end: reading row r of every repeater in turn gives back the PDU's order.
+ */
+export function flattenBulk(res: unknown[], nonRepeaters: number): unknown[] {
+  const out: unknown[] = [];
+  let i = 0;
+  for (; i < nonRepeaters && i < res.length; i++) out.push(res[i]);
+  let rows = 0;
+  for (let j = i; j < res.length; j++) {
+    const list = res[j];
+    if (Array.isArray(list) && list.length > rows) rows = list.length;
+  }
+  for (let r = 0; r < rows; r++) {
+    for (let j = i; j < res.length; j++) {
+      const list = res[j];
+      if (Array.isArray(list) && r < list.length) out.push(list[r]);
+    }
+  }
+  return out;
 }
 
 /** net-snmp's version constant for ours. */

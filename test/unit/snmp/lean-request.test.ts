@@ -4,11 +4,11 @@ import { EventEmitter } from 'events';
 import fc from 'fast-check';
 import * as snmp from 'net-snmp';
 import { buildProfile } from '../../../src/lib/snmp/profile';
-import { SessionPool } from '../../../src/lib/snmp/session-pool';
-import { getTemplate, LeanRequests, oidContent } from '../../../src/lib/snmp/lean-request';
+import { flattenBulk, SessionPool } from '../../../src/lib/snmp/session-pool';
+import { getTemplate, LeanRequests, oidContent, oidFollowsOid } from '../../../src/lib/snmp/lean-request';
 import { decodeResponse } from '../../../src/lib/snmp/lean-response';
 import { pollGet } from '../../../src/lib/poll/device-poll';
-import { parseRequest, response, varbind, octets, type ParsedRequest } from '../../support/fake-agent';
+import { int, parseRequest, response, varbind, octets, type ParsedRequest } from '../../support/fake-agent';
 
 /**
  * The lean GET (lean-request.ts) against net-snmp's own: the same bytes on the wire for
@@ -16,8 +16,8 @@ import { parseRequest, response, varbind, octets, type ParsedRequest } from '../
  * close and replies that do not fit.
  */
 
-/** What a net-snmp session sends for `session.get(oids)`, captured from its socket. */
-function netSnmpGetBytes(version: number, community: string, oids: string[]): Buffer {
+/** What a net-snmp session sends for `session.get(oids)` (or what `call` asks), captured from its socket. */
+function netSnmpGetBytes(version: number, community: string, oids: string[], call: (session: any) => void = (session) => session.get(oids, () => undefined)): Buffer {
   let sent: Buffer | undefined;
   class Capture extends EventEmitter {
     send(buf: Buffer, offset: number, length: number) {
@@ -30,7 +30,7 @@ function netSnmpGetBytes(version: number, community: string, oids: string[]): Bu
     address() { return { address: '127.0.0.1', family: 'IPv4', port: 1 }; }
   }
   const session = snmp.createSession('127.0.0.1', community, { version, dgramModule: { createSocket: () => new Capture() } });
-  session.get(oids, () => undefined);
+  call(session);
   session.close();
   return sent!;
 }
@@ -271,5 +271,201 @@ describe('lean GET requests', function () {
       assert.deepEqual(r.ok && r.varbinds.map((v) => [v.oid, v.value]), oids.map((o) => [o, `v${o}`]));
       assert.equal(r.ok && r.requests, 1);
     });
+  });
+});
+
+/** A datagram's elements, as a tree of [tag, content or children]: enough to compare two requests field by field. */
+type Tlv = [number, Buffer | Tlv[]];
+function tlvTree(buf: Buffer, constructed = new Set([0x30, 0xa0, 0xa5])): Tlv[] {
+  const out: Tlv[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    const tag = buf[at];
+    const end = endOf(buf, at);
+    const first = buf[at + 1];
+    const start = first < 0x80 ? at + 2 : at + 2 + (first & 0x7f);
+    const content = buf.subarray(start, end);
+    out.push([tag, constructed.has(tag) ? tlvTree(content, constructed) : Buffer.from(content)]);
+    at = end;
+  }
+  assert.equal(at, buf.length, 'lengths add up');
+  return out;
+}
+
+/** net-snmp's getBulk grouping of a flat answer: the non-repeaters, then an array per repeater. */
+function groupAsNetSnmp(flat: unknown[], nr: number, repeaters: number): unknown[] {
+  const out: unknown[] = [];
+  let i = 0;
+  for (; i < nr + repeaters && i < flat.length; i++) out.push(i < nr ? flat[i] : [flat[i]]);
+  for (; i < flat.length; i++) (out[(i - nr) % repeaters + nr] as unknown[]).push(flat[i]);
+  return out;
+}
+
+describe('lean GETBULK requests', function () {
+  this.timeout(20000);
+
+  const fakeSession = (community: string, extra: Record<string, unknown> = {}) => ({
+    version: 1, community, target: '127.0.0.1', reqs: {}, reqCount: 0,
+    dgram: { sent: [] as Buffer[], send(buf: Buffer) { this.sent.push(Buffer.from(buf)); }, ref() {} },
+    unregisterRequest(id: number) { delete (this.reqs as Record<number, unknown>)[id]; this.reqCount--; },
+    onSimpleGetResponse() {},
+    ...extra,
+  });
+
+  it('encodes a GETBULK as net-snmp does, for every OID list, community and repetition count (property)', () => {
+    const lean = new LeanRequests({ timeout: 1000, retries: 0, backoff: 1 });
+    try {
+      fc.assert(fc.property(
+        fc.oneof(fc.constant('public'), fc.string({ minLength: 1, maxLength: 40 }), fc.constant('y'.repeat(200))),
+        fc.array(numericOid, { minLength: 1, maxLength: 60 }),
+        fc.nat(),
+        fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 0x7fffffff })),
+        (community, oids, nrSeed, maxRepetitions) => {
+          const nonRepeaters = nrSeed % (oids.length + 1);
+          const session = fakeSession(community);
+          assert.ok(lean.getBulk(session as any, 161, oids, nonRepeaters, maxRepetitions, () => undefined), 'lean takes it');
+          const ours = session.dgram.sent[0];
+          const theirs = netSnmpGetBytes(1, community, oids, (s) => s.getBulk(oids, nonRepeaters, maxRepetitions, () => undefined));
+          const a = tlvTree(ours);
+          const b = tlvTree(theirs);
+          // message [version, community, PDU [id, non-repeaters, max-repetitions, list]]: all but the id equal
+          const pduA = (a[0][1] as Tlv[])[2];
+          const pduB = (b[0][1] as Tlv[])[2];
+          assert.equal(pduA[0], 0xa5);
+          assert.deepEqual((a[0][1] as Tlv[]).slice(0, 2), (b[0][1] as Tlv[]).slice(0, 2), 'version and community');
+          assert.deepEqual((pduA[1] as Tlv[]).slice(1), (pduB[1] as Tlv[]).slice(1), 'non-repeaters, max-repetitions and the varbind list');
+          const id = (pduA[1] as Tlv[])[0][1] as Buffer;
+          assert.equal(id.length, 4, 'a four-byte request id');
+          assert.ok(Object.keys(session.reqs).map(Number).includes(id.readUInt32BE(0)), 'registered under the id it sent');
+        },
+      ), { numRuns: 300 });
+    } finally {
+      lean.close();
+    }
+  });
+
+  it('leaves SNMPv1 and OIDs it cannot encode to net-snmp', () => {
+    const lean = new LeanRequests({ timeout: 1000, retries: 0, backoff: 1 });
+    try {
+      assert.equal(lean.getBulk({ ...fakeSession('public'), version: 0 } as any, 161, ['1.3.6.1.2.1.2.2'], 0, 10, () => undefined), false);
+      const s = fakeSession('public');
+      assert.equal(lean.getBulk(s as any, 161, ['1.3.6.1.2.1.2.2', 'ifTable'], 0, 10, () => undefined), false);
+      assert.equal(s.dgram.sent.length, 0, 'nothing sent');
+    } finally {
+      lean.close();
+    }
+  });
+
+  it('decides "follows" as net-snmp does (property)', () => {
+    // the same arithmetic as net-snmp's oidFollowsOid, equal OIDs and prefixes included
+    const theirs = (a: string, b: string): boolean => {
+      const x = a.split('.').map(Number);
+      const y = b.split('.').map(Number);
+      for (let i = 0; ; i++) {
+        if (i >= x.length || i >= y.length) return true;
+        if (y[i] > x[i]) return true;
+        if (y[i] < x[i]) return false;
+      }
+    };
+    fc.assert(fc.property(numericOid, numericOid, (a, b) => {
+      assert.equal(oidFollowsOid(a, b), theirs(a, b));
+      assert.equal(oidFollowsOid(a, a), true);
+    }), { numRuns: 2000 });
+    assert.equal(oidFollowsOid('1.3.6.1.2', '1.3.6.1.10'), true);
+    assert.equal(oidFollowsOid('1.3.6.1.10', '1.3.6.1.9.5'), false);
+  });
+
+  it('gives net-snmp\'s non-repeaters, rows and order, flat (property against a live agent)', async () => {
+    // each repeater k answers rows under its OID; some stop early (endOfMibView), as tables of different lengths do
+    const answer = (req: ParsedRequest) => {
+      const nr = Math.min(req.nonRepeaters, req.oids.length);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < nr; i++) parts.push(varbind(`${req.oids[i]}.0`, int(i)));
+      const rows = Math.min(req.maxRepetitions, 8);
+      for (let r = 0; r < rows; r++) {
+        for (let k = nr; k < req.oids.length; k++) {
+          // the last row may stop short, as one does when the datagram is full
+          if (r === rows - 1 && k - nr >= Math.max(1, (req.oids.length - nr) >> 1)) break;
+          parts.push(r >= k ? varbind(`${req.oids[k]}.${r}`, Buffer.from([0x82, 0x00])) : varbind(`${req.oids[k]}.${r + 1}`, octets(`row ${r}`)));
+        }
+      }
+      return [response(req.version, req.community, req.reqId, Buffer.concat(parts))];
+    };
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (msg, rinfo) => {
+      const req = parseRequest(msg);
+      if (req) for (const out of answer(req)) sock.send(out, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const port = (sock.address() as { port: number }).port;
+    const profile = buildProfile({ version: '2c', timeout: 500, retries: 0, backoff: 1, deadline: 10000 }, { community: 'public' });
+    const pool = new SessionPool(profile);
+    try {
+      const ps = await pool.acquire({ host: '127.0.0.1', port, name: 'd', labels: {} });
+      const ask = (call: (cb: (err: unknown, res?: unknown[]) => void) => void) => new Promise<unknown[]>((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res!))));
+      const shape = (list: unknown[]) => list.map((v: any) => [v.oid, v.type, Buffer.isBuffer(v.value) ? v.value.toString() : v.value]);
+      await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.nat(), fc.integer({ min: 1, max: 12 }), async (n, nrSeed, mr) => {
+        const oids = Array.from({ length: n }, (_, i) => `1.3.6.1.4.1.8072.9.${i + 1}`);
+        const nr = nrSeed % (n + 1);
+        const flat = await ask((cb) => ps.getBulk(oids, nr, mr, cb));
+        const nested = await ask((cb) => ps.session.getBulk(oids, nr, mr, cb));
+        assert.deepEqual(shape(flat), shape(flattenBulk(nested, nr)), 'lean flat = net-snmp flattened');
+        if (n > nr) assert.deepEqual(shape(groupAsNetSnmp(flat, nr, n - nr).flat()), shape(nested.flat()), 'grouped back = net-snmp\'s');
+      }), { numRuns: 40 });
+    } finally {
+      pool.close();
+      await new Promise<void>((resolve) => sock.close(() => resolve()));
+    }
+  });
+
+  it('checks the answer as net-snmp\'s getBulk does when the session asks for it, with its error texts', async () => {
+    // the second row goes backwards in column 1 and names another OID where column 2 ends
+    const answer = (req: ParsedRequest) => [response(req.version, req.community, req.reqId, Buffer.concat([
+      varbind(`${req.oids[0]}.5`, int(1)), varbind(`${req.oids[1]}.5`, int(2)),
+      varbind(`${req.oids[0]}.4`, int(3)), varbind('1.3.6.1.9.9', Buffer.from([0x82, 0x00])),
+    ]))];
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (msg, rinfo) => {
+      const req = parseRequest(msg);
+      if (req) for (const out of answer(req)) sock.send(out, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const port = (sock.address() as { port: number }).port;
+    const oids = ['1.3.6.1.4.1.8072.9.1', '1.3.6.1.4.1.8072.9.2'];
+    const lean = new LeanRequests({ timeout: 500, retries: 0, backoff: 1 });
+    try {
+      for (const options of [{ backwardsGetNexts: false }, { reportOidMismatchErrors: true }, {}]) {
+        const session = snmp.createSession('127.0.0.1', 'public', { port, version: snmp.Version2c, ...options });
+        try {
+          const run = (viaLean: boolean) => new Promise<{ err?: string; code?: unknown; n?: number }>((resolve) => {
+            const cb = (err: any, res?: unknown[]) => resolve(err ? { err: err.message, code: err.code } : { n: (res as unknown[]).flat().length });
+            if (viaLean) assert.ok(lean.getBulk(session, port, oids, 0, 2, cb));
+            else session.getBulk(oids, 0, 2, cb);
+          });
+          // the lean request's reply comes through net-snmp's own reader here (a plain session)
+          assert.deepEqual(await run(true), await run(false), JSON.stringify(options));
+        } finally {
+          session.close();
+        }
+      }
+    } finally {
+      lean.close();
+      await new Promise<void>((resolve) => sock.close(() => resolve()));
+    }
+  });
+
+  it('leaves out what follows the first row when only non-repeaters were asked', () => {
+    const lean = new LeanRequests({ timeout: 1000, retries: 0, backoff: 1 });
+    try {
+      const got: unknown[][] = [];
+      const s = fakeSession('public', { onSimpleGetResponse: (req: any, m: any) => req.feedCb(req, m) });
+      assert.ok(lean.getBulk(s as any, 161, ['1.3.6.1.2.1.1.3', '1.3.6.1.2.1.1.5'], 2, 10, (err, res) => got.push(res!)));
+      const req = Object.values(s.reqs)[0] as any;
+      const vb = (oid: string) => ({ oid, type: 2, value: 1 });
+      req.onResponse(req, { pdu: { errorStatus: 0, varbinds: [vb('1.3.6.1.2.1.1.3.0'), vb('1.3.6.1.2.1.1.5.0'), vb('1.3.6.1.2.1.1.6.0')] } });
+      assert.deepEqual(got.map((r) => r.map((v: any) => v.oid)), [['1.3.6.1.2.1.1.3.0', '1.3.6.1.2.1.1.5.0']]);
+    } finally {
+      lean.close();
+    }
   });
 });
