@@ -12,7 +12,7 @@
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
  *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
- *        [--scaling-get 100,1000,10000] [--scaling-walk 100,500,2000] [--rss-runs 3]
+ *        [--scaling-get 100,1000,10000] [--scaling-walk 100,500,2000] [--rss-runs 3] [--rss-idle-seconds 40]
  *        [--skip heap,walk,get,rss,endurance,scaling,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
@@ -58,7 +58,7 @@ function options() {
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
       'schedule-devices': { type: 'string' }, 'schedule-interval': { type: 'string' },
       'trap-rate': { type: 'string' }, 'trap-repeats': { type: 'string' }, 'trap-cpu-seconds': { type: 'string' }, 'flood-rate': { type: 'string' },
-      'metrics-devices': { type: 'string' }, 'scale-devices': { type: 'string' }, 'scaling-get': { type: 'string' }, 'scaling-walk': { type: 'string' }, 'rss-runs': { type: 'string' },
+      'metrics-devices': { type: 'string' }, 'scale-devices': { type: 'string' }, 'scaling-get': { type: 'string' }, 'scaling-walk': { type: 'string' }, 'rss-runs': { type: 'string' }, 'rss-idle-seconds': { type: 'string' },
       skip: { type: 'string' }, 'pack-dir': { type: 'string' }, quick: { type: 'boolean' }, 'no-save': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,6 +95,8 @@ function options() {
     scalingWalk: sizes(values['scaling-walk'], quick ? [50, 200] : [100, 500, 2000]),
     // issue 15: process RSS of the walk flow against raw net-snmp's, each alone in a fresh process
     rssRuns: int(values['rss-runs'], quick ? 1 : 3),
+    // RSS after the walks, polling nothing for this long (between the walks of a 60-s interval)
+    rssIdleSeconds: int(values['rss-idle-seconds'], quick ? 0 : 40),
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     save: !values['no-save'],
     packDir: values['pack-dir'] ? path.resolve(values['pack-dir']) : ROOT,
@@ -220,6 +222,9 @@ function report(r) {
       ['raw net-snmp', mb(x.raw.steadyMB), mb(x.raw.maxMB), mb(x.raw.heapTotalMB), mb(x.raw.externalMB), mb(x.raw.startedMB), ''],
       ['ratio pack/raw (median of pairs)', `${fmt(x.ratio, 2)}x`],
     ]));
+    if (x.idleSeconds > 0 && x.idle?.pack.afterIdleMB) {
+      out.push(`then ${x.idleSeconds} s without polling (as between the walks of a 60-s interval): RSS pack ${mb(x.idle.pack.afterIdleMB)}, V8 heap ${mb(x.idle.pack.afterIdleHeapMB)}; raw net-snmp ${mb(x.idle.raw.afterIdleMB)}, V8 heap ${mb(x.idle.raw.afterIdleHeapMB)}`);
+    }
     out.push('');
   }
   if (r.rssError) {
@@ -519,12 +524,14 @@ async function main() {
       log(`rss: the walk → counter-rate flow and raw net-snmp walking the same columns, each alone in a fresh process, ${opt.rssRuns} runs each of a warm-up + ${opt.cycles} cycles of ${devices.length} devices`);
       try {
         const runs = await rssBenchmark({
-          runs: opt.rssRuns, cycles: opt.cycles, devices, inventory: sim.inventory(devices.length), packDir: opt.packDir,
+          runs: opt.rssRuns, cycles: opt.cycles, idleSeconds: opt.rssIdleSeconds, devices, inventory: sim.inventory(devices.length), packDir: opt.packDir,
           community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS, log,
         });
         const s = (side, k) => summarize(runs[side].map((x) => x[k]));
+        const idle = (side) => (opt.rssIdleSeconds > 0 ? { afterIdleMB: s(side, 'afterIdleMB'), afterIdleHeapMB: s(side, 'afterIdleHeapMB') } : {});
         r.rss = {
-          devices: devices.length, runs: opt.rssRuns, cycles: opt.cycles,
+          devices: devices.length, runs: opt.rssRuns, cycles: opt.cycles, idleSeconds: opt.rssIdleSeconds,
+          idle: { pack: idle('pack'), raw: idle('raw') },
           pack: { steadyMB: s('pack', 'steadyMB'), maxMB: s('pack', 'maxMB'), idleMB: s('pack', 'idleMB'), startedMB: s('pack', 'startedMB'), heapTotalMB: s('pack', 'heapTotalMB'), externalMB: s('pack', 'externalMB') },
           raw: { steadyMB: s('raw', 'steadyMB'), maxMB: s('raw', 'maxMB'), startedMB: s('raw', 'startedMB'), heapTotalMB: s('raw', 'heapTotalMB'), externalMB: s('raw', 'externalMB') },
           ratio: pairedRatio(runs.pack.map((x) => x.steadyMB), runs.raw.map((x) => x.steadyMB)).ratio,
@@ -706,6 +713,8 @@ async function main() {
     rssSteadyMB: r.rss?.pack.steadyMB.median ?? null,
     rawRssSteadyMB: r.rss?.raw.steadyMB.median ?? null,
     rssRatio: r.rss?.ratio ?? null,
+    rssAfterIdleMB: r.rss?.idle?.pack.afterIdleMB?.median ?? null,
+    rawRssAfterIdleMB: r.rss?.idle?.raw.afterIdleMB?.median ?? null,
     enduranceDevices: r.endurance?.devices ?? null,
     enduranceCycles: r.endurance?.cycles ?? null,
     rssGrowthMB: r.endurance?.rssGrowthMB ?? null,

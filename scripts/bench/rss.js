@@ -14,7 +14,9 @@
  * the operating system sees of a process left to itself). RSS is sampled every 50 ms
  * during the measured cycles: its median is the steady state, its max the peak. The pack
  * also reports its RSS once Node-RED has started and before the flow was deployed, the
- * part of the figure that is Node-RED itself. Runs alternate pack and raw.
+ * part of the figure that is Node-RED itself. Runs alternate pack and raw. With `idleSeconds`,
+ * each side then polls nothing for that long and reports its RSS at the end, as between the
+ * walks of a 60-s interval.
  */
 const { median, cycleOrder } = require('./stats');
 const { forkResult } = require('./procs');
@@ -80,7 +82,18 @@ async function child(o) {
     atEnd.push(process.memoryUsage().rss / MB);
   }
   const { samples, heapTotal, external } = sampler.stop();
+  // then no polling for `idleSeconds`, as between the walks of a 60-s interval: what the
+  // process holds once V8 has given back the heap it sized to the walk's allocation rate
+  // (its memory reducer acts after some seconds of little allocation)
+  let afterIdleMB;
+  let afterIdleHeapMB;
+  if (o.idleSeconds > 0) {
+    await new Promise((resolve) => setTimeout(resolve, o.idleSeconds * 1000));
+    afterIdleMB = process.memoryUsage.rss() / MB;
+    afterIdleHeapMB = process.memoryUsage().heapTotal / MB;
+  }
   const result = {
+    afterIdleMB, afterIdleHeapMB,
     side: o.side, startedMB: started, idleMB: idle, steadyMB: median(samples), maxMB: Math.max(...samples), endOfCycleMB: atEnd, samples: samples.length,
     // where the RSS is: the heap V8 holds (live objects and garbage not yet collected) and Buffers outside it
     heapTotalMB: median(heapTotal), externalMB: median(external),
@@ -104,7 +117,7 @@ async function rssBenchmark({ runs, log, ...o }) {
     for (const side of cycleOrder(i)) {
       const r = await rssRun({ ...o, side });
       out[side].push(r);
-      log(`rss ${side} ${i + 1}/${runs}: steady ${r.steadyMB.toFixed(0)} MB, max ${r.maxMB.toFixed(0)} MB, V8 heap ${r.heapTotalMB.toFixed(0)} MB, Buffers ${r.externalMB.toFixed(0)} MB${r.idleMB ? `, Node-RED started before the deploy ${r.idleMB.toFixed(0)} MB` : ''}`);
+      log(`rss ${side} ${i + 1}/${runs}: steady ${r.steadyMB.toFixed(0)} MB, max ${r.maxMB.toFixed(0)} MB, V8 heap ${r.heapTotalMB.toFixed(0)} MB, Buffers ${r.externalMB.toFixed(0)} MB${r.afterIdleMB ? `, after ${o.idleSeconds} s idle ${r.afterIdleMB.toFixed(0)} MB (V8 heap ${r.afterIdleHeapMB.toFixed(0)} MB)` : ''}${r.idleMB ? `, Node-RED started before the deploy ${r.idleMB.toFixed(0)} MB` : ''}`);
     }
   }
   return out;
