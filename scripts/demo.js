@@ -22,7 +22,8 @@
  *   node-red-node-mysql, and the examples deployed against the fleet, as
  *   scripts/lib/demo-flows.js adapts them.
  *
- * Ctrl-C (SIGINT), SIGTERM or closing the terminal (SIGHUP) stops everything it started.
+ * Ctrl-C (SIGINT), SIGTERM, closing the terminal (SIGHUP) or npm exiting stops everything it
+ * started.
  *
  * Settings (environment): PORT, SNMP_FLEET_DEMO_DIR, SNMP_FLEET_DEMO_POLL (seconds between
  * polls, default 10; the examples say 60 and their alert durations are scaled alike),
@@ -394,8 +395,10 @@ async function main() {
   fs.writeFileSync(pidFile, `${process.pid}\n`);
   installModules();
   const settingsFile = writeSettings();
-  const flowFile = path.join(userDir, 'flows.json');
-  if (!fs.existsSync(flowFile)) fs.writeFileSync(flowFile, '[]');
+  // Node-RED starts with no flows: the examples are deployed once the fleet, InfluxDB and
+  // MariaDB are up. The flows of an earlier start name that start's ports, and started
+  // first they logged connection errors until the deploy replaced them.
+  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
 
   const stops = [];
   let stopScenario = () => {};
@@ -429,6 +432,13 @@ async function main() {
     })();
     return shutdown.running;
   };
+
+  // npm stopped alone (`timeout 60 npm start`, `kill <npm>`) leaves this process to init
+  // with no signal: stop as if signalled rather than keep Node-RED and the servers running
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('npm exited');
+  }, 1000).unref();
 
   const fleet = await fleetModule.startFleet({
     count: deviceCount,

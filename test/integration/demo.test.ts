@@ -287,6 +287,12 @@ describe('npm start (the demo) when its terminal closes', function () {
       TMPDIR: tmp,
     });
     delete env.INFLUX_URL;
+    // the folder of an earlier start: its flows must not run again before the deploy
+    fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify([
+      { id: 'stale-tab', type: 'tab', label: 'earlier start' },
+      // its On Start code runs the moment its flow starts
+      { id: 'stale-function', type: 'function', z: 'stale-tab', func: 'return msg;', initialize: "node.error('a flow of an earlier start ran');", outputs: 1, wires: [[]] },
+    ]));
     demo = startDemo(env);
   });
 
@@ -295,6 +301,12 @@ describe('npm start (the demo) when its terminal closes', function () {
       try { process.kill(-demo.proc.pid!, 'SIGKILL'); } catch { /* gone */ }
     }
     for (const d of [dir, tmp]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('starts without the flows an earlier start left in its folder', async function () {
+    await waitForOutput(demo, '[demo] the examples are deployed', 180000);
+    assert.doesNotMatch(demo.output(), /a flow of an earlier start ran/);
+    assert.deepEqual(demo.output().split('\n').filter((l) => /\[error\]/.test(l)), [], 'no error logged');
   });
 
   it('stops Node-RED, influxd and the simulator on SIGHUP and leaves no process and no temporary folder', async function () {
@@ -312,5 +324,56 @@ describe('npm start (the demo) when its terminal closes', function () {
     assert.deepEqual(fs.readdirSync(tmp), [], 'no temporary folder left');
     assert.match(demo.output(), /\[demo\] SIGHUP: stopping/);
     await assert.rejects(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }), 'the editor port is closed');
+  });
+});
+
+describe('npm start (the demo) when npm alone is stopped', function () {
+  this.timeout(240000);
+
+  let demo: DemoRun;
+  let dir = '';
+  let tmp = '';
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-orphan-'));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-orphan-tmp-'));
+    const env = demoEnv({
+      PORT: String(await freeTcpPort()),
+      SNMP_FLEET_DEMO_DIR: dir,
+      SNMP_FLEET_DEMO_POLL: String(POLL_S),
+      SNMP_FLEET_DEMO_DEVICES: '14',
+      TRAP_PORT: String(await freeUdpPort()),
+      TMPDIR: tmp,
+    });
+    delete env.INFLUX_URL;
+    demo = startDemo(env);
+  });
+
+  after(async function () {
+    if (demo) {
+      try { process.kill(-demo.proc.pid!, 'SIGKILL'); } catch { /* gone */ }
+      // what a failure left to init: Node-RED in the folder, the servers with their data in the temporary one
+      for (const entry of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        let cmdline = '';
+        try { cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8'); } catch { continue; }
+        const ours = leftovers(dir, demo.proc.pid!).some((p) => p.startsWith(`${entry} `)) || (tmp !== '' && cmdline.includes(tmp)) || (dir !== '' && cmdline.includes(dir));
+        if (ours) {
+          try { process.kill(Number(entry), 'SIGKILL'); } catch { /* gone */ }
+        }
+      }
+    }
+    for (const d of [dir, tmp]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('stops everything when npm exits on a SIGTERM of its own (`timeout 60 npm start`), leaving no process', async function () {
+    await waitForOutput(demo, '[demo] dashboard:', 180000);
+    const pgid = demo.proc.pid!;
+    // npm only, not its process group: the demo is left to init, with no signal of its own
+    process.kill(pgid, 'SIGTERM');
+    await Promise.race([demo.exit, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('npm still runs 30 s after SIGTERM')), 30000))]);
+    const left = await settledLeftovers(dir, pgid);
+    assert.deepEqual(left, []);
+    assert.deepEqual(leftovers(tmp, -1), [], 'no influxd left in its temporary folder');
   });
 });

@@ -200,7 +200,7 @@ class LeanReq {
     readonly port: number,
     /** The owner's callback; its identity is how a poll cancels the request (PooledSession.cancel). */
     public responseCb: ResponseCb,
-    /** Shared by every request of a template: nothing writes to it. */
+    /** A GET's is shared by every request of its template: nothing writes to it. */
     public message: RequestMessage,
     /** A GETBULK's OIDs and non-repeaters; undefined for a GET. */
     public bulk: { oids: readonly string[]; nonRepeaters: number } | undefined,
