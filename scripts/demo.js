@@ -382,6 +382,18 @@ async function main() {
       else process.exit(1);
     });
   }
+  // Under npm, npm stopped alone (`timeout 60 npm start`, `kill <npm's pid>`) leaves this
+  // process to init with no signal: stop as if signalled rather than keep Node-RED and the
+  // servers running. Read before the build, which npm may not outlive. Not when started
+  // directly (`nohup node scripts/demo.js &`), where a parent that goes is no reason to stop.
+  if (process.env.npm_lifecycle_event) {
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid === parent) return;
+      if (shutdown) void shutdown('npm exited');
+      else process.exit(1);
+    }, 1000).unref();
+  }
   await refuseIfHeld();
   build();
   let fleetModule;
@@ -432,13 +444,6 @@ async function main() {
     })();
     return shutdown.running;
   };
-
-  // npm stopped alone (`timeout 60 npm start`, `kill <npm>`) leaves this process to init
-  // with no signal: stop as if signalled rather than keep Node-RED and the servers running
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) void shutdown('npm exited');
-  }, 1000).unref();
 
   const fleet = await fleetModule.startFleet({
     count: deviceCount,

@@ -68,7 +68,8 @@ function sqlString(text) {
 /**
  * Starts mariadbd on a fresh data folder and creates `database` and `user`/`password`
  * with every privilege on that database (from 127.0.0.1 and localhost).
- * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number, detached?: boolean, onSpawn?: (pid: number) => void }} [options]
+ * `firstPort` (tests) is tried first instead of a free port.
+ * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number, detached?: boolean, onSpawn?: (pid: number) => void, firstPort?: number }} [options]
  * @returns {Promise<{ host: string, port: number, socket: string, dir: string, pid: number, database: string, user: string, password: string,
  *   output(): string, sql(text: string, database?: string): Promise<string>, stop(): Promise<void> }>}
  */
@@ -80,15 +81,6 @@ async function startMariadb(options = {}) {
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mariadbd.sock');
   const errorLog = path.join(dir, 'error.log');
-  const port = await freeTcpPort();
-  // small buffers: a test database of a few rows; the defaults reserve hundreds of MB
-  const serverArgs = [
-    `--datadir=${data}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
-    `--port=${port}`, '--bind-address=127.0.0.1', '--skip-name-resolve', `--log-error=${errorLog}`,
-    '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-log-bin', '--max-connections=100',
-    ...userArgs(),
-  ];
-
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     await run(INSTALL_DB, ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...userArgs()], { timeoutMs: 120000 });
@@ -97,26 +89,50 @@ async function startMariadb(options = {}) {
     throw err;
   }
 
-  const child = spawn(MARIADBD, ['--no-defaults', ...serverArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(options.detached) });
+  let port = 0;
+  let child;
   let log = '';
-  child.stdout.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
-  child.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
   let exited = false;
   let spawnError;
-  child.once('error', (err) => { spawnError = err; exited = true; });
-  child.once('exit', () => { exited = true; });
-  if (options.onSpawn && child.pid) options.onSpawn(child.pid);
+  /** What the tries before this one said (the port they met taken). */
+  let earlier = '';
   const output = () => {
     let file = '';
     try { file = fs.readFileSync(errorLog, 'utf8'); } catch { /* not written yet */ }
-    return `${log}${file}`.slice(-20000);
+    return `${earlier}${log}${file}`.slice(-20000);
+  };
+  // The port is chosen just before the server binds it, and chosen again when another
+  // process took it in between (a free port is only free until someone binds it: any
+  // outgoing connection on the machine may draw it from the same ephemeral range).
+  let firstPort = options.firstPort;
+  const launch = async () => {
+    port = firstPort || (await freeTcpPort());
+    firstPort = undefined;
+    log = '';
+    exited = false;
+    spawnError = undefined;
+    try { fs.rmSync(errorLog, { force: true }); } catch { /* none yet */ }
+    // small buffers: a test database of a few rows; the defaults reserve hundreds of MB
+    const serverArgs = [
+      `--datadir=${data}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+      `--port=${port}`, '--bind-address=127.0.0.1', '--skip-name-resolve', `--log-error=${errorLog}`,
+      '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-log-bin', '--max-connections=100',
+      ...userArgs(),
+    ];
+    const c = spawn(MARIADBD, ['--no-defaults', ...serverArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(options.detached) });
+    child = c;
+    c.stdout.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
+    c.stderr.on('data', (d) => { log = (log + d.toString()).slice(-20000); });
+    c.once('error', (err) => { if (child === c) { spawnError = err; exited = true; } });
+    c.once('exit', () => { if (child === c) exited = true; });
+    if (options.onSpawn && c.pid) options.onSpawn(c.pid);
   };
 
   let stopping;
   const stop = () => {
     if (!stopping) {
       stopping = (async () => {
-        if (!exited) {
+        if (child && !exited) {
           const gone = new Promise((resolve) => child.once('exit', resolve));
           child.kill('SIGTERM');
           const killer = setTimeout(() => child.kill('SIGKILL'), 15000);
@@ -134,8 +150,18 @@ async function startMariadb(options = {}) {
 
   try {
     const deadline = Date.now() + (options.startTimeoutMs || 60000);
+    let attempts = 0;
+    await launch();
     for (;;) {
-      if (exited) throw new Error(spawnError ? `cannot run ${MARIADBD}: ${spawnError.message} (${INSTALL_HINT})` : 'mariadbd exited');
+      if (exited) {
+        if (!spawnError && attempts < 3 && /Address already in use/.test(output())) {
+          attempts++;
+          earlier = `${output()}\n[port ${port} was taken: trying another]\n`.slice(-10000);
+          await launch();
+          continue;
+        }
+        throw new Error(spawnError ? `cannot run ${MARIADBD}: ${spawnError.message} (${INSTALL_HINT})` : 'mariadbd exited');
+      }
       if (fs.existsSync(socket)) {
         try {
           await sql('SELECT 1');

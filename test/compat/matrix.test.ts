@@ -27,6 +27,7 @@ import { nodeBinary, nodeRedRelease, oneLineError, type NodeBinary, type NodeRed
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver';
 import { startInfluxd, type Influxd } from '../support/influxd';
 import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
+import { startTogether } from '../support/together';
 import { PACKAGE_NAME, ROOT, startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 
@@ -305,7 +306,7 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
     try {
       const ports = await udpPortPairs(MATRIX.length);
       const trapPorts = new Map(MATRIX.map((pair, i) => [`${pair.nodeRed}/${pair.node}`, ports[i]]));
-      const [packed, snmpd, influx, db, rx] = await Promise.all([
+      const [packed, snmpd, influx, db, rx] = await startTogether([
         run('npm', ['pack', '--json', '--pack-destination', work], ROOT),
         startSnmpd({ community: COMMUNITY, sysName: 'compat-snmpd', users: [V3] }),
         startInfluxd({ database: DB }),

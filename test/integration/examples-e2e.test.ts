@@ -24,6 +24,7 @@ import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { startNodeRed, linkModule, watchDebug, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
 import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
 import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
+import { startTogether } from '../support/together';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../support/http-receiver';
 import { freeUdpPort } from '../support/snmpd';
 import { startPrometheus, type Prometheus } from '../support/prometheus';
@@ -102,7 +103,7 @@ describe('example flows, end to end (Node-RED, simulator, influxd, Slack/PagerDu
       const v = fleet.device(0).value(`1.3.6.1.2.1.31.1.1.1.1.${i}`);
       ifIndexOf.set(Buffer.from(v!.value as Buffer).toString(), i);
     }
-    [influx, db] = await Promise.all([startInfluxd({ database: DB }), startMariadb({ database: DB, user: 'nodered', password: MYSQL_PASSWORD })]);
+    [influx, db] = await startTogether([startInfluxd({ database: DB }), startMariadb({ database: DB, user: 'nodered', password: MYSQL_PASSWORD })]);
     // example 06's table, made by its SQL file, with rows for the last devices instead of the samples
     await db.sql(fs.readFileSync(path.join(ROOT, 'examples', '06 inventory.sql'), 'utf8'), DB);
     await db.sql(`DELETE FROM snmp_inventory; INSERT INTO snmp_inventory (host, port, name, labels) VALUES ${fleet.devices.slice(DEVICES).map((d) => `(${sqlString(d.host)}, ${d.port}, ${sqlString(d.name)}, '{"site": "db", "role": "database"}')`).join(', ')};`, DB);

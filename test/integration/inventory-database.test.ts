@@ -17,6 +17,7 @@ import { startFleet, type Fleet } from '../../src/sim/fleet';
 import { startNodeRed, linkModule, watchDebug, ROOT, type NodeRed, type FlowNode } from '../support/node-red-process';
 import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
 import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
+import { startTogether } from '../support/together';
 
 const { loadExamples, prepareExamples } = require('../../scripts/lib/examples.js') as {
   loadExamples(): Array<{ file: string; name: string; flow: FlowNode[] }>;
@@ -68,7 +69,7 @@ describe('example 06: the inventory in MariaDB, each device on its own interval'
   };
 
   before(async function () {
-    [db, influx, fleet] = await Promise.all([
+    [db, influx, fleet] = await startTogether([
       startMariadb({ database: DB, user: 'nodered', password: 'Inventory-Reader-9' }),
       startInfluxd({ database: DB }),
       startFleet({ count: 6, interfaces: 2, labels: { site: ['sim'] } }),

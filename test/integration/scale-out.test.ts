@@ -19,6 +19,7 @@ import { deviceIdentity } from '../../src/lib/common/inventory';
 import { partKey } from '../../src/lib/common/state-store';
 import { startMosquitto, startRedis, type PrivateServer } from '../support/servers';
 import { startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
+import { startTogether } from '../support/together';
 
 const { loadScaleOutExamples, prepareScaleOut, redisContextStorageCode, nodeIdsByName } = require('../../scripts/lib/scale-out.js');
 
@@ -157,7 +158,7 @@ describe('scale-out end to end: 300 devices every 5 s, 3 workers, mosquitto and 
 
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-out-e2e-'));
-    [broker, redis] = await Promise.all([startMosquitto(), startRedis()]);
+    [broker, redis] = await startTogether([startMosquitto(), startRedis()]);
     fleet = await startFleet({ count: DEVICES, interfaces: INTERFACES, rate: (d, i) => rateOf(d, i), labels: { site: ['par', 'lon', 'nyc'] } });
     const inventoryFile = path.join(dir, 'inventory.txt');
     fs.writeFileSync(inventoryFile, fleet.inventoryText());

@@ -31,6 +31,8 @@ export interface MariadbOptions {
   user?: string;
   password?: string;
   startTimeoutMs?: number;
+  /** Tried first instead of a free port (to test what happens when it is taken). */
+  firstPort?: number;
 }
 
 /** Starts mariadbd; rejects with the Debian package to install when it is missing. */

@@ -36,6 +36,9 @@ export interface PoolStats {
 }
 
 /** A session handed out by the pool; `release()` it when the poll ends. */
+/** The poll's callback behind a callback this module handed net-snmp in its place. */
+const ownerOf = new WeakMap<object, object>();
+
 export class PooledSession {
   /** net-snmp Session (untyped); set once by the pool right after construction. */
   session: any;
@@ -67,7 +70,8 @@ export class PooledSession {
     const reqs = this.session?.reqs as Record<string, { responseCb?: unknown }> | undefined;
     if (!reqs) return;
     for (const id of Object.keys(reqs)) {
-      if (reqs[id].responseCb === responseCb) this.session.unregisterRequest(id);
+      const cb = reqs[id].responseCb;
+      if (cb === responseCb || (cb !== undefined && ownerOf.get(cb as object) === responseCb)) this.session.unregisterRequest(id);
     }
   }
 
@@ -85,14 +89,22 @@ export class PooledSession {
    */
   getBulk(oids: string[], nonRepeaters: number, maxRepetitions: number, cb: (err: unknown, varbinds?: unknown[]) => void): void {
     if (this.lean && !this.closed && this.lean.getBulk(this.session, this.device.port, oids, nonRepeaters, maxRepetitions, cb)) return;
-    this.session.getBulk(oids, nonRepeaters, maxRepetitions, (err: unknown, res?: unknown[]) => {
+    const flatten = (err: unknown, res?: unknown[]) => {
       if (err) cb(err);
       else cb(null, flattenBulk(res ?? [], nonRepeaters));
-    });
+    };
+    // net-snmp holds `flatten` as the request's callback: cancel(cb) and isCancelled must
+    // know it for cb's, or a poll's deadline could not end the request
+    ownerOf.set(flatten, cb);
+    this.session.getBulk(oids, nonRepeaters, maxRepetitions, flatten);
   }
 
   isCancelled(responseCb: unknown): boolean {
-    return typeof responseCb === 'object' || typeof responseCb === 'function' ? this.cancelled.has(responseCb as object) : false;
+    if (typeof responseCb !== 'object' && typeof responseCb !== 'function') return false;
+    const cb = responseCb as object;
+    if (this.cancelled.has(cb)) return true;
+    const owner = ownerOf.get(cb);
+    return owner !== undefined && this.cancelled.has(owner);
   }
 
   get routeKey(): string {

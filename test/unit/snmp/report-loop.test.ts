@@ -7,7 +7,7 @@ import { strict as assert } from 'assert';
 import * as snmp from 'net-snmp';
 import { buildProfile } from '../../../src/lib/snmp/profile';
 import { FleetEngine } from '../../../src/lib/poll/fleet-engine';
-import { pollGet } from '../../../src/lib/poll/device-poll';
+import { pollGet, pollWalk } from '../../../src/lib/poll/device-poll';
 import { runPollCycle } from '../../../src/lib/poll/cycle';
 import { InFlightGuard } from '../../../src/lib/poll/scheduler';
 import { MAX_REPORT_RESENDS } from '../../../src/lib/snmp/report-limit';
@@ -105,6 +105,23 @@ describe('SNMPv3 report loop (issue 14, defect 1)', function () {
       await pause(1000);
       assert.equal(agent.requests, atDeadline, 'the 10 retries were not sent');
       assert.equal(engine.pool.mux.routeCount, 1);
+    } finally {
+      engine.close();
+      await agent.close();
+    }
+  });
+
+  it('stops retrying a silent SNMPv3 agent at the deadline in a walk, whose answer net-snmp hands over through our callback', async () => {
+    const agent = await startFakeAgent('silent');
+    const profile = v3Profile({ timeout: 200, retries: 10, deadline: 300 });
+    const engine = new FleetEngine(profile);
+    try {
+      const r = await pollWalk({ pool: engine.pool, profile }, { host: '127.0.0.1', port: agent.port, name: 'silent', labels: {} }, ['1.3.6.1.2.1.2.2.1.2'], { nonRepeaters: 0, maxRepetitions: 10, maxVarbinds: 10000 });
+      assert.ok(!r.ok && r.failure.code === 'timeout', JSON.stringify(r));
+      const atDeadline = agent.requests;
+      assert.ok(atDeadline >= 1 && atDeadline <= 2, `${atDeadline} requests within the deadline`);
+      await pause(1000);
+      assert.equal(agent.requests, atDeadline, 'the 10 retries were not sent');
     } finally {
       engine.close();
       await agent.close();
