@@ -252,7 +252,12 @@ async function chooseMariadb(fleet) {
     return { text: 'MariaDB: not installed (Debian mariadb-server); example 06 has no inventory database', env: {}, stop: async () => {} };
   }
   const password = require('crypto').randomBytes(12).toString('hex');
-  const db = await startMariadb({ database: DATABASE_DEFAULT, user: 'nodered', password, detached: true, onSpawn: (pid) => children.add({ name: 'mariadbd', pid }) });
+  const db = await startMariadb({
+    database: DATABASE_DEFAULT, user: 'nodered', password, detached: true,
+    onSpawn: (pid) => children.add({ name: 'mariadbd', pid }),
+    // a try that met its port taken has exited: its pid may be another process's later
+    onGone: (pid) => children.delete([...children].find((c) => c.pid === pid)),
+  });
   const stop = async () => {
     await db.stop();
     children.delete([...children].find((c) => c.pid === db.pid));

@@ -68,8 +68,9 @@ function sqlString(text) {
 /**
  * Starts mariadbd on a fresh data folder and creates `database` and `user`/`password`
  * with every privilege on that database (from 127.0.0.1 and localhost).
- * `firstPort` (tests) is tried first instead of a free port.
- * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number, detached?: boolean, onSpawn?: (pid: number) => void, firstPort?: number }} [options]
+ * `firstPort` (tests) is tried first instead of a free port. When the port chosen was taken
+ * before mariadbd bound it, another is chosen: `onGone(pid)` is told of the process that gave up.
+ * @param {{ database?: string, user?: string, password?: string, startTimeoutMs?: number, detached?: boolean, onSpawn?: (pid: number) => void, onGone?: (pid: number) => void, firstPort?: number }} [options]
  * @returns {Promise<{ host: string, port: number, socket: string, dir: string, pid: number, database: string, user: string, password: string,
  *   output(): string, sql(text: string, database?: string): Promise<string>, stop(): Promise<void> }>}
  */
@@ -96,11 +97,13 @@ async function startMariadb(options = {}) {
   let spawnError;
   /** What the tries before this one said (the port they met taken). */
   let earlier = '';
-  const output = () => {
+  /** This try's output and error log. */
+  const current = () => {
     let file = '';
     try { file = fs.readFileSync(errorLog, 'utf8'); } catch { /* not written yet */ }
-    return `${earlier}${log}${file}`.slice(-20000);
+    return `${log}${file}`;
   };
+  const output = () => `${earlier}${current()}`.slice(-20000);
   // The port is chosen just before the server binds it, and chosen again when another
   // process took it in between (a free port is only free until someone binds it: any
   // outgoing connection on the machine may draw it from the same ephemeral range).
@@ -154,9 +157,11 @@ async function startMariadb(options = {}) {
     await launch();
     for (;;) {
       if (exited) {
-        if (!spawnError && attempts < 3 && /Address already in use/.test(output())) {
+        // this try's own output: an earlier try's clash must not pass for this one's
+        if (!spawnError && attempts < 3 && /Address already in use/.test(current())) {
           attempts++;
           earlier = `${output()}\n[port ${port} was taken: trying another]\n`.slice(-10000);
+          if (options.onGone && child.pid) options.onGone(child.pid);
           await launch();
           continue;
         }

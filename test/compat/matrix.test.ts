@@ -27,7 +27,7 @@ import { nodeBinary, nodeRedRelease, oneLineError, type NodeBinary, type NodeRed
 import { startHttpReceiver, type HttpReceiver } from '../support/http-receiver';
 import { startInfluxd, type Influxd } from '../support/influxd';
 import { startMariadb, sqlString, type Mariadb } from '../support/mariadb';
-import { startTogether } from '../support/together';
+import { startTogether, stopQuietly } from '../support/together';
 import { PACKAGE_NAME, ROOT, startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
 
@@ -303,6 +303,8 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
     this.timeout(20 * 60 * 1000);
     const t0 = Date.now();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'compat-pack-'));
+    // what started, stopped again when the setup fails after it (after() only sees `shared`)
+    let started: unknown[] = [];
     try {
       const ports = await udpPortPairs(MATRIX.length);
       const trapPorts = new Map(MATRIX.map((pair, i) => [`${pair.nodeRed}/${pair.node}`, ports[i]]));
@@ -313,6 +315,7 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
         startMariadb({ database: DB, ...MYSQL }),
         startHttpReceiver(),
       ]);
+      started = [snmpd, influx, db, rx];
       // example 06's table as its SQL file makes it, its one row the snmpd
       await db.sql(fs.readFileSync(path.join(ROOT, 'examples', '06 inventory.sql'), 'utf8'), DB);
       await db.sql(`DELETE FROM snmp_inventory; INSERT INTO snmp_inventory (host, port, name) VALUES ('127.0.0.1', ${snmpd.port}, ${sqlString('db-agent')});`, DB);
@@ -326,6 +329,7 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
       };
     } catch (err) {
       setupError = err as Error;
+      if (!shared) await stopQuietly(started);
       return;
     }
     const results = await Promise.all(MATRIX.map((pair) => exercise(pair, shared!)));

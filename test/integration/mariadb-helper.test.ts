@@ -16,8 +16,11 @@ describe('private MariaDB for tests and the demo', function () {
     const taken = (holder.address() as net.AddressInfo).port;
     let db: Mariadb | undefined;
     try {
-      db = await startMariadb({ database: 'port_race', firstPort: taken });
+      const gone: number[] = [];
+      db = await startMariadb({ database: 'port_race', firstPort: taken, onGone: (pid) => gone.push(pid) });
       assert.notEqual(db.port, taken);
+      assert.equal(gone.length, 1, 'one try gave up');
+      assert.notEqual(gone[0], db.pid);
       assert.match(db.output(), /Address already in use/, 'the first try met the taken port');
       assert.equal((await db.sql('SELECT 1')).trim(), '1');
       // the server listens on the port it reports

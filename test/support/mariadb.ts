@@ -33,6 +33,8 @@ export interface MariadbOptions {
   startTimeoutMs?: number;
   /** Tried first instead of a free port (to test what happens when it is taken). */
   firstPort?: number;
+  /** Told of a mariadbd that gave up because its port was taken (another is started). */
+  onGone?: (pid: number) => void;
 }
 
 /** Starts mariadbd; rejects with the Debian package to install when it is missing. */

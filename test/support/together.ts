@@ -11,15 +11,23 @@ export async function startTogether<T extends readonly unknown[]>(starts: readon
   const settled = await Promise.allSettled(starts);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-  await Promise.all(settled.map(async (r) => {
-    if (r.status !== 'fulfilled' || r.value === null || typeof r.value !== 'object') return;
-    const s = r.value as Stoppable;
+  await stopQuietly(settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined)));
+  throw failed.reason;
+}
+
+/**
+ * Stops each of `servers` that has a `stop()` (else a `close()`), side by side, ignoring
+ * their errors: for a setup that already failed, whose own failure is the one to report.
+ */
+export async function stopQuietly(servers: readonly unknown[]): Promise<void> {
+  await Promise.all(servers.map(async (v) => {
+    if (v === null || typeof v !== 'object') return;
+    const s = v as Stoppable;
     try {
       if (typeof s.stop === 'function') await s.stop();
       else if (typeof s.close === 'function') await s.close();
     } catch {
-      // the start's own failure is the one to report
+      // the setup's own failure is the one to report
     }
   }));
-  throw failed.reason;
 }

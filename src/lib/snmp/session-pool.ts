@@ -35,10 +35,10 @@ export interface PoolStats {
   stray: number;
 }
 
-/** A session handed out by the pool; `release()` it when the poll ends. */
 /** The poll's callback behind a callback this module handed net-snmp in its place. */
 const ownerOf = new WeakMap<object, object>();
 
+/** A session handed out by the pool; `release()` it when the poll ends. */
 export class PooledSession {
   /** net-snmp Session (untyped); set once by the pool right after construction. */
   session: any;
