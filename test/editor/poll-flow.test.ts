@@ -193,6 +193,8 @@ describe('editor: building an SNMPv3 poll flow', function () {
     await rows.nth(1).pressSequentially('sysName.0', { delay: 10 });
     await page.keyboard.press('Escape');
     await page.waitForFunction(() => document.querySelectorAll('#node-input-oid-list input.input-error').length === 0);
+    // the note is filled when the MIB service answers, which may come after the mark clears
+    await page.waitForFunction(() => /1\.3\.6\.1\.2\.1\.1\.5\.0/.test(document.querySelectorAll('#node-input-oid-list .snmp-fleet-oid-note')[1]?.textContent ?? ''));
     assert.equal(await badNote.innerText(), '1.3.6.1.2.1.1.5.0 · DisplayString');
 
     await page.locator('#node-dialog-ok').click();
