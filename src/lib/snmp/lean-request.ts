@@ -25,10 +25,14 @@
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
 import * as snmp from 'net-snmp';
+import { encodeInteger, encodeOctets, Tag, tlv } from '../common/ber';
 import { Fifo } from '../common/fifo';
 
 const GET_REQUEST = 0xa0;
 const GET_BULK_REQUEST = 0xa5;
+/** The request id's INTEGER with its four bytes zero, written in per request. */
+const ZERO_ID = Buffer.from([0x02, 0x04, 0, 0, 0, 0]);
+const NULL_VALUE = Buffer.from([0x05, 0x00]);
 /**
  * Request ids from 2^23 to 2^31-1: their minimal BER INTEGER is exactly four bytes, so
  * a template's id field has one size. (net-snmp's own ids are below 10^8, and a session
@@ -87,30 +91,6 @@ class AskedPdu {
   }
 }
 
-/** A BER length's bytes. */
-function lengthOf(n: number): number[] {
-  if (n < 0x80) return [n];
-  const out: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
-  return [0x80 | out.length, ...out];
-}
-
-function tlv(tag: number, content: number[]): number[] {
-  return [tag, ...lengthOf(content.length), ...content];
-}
-
-/** A non-negative INTEGER's minimal BER content. */
-function integerContent(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  do {
-    out.unshift(v & 0xff);
-    v = Math.floor(v / 256);
-  } while (v > 0);
-  if (out[0] & 0x80) out.unshift(0);
-  return out;
-}
-
 /** A numeric OID's BER content, or undefined for anything net-snmp should judge. */
 export function oidContent(oid: string): number[] | undefined {
   if (!/^\d+(\.\d+)+$/.test(oid)) return undefined;
@@ -128,21 +108,35 @@ export function oidContent(oid: string): number[] | undefined {
   return out;
 }
 
+/** A varbind asking for `oid` (SEQUENCE { OID, NULL }), or undefined for one net-snmp should judge. */
+function askingVarbind(oid: string): Buffer | undefined {
+  const content = oidContent(oid);
+  return content && tlv(Tag.Sequence, tlv(Tag.Oid, Buffer.from(content)), NULL_VALUE);
+}
+
+/**
+ * A v1/v2c request message whose request id is four zero bytes, and where they are: the
+ * PDU `tag` with its two INTEGERs after the id (error-status and error-index of a GET, 0
+ * and 0; non-repeaters and max-repetitions of a GETBULK) and the encoded `varbinds`.
+ */
+function requestMessage(version: number, community: string, tag: number, second: number, third: number, varbinds: Buffer): { bytes: Buffer; idOffset: number } {
+  const head = Buffer.concat([encodeInteger(version), encodeOctets(community)]);
+  const pduContent = Buffer.concat([ZERO_ID, encodeInteger(second), encodeInteger(third), tlv(Tag.Sequence, varbinds)]);
+  const bytes = tlv(Tag.Sequence, head, tlv(tag, pduContent));
+  // the id's four bytes follow the PDU's tag and length, and the id's own 02 04
+  return { bytes, idOffset: bytes.length - pduContent.length + 2 };
+}
+
 /** A GetRequest message with a zero request id, and where the id's four bytes are. */
 export function getTemplate(version: number, community: string, oids: readonly string[]): Template | undefined {
-  const list: number[] = [];
+  const list: Buffer[] = [];
   for (const oid of oids) {
-    const content = oidContent(oid);
-    if (!content) return undefined;
-    list.push(...tlv(0x30, [...tlv(0x06, content), 0x05, 0x00]));
+    const vb = askingVarbind(oid);
+    if (!vb) return undefined;
+    list.push(vb);
   }
-  const pduContent = [0x02, 0x04, 0, 0, 0, 0, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, ...tlv(0x30, list)];
-  const pdu = tlv(GET_REQUEST, pduContent);
-  const head = [0x02, 0x01, version, ...tlv(0x04, [...Buffer.from(community, 'utf8')])];
-  const message = tlv(0x30, [...head, ...pdu]);
-  // the id's four bytes follow the PDU's tag and length, and the id's own 02 04
-  const idOffset = message.length - pdu.length + (pdu.length - pduContent.length) + 2;
-  return { bytes: Buffer.from(message), idOffset, message: { version, community, pdu: { varbinds: oids.map((oid) => ({ oid })) } } };
+  const { bytes, idOffset } = requestMessage(version, community, GET_REQUEST, 0, 0, Buffer.concat(list));
+  return { bytes, idOffset, message: { version, community, pdu: { varbinds: oids.map((oid) => ({ oid })) } } };
 }
 
 /**
@@ -313,9 +307,6 @@ export class LeanRequests {
   private readonly templates = new Map<string, Template>();
   /** Each OID's varbind encoding, for GETBULKs. */
   private readonly encodedOids = new Map<string, Buffer>();
-  /** The community of the last GETBULK, as text and bytes (a pool's sessions share one). */
-  private lastCommunityText = '';
-  private lastCommunity = Buffer.alloc(0);
   /** Requests by attempt number, each in deadline order. */
   private readonly queues: Array<Fifo<LeanReq>> = [];
   private timer: NodeJS.Timeout | undefined;
@@ -375,49 +366,17 @@ export class LeanRequests {
   private bulkBytes(session: SessionLike, oids: readonly string[], nonRepeaters: number, maxRepetitions: number): { bytes: Buffer; idOffset: number } | undefined {
     if (!(nonRepeaters >= 0 && nonRepeaters <= 0x7fffffff && maxRepetitions >= 0 && maxRepetitions <= 0x7fffffff)) return undefined;
     const encoded: Buffer[] = new Array(oids.length);
-    let list = 0;
     for (let i = 0; i < oids.length; i++) {
       let e = this.encodedOids.get(oids[i]);
       if (e === undefined) {
-        const content = oidContent(oids[i]);
-        if (!content) return undefined;
-        // the varbind: SEQUENCE { OID, NULL }
-        e = Buffer.from(tlv(0x30, [...tlv(0x06, content), 0x05, 0x00]));
+        e = askingVarbind(oids[i]);
+        if (!e) return undefined;
         if (this.encodedOids.size >= MAX_ENCODED_OIDS) this.encodedOids.clear();
         this.encodedOids.set(oids[i], e);
       }
       encoded[i] = e;
-      list += e.length;
     }
-    const listHead = lengthOf(list);
-    const nr = tlv(0x02, integerContent(nonRepeaters));
-    const mr = tlv(0x02, integerContent(maxRepetitions));
-    const pduLength = 6 + nr.length + mr.length + 1 + listHead.length + list;
-    const pduHead = [GET_BULK_REQUEST, ...lengthOf(pduLength)];
-    if (session.community !== this.lastCommunityText) {
-      this.lastCommunity = Buffer.from(session.community, 'utf8');
-      this.lastCommunityText = session.community;
-    }
-    const community = this.lastCommunity;
-    const head = [0x02, 0x01, session.version, 0x04, ...lengthOf(community.length)];
-    const messageLength = head.length + community.length + pduHead.length + pduLength;
-    const top = [0x30, ...lengthOf(messageLength)];
-    const bytes = Buffer.allocUnsafe(top.length + messageLength);
-    let at = 0;
-    for (const b of top) bytes[at++] = b;
-    for (const b of head) bytes[at++] = b;
-    at += community.copy(bytes, at);
-    for (const b of pduHead) bytes[at++] = b;
-    bytes[at++] = 0x02;
-    bytes[at++] = 0x04;
-    const idOffset = at;
-    at += 4;
-    for (const b of nr) bytes[at++] = b;
-    for (const b of mr) bytes[at++] = b;
-    bytes[at++] = 0x30;
-    for (const b of listHead) bytes[at++] = b;
-    for (const e of encoded) at += e.copy(bytes, at);
-    return { bytes, idOffset };
+    return requestMessage(session.version, session.community, GET_BULK_REQUEST, nonRepeaters, maxRepetitions, Buffer.concat(encoded));
   }
 
   /**
