@@ -45,6 +45,23 @@ function demoEnv(extra: Record<string, string>): Record<string, string | undefin
   return env;
 }
 
+/**
+ * A demo alone in `dir` with no INFLUX_URL, so it starts its own influxd (and mariadbd),
+ * whose temporary folders land in `tmp`; 14 devices on the test's poll interval.
+ */
+async function privateDemoEnv(dir: string, tmp: string, port: number): Promise<Record<string, string | undefined>> {
+  const env = demoEnv({
+    PORT: String(port),
+    SNMP_FLEET_DEMO_DIR: dir,
+    SNMP_FLEET_DEMO_POLL: String(POLL_S),
+    SNMP_FLEET_DEMO_DEVICES: '14',
+    TRAP_PORT: String(await freeUdpPort()),
+    TMPDIR: tmp,
+  });
+  delete env.INFLUX_URL;
+  return env;
+}
+
 async function waitForOutput(run: DemoRun, text: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!run.output().includes(text)) {
@@ -278,15 +295,7 @@ describe('npm start (the demo) when its terminal closes', function () {
     // every temporary folder the demo makes (the private influxd's) lands here
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-hup-tmp-'));
     port = await freeTcpPort();
-    const env = demoEnv({
-      PORT: String(port),
-      SNMP_FLEET_DEMO_DIR: dir,
-      SNMP_FLEET_DEMO_POLL: String(POLL_S),
-      SNMP_FLEET_DEMO_DEVICES: '14',
-      TRAP_PORT: String(await freeUdpPort()),
-      TMPDIR: tmp,
-    });
-    delete env.INFLUX_URL;
+    const env = await privateDemoEnv(dir, tmp, port);
     // the folder of an earlier start: its flows must not run again before the deploy
     fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify([
       { id: 'stale-tab', type: 'tab', label: 'earlier start' },
@@ -337,16 +346,7 @@ describe('npm start (the demo) when npm alone is stopped', function () {
   before(async function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-orphan-'));
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-orphan-tmp-'));
-    const env = demoEnv({
-      PORT: String(await freeTcpPort()),
-      SNMP_FLEET_DEMO_DIR: dir,
-      SNMP_FLEET_DEMO_POLL: String(POLL_S),
-      SNMP_FLEET_DEMO_DEVICES: '14',
-      TRAP_PORT: String(await freeUdpPort()),
-      TMPDIR: tmp,
-    });
-    delete env.INFLUX_URL;
-    demo = startDemo(env);
+    demo = startDemo(await privateDemoEnv(dir, tmp, await freeTcpPort()));
   });
 
   after(async function () {

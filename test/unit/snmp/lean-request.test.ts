@@ -8,7 +8,7 @@ import { flattenBulk, SessionPool } from '../../../src/lib/snmp/session-pool';
 import { getTemplate, LeanRequests, oidContent, oidFollowsOid } from '../../../src/lib/snmp/lean-request';
 import { decodeResponse } from '../../../src/lib/snmp/lean-response';
 import { pollGet } from '../../../src/lib/poll/device-poll';
-import { int, parseRequest, response, varbind, octets, type ParsedRequest } from '../../support/fake-agent';
+import { int, parseRequest, response, startScriptedAgent, varbind, octets, type ParsedRequest } from '../../support/fake-agent';
 
 /**
  * The lean GET (lean-request.ts) against net-snmp's own: the same bytes on the wire for
@@ -56,6 +56,31 @@ const arc = fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max:
 const numericOid = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 39 }), fc.array(arc, { minLength: 0, maxLength: 14 }))
   .map(([a, b, rest]) => [a, b, ...rest].join('.'));
 
+/** A pool on a profile, and an agent on a UDP socket answering each request with the datagrams of `answer`. */
+async function withAgent(
+  options: { retries?: number; timeout?: number; backoff?: number },
+  answer: (req: ParsedRequest, n: number) => Buffer[] | null,
+  body: (ctx: { pool: SessionPool; profile: ReturnType<typeof buildProfile>; port: number; requests: ParsedRequest[] }) => Promise<void>,
+): Promise<void> {
+  const requests: ParsedRequest[] = [];
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    const req = parseRequest(msg);
+    if (!req) return;
+    requests.push(req);
+    for (const out of answer(req, requests.length) ?? []) sock.send(out, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+  const profile = buildProfile({ version: '2c', timeout: options.timeout ?? 200, retries: options.retries ?? 0, backoff: options.backoff ?? 1, deadline: 10000 }, { community: 'public' });
+  const pool = new SessionPool(profile);
+  try {
+    await body({ pool, profile, port: sock.address().port, requests });
+  } finally {
+    pool.close();
+    await new Promise<void>((resolve) => sock.close(() => resolve()));
+  }
+}
+
 describe('lean GET requests', function () {
   this.timeout(20000);
 
@@ -91,31 +116,6 @@ describe('lean GET requests', function () {
     }
     assert.deepEqual(oidContent('2.999.3'), [0x88, 0x37, 0x03]);
   });
-
-  /** A pool on a profile, and an agent on a UDP socket answering each request with the datagrams of `answer`. */
-  async function withAgent(
-    options: { retries?: number; timeout?: number; backoff?: number },
-    answer: (req: ParsedRequest, n: number) => Buffer[] | null,
-    body: (ctx: { pool: SessionPool; profile: ReturnType<typeof buildProfile>; port: number; requests: ParsedRequest[] }) => Promise<void>,
-  ): Promise<void> {
-    const requests: ParsedRequest[] = [];
-    const sock = dgram.createSocket('udp4');
-    sock.on('message', (msg, rinfo) => {
-      const req = parseRequest(msg);
-      if (!req) return;
-      requests.push(req);
-      for (const out of answer(req, requests.length) ?? []) sock.send(out, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-    const profile = buildProfile({ version: '2c', timeout: options.timeout ?? 200, retries: options.retries ?? 0, backoff: options.backoff ?? 1, deadline: 10000 }, { community: 'public' });
-    const pool = new SessionPool(profile);
-    try {
-      await body({ pool, profile, port: sock.address().port, requests });
-    } finally {
-      pool.close();
-      await new Promise<void>((resolve) => sock.close(() => resolve()));
-    }
-  }
 
   const sysName = (req: ParsedRequest): Buffer => response(req.version, req.community, req.reqId, varbind('1.3.6.1.2.1.1.5.0', octets('lean')));
   const device = (port: number) => ({ host: '127.0.0.1', port, name: 'd', labels: {} });
@@ -391,16 +391,7 @@ describe('lean GETBULK requests', function () {
       }
       return [response(req.version, req.community, req.reqId, Buffer.concat(parts))];
     };
-    const sock = dgram.createSocket('udp4');
-    sock.on('message', (msg, rinfo) => {
-      const req = parseRequest(msg);
-      if (req) for (const out of answer(req)) sock.send(out, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-    const port = (sock.address() as { port: number }).port;
-    const profile = buildProfile({ version: '2c', timeout: 500, retries: 0, backoff: 1, deadline: 10000 }, { community: 'public' });
-    const pool = new SessionPool(profile);
-    try {
+    await withAgent({ timeout: 500 }, answer, async ({ pool, port }) => {
       const ps = await pool.acquire({ host: '127.0.0.1', port, name: 'd', labels: {} });
       const ask = (call: (cb: (err: unknown, res?: unknown[]) => void) => void) => new Promise<unknown[]>((resolve, reject) => call((err, res) => (err ? reject(err) : resolve(res!))));
       const shape = (list: unknown[]) => list.map((v: any) => [v.oid, v.type, Buffer.isBuffer(v.value) ? v.value.toString() : v.value]);
@@ -412,25 +403,16 @@ describe('lean GETBULK requests', function () {
         assert.deepEqual(shape(flat), shape(flattenBulk(nested, nr)), 'lean flat = net-snmp flattened');
         if (n > nr) assert.deepEqual(shape(groupAsNetSnmp(flat, nr, n - nr).flat()), shape(nested.flat()), 'grouped back = net-snmp\'s');
       }), { numRuns: 40 });
-    } finally {
-      pool.close();
-      await new Promise<void>((resolve) => sock.close(() => resolve()));
-    }
+    });
   });
 
   it('checks the answer as net-snmp\'s getBulk does when the session asks for it, with its error texts', async () => {
     // the second row goes backwards in column 1 and names another OID where column 2 ends
-    const answer = (req: ParsedRequest) => [response(req.version, req.community, req.reqId, Buffer.concat([
+    const agent = await startScriptedAgent((req) => [
       varbind(`${req.oids[0]}.5`, int(1)), varbind(`${req.oids[1]}.5`, int(2)),
       varbind(`${req.oids[0]}.4`, int(3)), varbind('1.3.6.1.9.9', Buffer.from([0x82, 0x00])),
-    ]))];
-    const sock = dgram.createSocket('udp4');
-    sock.on('message', (msg, rinfo) => {
-      const req = parseRequest(msg);
-      if (req) for (const out of answer(req)) sock.send(out, rinfo.port, rinfo.address);
-    });
-    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-    const port = (sock.address() as { port: number }).port;
+    ]);
+    const port = agent.port;
     const oids = ['1.3.6.1.4.1.8072.9.1', '1.3.6.1.4.1.8072.9.2'];
     const lean = new LeanRequests({ timeout: 500, retries: 0, backoff: 1 });
     try {
@@ -450,7 +432,7 @@ describe('lean GETBULK requests', function () {
       }
     } finally {
       lean.close();
-      await new Promise<void>((resolve) => sock.close(() => resolve()));
+      await agent.close();
     }
   });
 
