@@ -36,6 +36,31 @@ RED.nodes.registerType('bench-sink', { category: 'common', defaults: { channel: 
 </script>
 `;
 
+/**
+ * The least a trap receiver in Node-RED does: a node that sends every datagram of its UDP
+ * socket on as a message (`topic` the source address, `payload` the bytes), decoding nothing.
+ * Its CPU per datagram is the floor of any node that emits a message per trap.
+ */
+const FORWARD_JS = `'use strict';
+module.exports = function (RED) {
+  const dgram = require('dgram');
+  function BenchUdpForward(config) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const socket = dgram.createSocket('udp4');
+    socket.on('message', (buf, rinfo) => node.send({ topic: rinfo.address, payload: buf }));
+    socket.on('error', (err) => node.error(err.message));
+    socket.bind({ address: '127.0.0.1', port: Number(config.port) }, () => socket.setRecvBufferSize(4 * 1024 * 1024));
+    this.on('close', (done) => socket.close(() => done()));
+  }
+  RED.nodes.registerType('bench-udp-forward', BenchUdpForward);
+};
+`;
+const FORWARD_HTML = `<script type="text/javascript">
+RED.nodes.registerType('bench-udp-forward', { category: 'common', defaults: { port: { value: '' } }, inputs: 0, outputs: 1, label: 'bench UDP forward' });
+</script>
+`;
+
 class Counter {
   constructor() {
     this.reset();
@@ -128,6 +153,8 @@ class EmbeddedRed {
     fs.mkdirSync(path.join(this.userDir, 'nodes'));
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.js'), SINK_JS);
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.html'), SINK_HTML);
+    fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-udp-forward.js'), FORWARD_JS);
+    fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-udp-forward.html'), FORWARD_HTML);
     fs.writeFileSync(path.join(this.userDir, 'flows.json'), '[]');
 
     globalThis.__snmpFleetBench = {
@@ -173,7 +200,9 @@ class EmbeddedRed {
     const broken = ours.filter((s) => !s.enabled || s.err);
     if (ours.length === 0) throw new Error(`Node-RED did not load ${PACKAGE_NAME} from ${this.userDir}/node_modules`);
     if (broken.length) throw new Error(`Node-RED could not load ${broken.map((s) => `${s.name}: ${s.err}`).join('; ')}`);
-    if (!sets.some((s) => s.types.includes('bench-sink'))) throw new Error('the bench-sink node did not load');
+    for (const type of ['bench-sink', 'bench-udp-forward']) {
+      if (!sets.some((s) => s.types.includes(type))) throw new Error(`the ${type} node did not load`);
+    }
     return ours.map((s) => s.name);
   }
 

@@ -6,8 +6,10 @@
  *
  * 1. CPU per trap: `repeats` pairs of runs at the target rate, pack and Receiver
  *    interleaved (the order alternating), each `cpuSeconds` long; medians, min-max and
- *    the pack/Receiver ratio of the pairs. A bare socket that only counts is run once,
- *    as the floor of any receiver in Node.js.
+ *    the pack/Receiver ratio of the pairs. Two floors are run once each: a bare socket
+ *    that only counts (any receiver in Node.js), and a Node-RED node that sends every
+ *    datagram on as a message to the same sink, decoding nothing (any node in Node-RED
+ *    that emits a message per trap).
  * 2. Sustained: `seconds` (60) at the target rate into trap-in and into the Receiver.
  *    When trap-in loses traps there, the highest rate it holds is found with short
  *    probes and confirmed over the full time, stepping down while a long run loses some.
@@ -49,9 +51,15 @@ function kernelDrops(port) {
   }
 }
 
-function trapFlows(port, community) {
+/** trap-in on `port` into sink channel 'trap'; with `forwardPort`, the Node-RED floor (bench-udp-forward) into 'forward'. */
+function trapFlows(port, community, forwardPort) {
   const z = 'bench-traps';
+  const forward = forwardPort === undefined ? [] : [
+    { id: 'bench-forward', type: 'bench-udp-forward', z, name: 'floor', port: String(forwardPort), wires: [['sink-forward']] },
+    { id: 'sink-forward', type: 'bench-sink', z, channel: 'forward', wires: [] },
+  ];
   return [
+    ...forward,
     { id: z, type: 'tab', label: 'bench traps' },
     { id: 'cfg-trap', type: 'snmp-config', name: 'trap profile', version: '2c', credentials: { community } },
     // defaults otherwise: 4 MiB receive buffer, 1,000 a second per source after a burst of 2,000
@@ -137,7 +145,7 @@ async function bareReceiver(kind, community) {
  * Runs the trap benchmark on a deployed trap-in (sink channels 'trap' and
  * 'trap-rejected'). `log(line)` reports progress.
  */
-async function trapBenchmark({ red, spawnTracked, port, community, target, repeats, cpuSeconds, seconds, probeSeconds, log }) {
+async function trapBenchmark({ red, spawnTracked, port, forwardPort, community, target, repeats, cpuSeconds, seconds, probeSeconds, log }) {
   const cpus = cpuCount();
   const pinning = canPin() && cpus >= 2;
   const sender = new TrapSender();
@@ -145,14 +153,18 @@ async function trapBenchmark({ red, spawnTracked, port, community, target, repea
   const restoreAffinity = pinning ? pinSelf(cpus - 1) : () => undefined;
   const received = red.counter('trap');
   const rejected = red.counter('trap-rejected');
+  const forwarded = red.counter('forward');
 
-  /** One run: `rate` traps a second for `duration` s into `side` ('pack', 'net-snmp' or 'socket'). */
+  /** One run: `rate` traps a second for `duration` s into `side` ('pack', 'node-red', 'net-snmp' or 'socket'). */
   async function run(side, rate, duration) {
     let target;
     if (side === 'pack') {
       received.reset();
       rejected.reset();
       target = { port, count: () => received.messages, close: async () => undefined };
+    } else if (side === 'node-red') {
+      forwarded.reset();
+      target = { port: forwardPort, count: () => forwarded.messages, close: async () => undefined };
     } else {
       target = await bareReceiver(side, community);
     }
@@ -202,6 +214,8 @@ async function trapBenchmark({ red, spawnTracked, port, community, target, repea
     }
     const floor = await run('socket', target, cpuSeconds);
     log(`  floor ${line(floor)}`);
+    const redFloor = forwardPort === undefined ? undefined : await run('node-red', target, cpuSeconds);
+    if (redFloor) log(`  floor ${line(redFloor)}`);
 
     // 2. sustained
     const sustained = { pack: await run('pack', target, seconds) };
@@ -236,7 +250,7 @@ async function trapBenchmark({ red, spawnTracked, port, community, target, repea
     const ratio = pairedRatio(pairs.map((p) => p.pack.cpuUsPerTrap), pairs.map((p) => p['net-snmp'].cpuUsPerTrap));
     return {
       target, repeats, cpuSeconds, seconds, probeSeconds, pinned: pinning,
-      pairs, floor,
+      pairs, floor, redFloor,
       cpu: { pack: cpuOf('pack'), raw: cpuOf('net-snmp'), ratio: ratio.ratio, ratios: ratio.ratios },
       lostAtTarget: { pack: summarize(pairs.map((p) => p.pack.lost)), raw: summarize(pairs.map((p) => p['net-snmp'].lost)) },
       sustained, probes, attempts,
