@@ -8,7 +8,7 @@
  * loopback, so the CPU figures are this process's alone.
  *
  *   node --expose-gc scripts/bench.js [--walk-devices 1000] [--get-devices 5000]
- *        [--cycles 5] [--endurance 20] [--endurance-devices 500] [--sample 20]
+ *        [--cycles 5] [--concurrency 50] [--endurance 20] [--endurance-devices 500] [--sample 20]
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
  *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
@@ -46,7 +46,8 @@ const { rssBenchmark } = require('./bench/rss');
 const ROOT = path.resolve(__dirname, '..');
 const COMMUNITY = 'public';
 const MAX_REPETITIONS = 25;
-const CONCURRENCY = 50; // snmp-config's default, left blank in the flow
+/** snmp-config's default; --concurrency sets another for both sides. */
+const DEFAULT_CONCURRENCY = 50;
 // issue 15's targets (round 2): walk CPU ≤ 0.5× raw and ≥ 600,000 varbinds per CPU-second
 // through the flow, get CPU ≤ 1.0× raw, RSS ≤ 1.5× raw, CPU per device flat within 20 %
 const TARGETS = { walkCpuRatio: 0.5, walkVarbindsPerCpuSecond: 600000, getCpuRatio: 1.0, rssRatio: 1.5, scalingFlat: 1.2, loopP99Ms: 50, heapGrowthMB: 50, designTrapsPerSecond: 50000, trapCpuUs: 15, heapPerSeriesB: 64, scrapeMs: 10000, schedulePeakToMean: 1.3 };
@@ -54,7 +55,7 @@ const TARGETS = { walkCpuRatio: 0.5, walkVarbindsPerCpuSecond: 600000, getCpuRat
 function options() {
   const { values } = parseArgs({
     options: {
-      'walk-devices': { type: 'string' }, 'get-devices': { type: 'string' }, cycles: { type: 'string' },
+      'walk-devices': { type: 'string' }, 'get-devices': { type: 'string' }, cycles: { type: 'string' }, concurrency: { type: 'string' },
       endurance: { type: 'string' }, 'endurance-devices': { type: 'string' }, 'trap-seconds': { type: 'string' }, sample: { type: 'string' },
       'schedule-devices': { type: 'string' }, 'schedule-interval': { type: 'string' },
       'trap-rate': { type: 'string' }, 'trap-repeats': { type: 'string' }, 'trap-cpu-seconds': { type: 'string' }, 'flood-rate': { type: 'string' },
@@ -73,6 +74,8 @@ function options() {
     walkDevices: int(values['walk-devices'], quick ? 100 : 1000),
     getDevices: int(values['get-devices'], quick ? 500 : 5000),
     cycles: int(values.cycles, quick ? 2 : 5),
+    // devices in flight per profile, the pack's and raw net-snmp's alike
+    concurrency: int(values.concurrency, DEFAULT_CONCURRENCY),
     endurance: int(values.endurance, quick ? 3 : 20),
     // half the walk fleet: 20 cycles of all 1,000 devices alone would take ~8 minutes here
     enduranceDevices: int(values['endurance-devices'], quick ? 50 : 500),
@@ -164,7 +167,7 @@ function report(r) {
   out.push(`machine: ${m.cpu}, ${m.memoryGB} GB, ${m.os}; Node ${m.node}, net-snmp ${m.netSnmp}, Node-RED ${m.nodeRed}; load average at start ${m.loadAverage.join(' ')}`);
   out.push(`1-minute load average as each part began: ${Object.entries(r.load).map(([k, v]) => `${k} ${v}`).join(', ')} (2 cores; other work shares the machine)`);
   if (r.options.packDir !== ROOT) out.push(`pack measured: the build in ${r.options.packDir} (--pack-dir), not this repository's`);
-  out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${CONCURRENCY}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, forced GC before each${r.pinned ? '; the simulator on CPU 0, this process on the other (taskset)' : ''}`);
+  out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${r.options.concurrency}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, forced GC before each${r.pinned ? '; the simulator on CPU 0, this process on the other (taskset)' : ''}`);
   out.push('');
 
   const rows = [['', 'wall/cycle', 'min-max', 'spread', 'devices/s', 'varbinds/s', 'CPU ms/device', 'devices/CPU-s', 'varbinds/CPU-s', 'failed']];
@@ -483,14 +486,14 @@ async function main() {
     log(`Node-RED ${r.machine.nodeRed} embedded (userDir ${red.userDir}), node sets: ${sets.join(', ')}`);
     await red.deploy(P.pollFlows({
       walkInventory: sim.inventory(opt.walkDevices), getInventory: sim.inventory(opt.getDevices),
-      enduranceInventory: want('endurance') ? sim.inventory(opt.enduranceDevices) : undefined, community: COMMUNITY,
+      enduranceInventory: want('endurance') ? sim.inventory(opt.enduranceDevices) : undefined, community: COMMUNITY, concurrency: opt.concurrency,
     }));
     const cycleTimeout = (devices) => 60000 + devices * 200;
 
     if (want('walk')) {
       phase('walk');
       const devices = sim.devices.slice(0, opt.walkDevices);
-      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS });
+      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS });
       log(`bulkwalk: ${devices.length} devices, ifTable + ifXTable, warm-up + ${opt.cycles} cycles per side`);
       const result = await P.pairedCycles({
         cycles: opt.cycles,
@@ -506,7 +509,7 @@ async function main() {
     if (want('get')) {
       phase('get');
       const devices = sim.devices.slice(0, opt.getDevices);
-      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS });
+      const raw = new RawFleet(devices, { community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS });
       log(`get: ${devices.length} devices, sysUpTime.0 + sysName.0, warm-up + ${opt.cycles} cycles per side`);
       const result = await P.pairedCycles({
         cycles: opt.cycles,
@@ -526,7 +529,7 @@ async function main() {
       try {
         const runs = await rssBenchmark({
           runs: opt.rssRuns, cycles: opt.cycles, idleSeconds: opt.rssIdleSeconds, devices, inventory: sim.inventory(devices.length), packDir: opt.packDir,
-          community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS, log,
+          community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS, log,
         });
         const s = (side, k) => summarize(runs[side].map((x) => x[k]));
         const idle = (side) => (opt.rssIdleSeconds > 0 ? { afterIdleMB: s(side, 'afterIdleMB'), afterIdleHeapMB: s(side, 'afterIdleHeapMB') } : {});
@@ -566,7 +569,7 @@ async function main() {
     if (want('scaling')) {
       phase('scaling');
       try {
-        const common = { red, sim, cycles: Math.min(opt.cycles, 3), community: COMMUNITY, concurrency: CONCURRENCY, maxRepetitions: MAX_REPETITIONS, cycleTimeout, log };
+        const common = { red, sim, cycles: Math.min(opt.cycles, 3), community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS, cycleTimeout, log };
         log(`scaling: snmp-get at ${opt.scalingGet.join(', ')} devices, snmp-bulkwalk → counter-rate at ${opt.scalingWalk.join(', ')}, pack and raw net-snmp alternating, ${common.cycles} cycles per side and size`);
         const get = await SC.scalingKind({ ...common, kind: 'get', sizes: opt.scalingGet });
         const walk = await SC.scalingKind({ ...common, kind: 'walk', sizes: opt.scalingWalk });
@@ -602,7 +605,7 @@ async function main() {
       try {
         const devices = opt.walkDevices;
         log(`flood: ${opt.floodRate} maximum-size traps a second during a walk of ${devices} devices, trap-in's default varbind cap, then every varbind decoded`);
-        const pollFlows = P.pollFlows({ walkInventory: sim.inventory(devices), getInventory: sim.inventory(1), community: COMMUNITY });
+        const pollFlows = P.pollFlows({ walkInventory: sim.inventory(devices), getInventory: sim.inventory(1), community: COMMUNITY, concurrency: opt.concurrency });
         r.flood = {
           rate: opt.floodRate,
           devices,

@@ -44,14 +44,16 @@ async function measure(fn) {
  * sink, and a second walk chain on its own profile for the long run (a smaller fleet, so
  * 20 cycles fit the run time).
  */
-function pollFlows({ walkInventory, getInventory, enduranceInventory, community = 'public', counterRate = true }) {
+function pollFlows({ walkInventory, getInventory, enduranceInventory, community = 'public', counterRate = true, concurrency }) {
+  // devices in flight per profile; blank is snmp-config's default (50)
+  const inFlight = concurrency === undefined ? {} : { concurrency: String(concurrency) };
   // ids that no property value can equal: Node-RED takes any property equal to a
   // node id for a reference to that node
   const z = 'bench-tab';
   const walkChain = (suffix, inventory, channel) => {
     const next = counterRate ? `bench-rate${suffix}` : `sink-${channel}`;
     return [
-      { id: `cfg-walk${suffix}`, type: 'snmp-config', name: `${channel} fleet`, version: '2c', inventory, credentials: { community } },
+      { id: `cfg-walk${suffix}`, type: 'snmp-config', name: `${channel} fleet`, version: '2c', inventory, ...inFlight, credentials: { community } },
       { id: `bench-walk${suffix}`, type: 'snmp-bulkwalk', z, name: 'interfaces', snmp: `cfg-walk${suffix}`, oids: 'IF-MIB::ifTable\nIF-MIB::ifXTable', output: 'rows', wires: [[next], [next]] },
       ...(counterRate ? [{ id: `bench-rate${suffix}`, type: 'counter-rate', z, name: 'rates', width: 'auto', mode: 'rate', wires: [[`sink-${channel}`]] }] : []),
       { id: `sink-${channel}`, type: 'bench-sink', z, channel, wires: [] },
@@ -61,7 +63,7 @@ function pollFlows({ walkInventory, getInventory, enduranceInventory, community 
     { id: z, type: 'tab', label: 'bench' },
     ...walkChain('', walkInventory, 'walk'),
     ...(enduranceInventory ? walkChain('-endurance', enduranceInventory, 'endurance') : []),
-    { id: 'cfg-get', type: 'snmp-config', name: 'get fleet', version: '2c', inventory: getInventory, credentials: { community } },
+    { id: 'cfg-get', type: 'snmp-config', name: 'get fleet', version: '2c', inventory: getInventory, ...inFlight, credentials: { community } },
     { id: 'bench-get', type: 'snmp-get', z, name: 'uptime', snmp: 'cfg-get', oids: 'sysUpTime.0\nsysName.0', wires: [['sink-get'], ['sink-get']] },
     { id: 'sink-get', type: 'bench-sink', z, channel: 'get', wires: [] },
   ];

@@ -54,7 +54,7 @@ async function child(o) {
     const red = new EmbeddedRed({ packDir: o.packDir });
     await red.start();
     idle = process.memoryUsage().rss / MB;
-    await red.deploy(P.pollFlows({ walkInventory: o.inventory, getInventory: o.inventory.split('\n')[0], community: o.community }));
+    await red.deploy(P.pollFlows({ walkInventory: o.inventory, getInventory: o.inventory.split('\n')[0], community: o.community, concurrency: o.concurrency }));
     cycle = async (measured) => {
       const c = red.counter('walk');
       c.reset();

@@ -25,12 +25,12 @@ const { summarize, pairedRatio } = require('./stats');
  * 'scaling'). Ids carry the kind and size, so each deploy replaces every node (a node
  * id that changed type between two full deploys trips Node-RED's rewiring).
  */
-function scalingFlows(kind, inventory, community, devices) {
+function scalingFlows(kind, inventory, community, devices, concurrency) {
   const k = `${kind}-${devices}`;
   const z = `bench-scaling-tab-${k}`;
   const cfgId = `cfg-scaling-${k}`;
   const sinkId = `sink-scaling-${k}`;
-  const cfg = { id: cfgId, type: 'snmp-config', name: `scaling ${kind}`, version: '2c', inventory, credentials: { community } };
+  const cfg = { id: cfgId, type: 'snmp-config', name: `scaling ${kind}`, version: '2c', inventory, ...(concurrency === undefined ? {} : { concurrency: String(concurrency) }), credentials: { community } };
   const sink = { id: sinkId, type: 'bench-sink', z, channel: 'scaling', wires: [] };
   if (kind === 'walk') {
     return [
@@ -66,10 +66,10 @@ async function scalingKind({ red, sim, kind, sizes, cycles, community, concurren
   // one unmeasured cycle of the smallest size first: what the process pays once (the MIB's
   // names of these OIDs, compiled code) must not land in the first size's heap per device
   const first = Math.min(...sizes);
-  await red.deploy(scalingFlows(kind, sim.inventory(first), community, `warm-${first}`));
+  await red.deploy(scalingFlows(kind, sim.inventory(first), community, `warm-${first}`, concurrency));
   await P.packCycle(red, `bench-scaling-${kind}-warm-${first}`, 'scaling', first, cycleTimeout(first));
   for (const devices of sizes) {
-    await red.deploy(scalingFlows(kind, sim.inventory(devices), community, devices));
+    await red.deploy(scalingFlows(kind, sim.inventory(devices), community, devices, concurrency));
     const fleet = sim.devices.slice(0, devices);
     const raw = new RawFleet(fleet, { community, concurrency, maxRepetitions });
     const heap0 = heapMB();
