@@ -224,6 +224,7 @@ function report(r) {
       ['pack in Node-RED', mb(x.pack.steadyMB), mb(x.pack.maxMB), mb(x.pack.heapTotalMB), mb(x.pack.externalMB), mb(x.pack.startedMB), mb(x.pack.idleMB)],
       ['raw net-snmp', mb(x.raw.steadyMB), mb(x.raw.maxMB), mb(x.raw.heapTotalMB), mb(x.raw.externalMB), mb(x.raw.startedMB), ''],
       ['ratio pack/raw (median of pairs)', `${fmt(x.ratio, 2)}x`],
+      ...(x.nodeRedMB === undefined ? [] : [['Node-RED without this pack, once', '', '', '', '', '', `${fmt(x.nodeRedMB)} MB`]]),
     ]));
     if (x.idleSeconds > 0 && x.idle?.pack.afterIdleMB) {
       out.push(`then ${x.idleSeconds} s without polling (as between the walks of a 60-s interval): RSS pack ${mb(x.idle.pack.afterIdleMB)}, V8 heap ${mb(x.idle.pack.afterIdleHeapMB)}; raw net-snmp ${mb(x.idle.raw.afterIdleMB)}, V8 heap ${mb(x.idle.raw.afterIdleHeapMB)}`);
@@ -539,6 +540,7 @@ async function main() {
           pack: { steadyMB: s('pack', 'steadyMB'), maxMB: s('pack', 'maxMB'), idleMB: s('pack', 'idleMB'), startedMB: s('pack', 'startedMB'), heapTotalMB: s('pack', 'heapTotalMB'), externalMB: s('pack', 'externalMB') },
           raw: { steadyMB: s('raw', 'steadyMB'), maxMB: s('raw', 'maxMB'), startedMB: s('raw', 'startedMB'), heapTotalMB: s('raw', 'heapTotalMB'), externalMB: s('raw', 'externalMB') },
           ratio: pairedRatio(runs.pack.map((x) => x.steadyMB), runs.raw.map((x) => x.steadyMB)).ratio,
+          nodeRedMB: runs.nodeRed.idleMB,
         };
         log(`rss ratio pack/raw ${r.rss.ratio.toFixed(2)} (steady ${r.rss.pack.steadyMB.median.toFixed(0)} / ${r.rss.raw.steadyMB.median.toFixed(0)} MB)`);
       } catch (err) {
@@ -717,6 +719,7 @@ async function main() {
     counterHeapBytesPerSeries: r.counterHeap?.bytesPerSeries.median ?? null,
     rssSteadyMB: r.rss?.pack.steadyMB.median ?? null,
     rawRssSteadyMB: r.rss?.raw.steadyMB.median ?? null,
+    nodeRedRssMB: r.rss?.nodeRedMB ?? null,
     rssRatio: r.rss?.ratio ?? null,
     rssAfterIdleMB: r.rss?.idle?.pack.afterIdleMB?.median ?? null,
     rawRssAfterIdleMB: r.rss?.idle?.raw.afterIdleMB?.median ?? null,

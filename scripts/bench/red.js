@@ -122,6 +122,7 @@ class EmbeddedRed {
    * `packDir`: the package folder to install (default this repository); another build for before/after runs.
    * `onMessage(channel, msg)`: called for every message a sink receives, besides the counters (the soak's cycle accounting).
    * `http`: serve Node-RED's HTTP node server on a free loopback port (the snmp-metrics scrape bench).
+   * `packDir: null`: Node-RED without this pack (the RSS part's measure of Node-RED itself).
    */
   constructor({ packDir = ROOT, onMessage, http: withHttp = false } = {}) {
     this.packDir = packDir;
@@ -146,10 +147,13 @@ class EmbeddedRed {
   }
 
   async start() {
-    const scope = path.join(this.userDir, 'node_modules', ...PACKAGE_NAME.split('/').slice(0, -1));
-    fs.mkdirSync(scope, { recursive: true });
-    fs.symlinkSync(this.packDir, path.join(this.userDir, 'node_modules', PACKAGE_NAME), 'dir');
-    fs.writeFileSync(path.join(this.userDir, 'package.json'), JSON.stringify({ name: 'snmp-fleet-bench', private: true, dependencies: { [PACKAGE_NAME]: `file:${this.packDir}` } }));
+    const withPack = this.packDir !== null;
+    if (withPack) {
+      const scope = path.join(this.userDir, 'node_modules', ...PACKAGE_NAME.split('/').slice(0, -1));
+      fs.mkdirSync(scope, { recursive: true });
+      fs.symlinkSync(this.packDir, path.join(this.userDir, 'node_modules', PACKAGE_NAME), 'dir');
+    }
+    fs.writeFileSync(path.join(this.userDir, 'package.json'), JSON.stringify({ name: 'snmp-fleet-bench', private: true, dependencies: withPack ? { [PACKAGE_NAME]: `file:${this.packDir}` } : {} }));
     fs.mkdirSync(path.join(this.userDir, 'nodes'));
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.js'), SINK_JS);
     fs.writeFileSync(path.join(this.userDir, 'nodes', 'bench-sink.html'), SINK_HTML);
@@ -198,7 +202,7 @@ class EmbeddedRed {
     const sets = RED.runtime ? await RED.runtime.nodes.getNodeList({}) : [];
     const ours = sets.filter((s) => s.module === PACKAGE_NAME);
     const broken = ours.filter((s) => !s.enabled || s.err);
-    if (ours.length === 0) throw new Error(`Node-RED did not load ${PACKAGE_NAME} from ${this.userDir}/node_modules`);
+    if (withPack && ours.length === 0) throw new Error(`Node-RED did not load ${PACKAGE_NAME} from ${this.userDir}/node_modules`);
     if (broken.length) throw new Error(`Node-RED could not load ${broken.map((s) => `${s.name}: ${s.err}`).join('; ')}`);
     for (const type of ['bench-sink', 'bench-udp-forward']) {
       if (!sets.some((s) => s.types.includes(type))) throw new Error(`the ${type} node did not load`);

@@ -13,8 +13,9 @@
  * A warm-up cycle, then `cycles` cycles back to back, no forced GC (the figure is what
  * the operating system sees of a process left to itself). RSS is sampled every 50 ms
  * during the measured cycles: its median is the steady state, its max the peak. The pack
- * also reports its RSS once Node-RED has started and before the flow was deployed, the
- * part of the figure that is Node-RED itself. Runs alternate pack and raw. With `idleSeconds`,
+ * also reports its RSS once Node-RED has started and before the flow was deployed, and one
+ * more fresh process starts the same Node-RED without this pack and reports its RSS after
+ * `NODE_RED_SETTLE_MS`: the part of the figure that is Node-RED itself. Runs alternate pack and raw. With `idleSeconds`,
  * each side then polls nothing for that long and reports its RSS at the end, as between the
  * walks of a 60-s interval.
  */
@@ -23,6 +24,8 @@ const { forkResult } = require('./procs');
 const P = require('./poll');
 
 const MB = 1048576;
+/** How long Node-RED without the pack runs before its RSS is read (its start-up garbage collected by then). */
+const NODE_RED_SETTLE_MS = 5000;
 
 /** RSS every 50 ms; the heap V8 has reserved and the Buffers' memory every 500 ms (memoryUsage() walks the heap's spaces). */
 function rssSampler() {
@@ -46,6 +49,16 @@ function rssSampler() {
 
 async function child(o) {
   const started = process.memoryUsage().rss / MB;
+  if (o.side === 'node-red') {
+    const { EmbeddedRed } = require('./red');
+    const red = new EmbeddedRed({ packDir: null });
+    await red.start();
+    await new Promise((resolve) => setTimeout(resolve, NODE_RED_SETTLE_MS));
+    const idleMB = process.memoryUsage().rss / MB;
+    await red.stop();
+    process.send({ side: o.side, startedMB: started, idleMB });
+    return;
+  }
   let cycle;
   let close;
   let idle;
@@ -110,7 +123,7 @@ function rssRun(o) {
   return forkResult(__filename, ['child'], { send: o, quiet: true, name: `rss ${o.side}` });
 }
 
-/** `runs` runs of each side, alternating; `log` gets a line per run. */
+/** `runs` runs of each side, alternating, then Node-RED without the pack once; `log` gets a line per run. */
 async function rssBenchmark({ runs, log, ...o }) {
   const out = { pack: [], raw: [] };
   for (let i = 0; i < runs; i++) {
@@ -120,6 +133,8 @@ async function rssBenchmark({ runs, log, ...o }) {
       log(`rss ${side} ${i + 1}/${runs}: steady ${r.steadyMB.toFixed(0)} MB, max ${r.maxMB.toFixed(0)} MB, V8 heap ${r.heapTotalMB.toFixed(0)} MB, Buffers ${r.externalMB.toFixed(0)} MB${r.afterIdleMB ? `, after ${o.idleSeconds} s idle ${r.afterIdleMB.toFixed(0)} MB (V8 heap ${r.afterIdleHeapMB.toFixed(0)} MB)` : ''}${r.idleMB ? `, Node-RED started before the deploy ${r.idleMB.toFixed(0)} MB` : ''}`);
     }
   }
+  out.nodeRed = await rssRun({ ...o, side: 'node-red' });
+  log(`rss Node-RED without this pack, ${NODE_RED_SETTLE_MS / 1000} s after its start, nothing deployed: ${out.nodeRed.idleMB.toFixed(0)} MB`);
   return out;
 }
 
