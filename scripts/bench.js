@@ -12,7 +12,7 @@
  *        [--trap-rate 50000] [--trap-seconds 60] [--trap-repeats 5] [--trap-cpu-seconds 10]
  *        [--flood-rate 1000] [--metrics-devices 1000] [--scale-devices 1000]
  *        [--schedule-devices 10000] [--schedule-interval 60]
- *        [--scaling-get 100,1000,10000] [--scaling-walk 100,500,2000] [--rss-runs 3] [--rss-idle-seconds 40]
+ *        [--scaling-get 100,1000,10000] [--scaling-walk 100,500,2000] [--rss-runs 5] [--rss-idle-seconds 40]
  *        [--skip heap,walk,get,rss,endurance,scaling,schedule,flood,metrics,traps,mib,reference,scale] [--quick] [--no-save]
  *        [--pack-dir DIR]   (another build of the pack, for before/after comparisons)
  *
@@ -97,7 +97,8 @@ function options() {
     scalingGet: sizes(values['scaling-get'], quick ? [100, 500] : [100, 1000, 10000]),
     scalingWalk: sizes(values['scaling-walk'], quick ? [50, 200] : [100, 500, 2000]),
     // issue 15: process RSS of the walk flow against raw net-snmp's, each alone in a fresh process
-    rssRuns: int(values['rss-runs'], quick ? 1 : 3),
+    // issue 15: every figure at least five times
+    rssRuns: int(values['rss-runs'], quick ? 1 : 5),
     // RSS after the walks, polling nothing for this long (between the walks of a 60-s interval)
     rssIdleSeconds: int(values['rss-idle-seconds'], quick ? 0 : 40),
     skip: new Set((values.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
@@ -571,7 +572,7 @@ async function main() {
     if (want('scaling')) {
       phase('scaling');
       try {
-        const common = { red, sim, cycles: Math.min(opt.cycles, 3), community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS, cycleTimeout, log };
+        const common = { red, sim, cycles: opt.cycles, community: COMMUNITY, concurrency: opt.concurrency, maxRepetitions: MAX_REPETITIONS, cycleTimeout, log };
         log(`scaling: snmp-get at ${opt.scalingGet.join(', ')} devices, snmp-bulkwalk → counter-rate at ${opt.scalingWalk.join(', ')}, pack and raw net-snmp alternating, ${common.cycles} cycles per side and size`);
         const get = await SC.scalingKind({ ...common, kind: 'get', sizes: opt.scalingGet });
         const walk = await SC.scalingKind({ ...common, kind: 'walk', sizes: opt.scalingWalk });
