@@ -223,7 +223,7 @@ async function chooseInflux() {
       text: `InfluxDB: a private influxd at ${db.url}, database ${database} (data in ${db.dir}, removed on exit; set INFLUX_URL to use yours)`,
       stop: async () => {
         await db.stop();
-        children.delete([...children].find((c) => c.pid === db.pid));
+        forgetChild(db.pid);
       },
     };
   }
@@ -256,11 +256,11 @@ async function chooseMariadb(fleet) {
     database: DATABASE_DEFAULT, user: 'nodered', password, detached: true,
     onSpawn: (pid) => children.add({ name: 'mariadbd', pid }),
     // a try that met its port taken has exited: its pid may be another process's later
-    onGone: (pid) => children.delete([...children].find((c) => c.pid === pid)),
+    onGone: forgetChild,
   });
   const stop = async () => {
     await db.stop();
-    children.delete([...children].find((c) => c.pid === db.pid));
+    forgetChild(db.pid);
   };
   try {
     await db.sql(fs.readFileSync(path.join(root, 'examples', '06 inventory.sql'), 'utf8'), db.database);
@@ -378,6 +378,11 @@ function inventoryCsv(fleet) {
 /** Processes this script started, for the last-resort kill on exit. */
 const children = new Set();
 let shutdown = null;
+
+/** Drops the child with this pid from `children` (it stopped, or gave up on a taken port). */
+function forgetChild(pid) {
+  children.delete([...children].find((c) => c.pid === pid));
+}
 
 async function main() {
   // Signals that arrive before the shutdown below exists: nothing was started yet.
@@ -505,7 +510,7 @@ async function main() {
   red.stdout.on('data', forward(process.stdout));
   red.stderr.on('data', forward(process.stderr));
   red.once('exit', (code, signal) => {
-    children.delete([...children].find((c) => c.pid === red.pid));
+    forgetChild(red.pid);
     if (!shutdown.running) void shutdown(`Node-RED exited (${signal || code})`, code || 1);
   });
   const url = `http://127.0.0.1:${port}`;
