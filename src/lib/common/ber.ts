@@ -248,23 +248,27 @@ export function encodeOctets(value: Buffer | string): Buffer {
   return tlv(Tag.OctetString, typeof value === 'string' ? Buffer.from(value, 'utf8') : value);
 }
 
+/**
+ * An OBJECT IDENTIFIER's content bytes from its arcs (at least two, already checked): the
+ * first two arcs in one subidentifier, each subidentifier base 128, high bit on all but its last byte.
+ */
+export function oidContentBytes(arcs: readonly number[]): number[] {
+  const out: number[] = [];
+  const push = (n: number) => {
+    const tmp = [n & 0x7f];
+    for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) tmp.unshift((v & 0x7f) | 0x80);
+    out.push(...tmp);
+  };
+  push(arcs[0] * 40 + arcs[1]);
+  for (let i = 2; i < arcs.length; i++) push(arcs[i]);
+  return out;
+}
+
 /** OBJECT IDENTIFIER from a dotted string. */
 export function encodeOid(oid: string): Buffer {
   const arcs = oid.split('.').map(Number);
   if (arcs.length < 2 || arcs.some((a) => !Number.isInteger(a) || a < 0 || a > 0xffffffff)) {
     throw new RangeError(`bad OID ${oid}`);
   }
-  const out: number[] = [];
-  const push = (n: number) => {
-    const tmp = [n & 0x7f];
-    let v = Math.floor(n / 128);
-    while (v > 0) {
-      tmp.unshift((v & 0x7f) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    out.push(...tmp);
-  };
-  push(arcs[0] * 40 + arcs[1]);
-  for (let i = 2; i < arcs.length; i++) push(arcs[i]);
-  return tlv(Tag.Oid, Buffer.from(out));
+  return tlv(Tag.Oid, Buffer.from(oidContentBytes(arcs)));
 }

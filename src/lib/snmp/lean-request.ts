@@ -25,7 +25,7 @@
 import { randomFillSync } from 'crypto';
 import { performance } from 'perf_hooks';
 import * as snmp from 'net-snmp';
-import { encodeInteger, encodeOctets, Tag, tlv } from '../common/ber';
+import { encodeInteger, encodeOctets, oidContentBytes, Tag, tlv } from '../common/ber';
 import { Fifo } from '../common/fifo';
 
 const GET_REQUEST = 0xa0;
@@ -97,15 +97,7 @@ export function oidContent(oid: string): number[] | undefined {
   const arcs = oid.split('.').map(Number);
   if (arcs.some((a) => !Number.isSafeInteger(a) || a > 0xffffffff)) return undefined;
   if (arcs[0] > 2 || (arcs[0] < 2 && arcs[1] >= 40)) return undefined;
-  const out: number[] = [];
-  const put = (v: number) => {
-    const bytes = [v & 0x7f];
-    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) bytes.unshift(0x80 | (v & 0x7f));
-    out.push(...bytes);
-  };
-  put(arcs[0] * 40 + arcs[1]);
-  for (let i = 2; i < arcs.length; i++) put(arcs[i]);
-  return out;
+  return oidContentBytes(arcs);
 }
 
 /** A varbind asking for `oid` (SEQUENCE { OID, NULL }), or undefined for one net-snmp should judge. */
