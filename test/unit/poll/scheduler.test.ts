@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
+import { performance } from 'perf_hooks';
 import { FleetScheduler, InFlightGuard, runCycle } from '../../../src/lib/poll/scheduler';
 import { DeadlineQueue } from '../../../src/lib/common/deadlines';
 import { deviceKey } from '../../../src/lib/common/inventory';
@@ -52,6 +53,45 @@ describe('fleet scheduler', () => {
     assert.equal((q as unknown as { timer: unknown }).timer, undefined, 'no timer while nothing waits');
     await tick(60);
     assert.ok(!fired.includes(-1));
+  });
+
+  it('keeps deadlines in order across a growing, wrapping ring of slots', async () => {
+    const q = new DeadlineQueue(30);
+    const fired: number[] = [];
+    // 100 outgrow the first ring (64 slots); every third one finished
+    const first = Array.from({ length: 100 }, (_, i) => q.add(() => fired.push(i)));
+    first.forEach((d, i) => { if (i % 3 === 0) q.finish(d); });
+    await tick(60);
+    assert.deepEqual(fired, Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 3 !== 0));
+    // the front is now past the 100th slot: the next ones wrap around the ring, and grow it
+    // while its front is not at slot 0
+    fired.length = 0;
+    const second = Array.from({ length: 300 }, (_, i) => q.add(() => fired.push(1000 + i)));
+    q.finish(second[299]);
+    q.finish(first[1]); // long gone: harmless
+    assert.equal(q.pending, 299);
+    await tick(60);
+    assert.deepEqual(fired, Array.from({ length: 299 }, (_, i) => 1000 + i));
+    assert.equal(q.pending, 0);
+  });
+
+  it('fires a deadline on time when one expiring before it sets a new one', async () => {
+    // a device that timed out frees its slot and the next device's poll sets a deadline a
+    // whole length later: the timer must still wake for the deadline in between
+    const q = new DeadlineQueue(300);
+    const at: Record<string, number> = {};
+    let laterSetAt = 0;
+    q.add(() => {
+      laterSetAt = performance.now();
+      q.add(() => { at.later = performance.now(); });
+    });
+    await tick(30);
+    q.add(() => { at.between = performance.now(); });
+    await tick(700);
+    assert.ok(at.between !== undefined && at.later !== undefined, 'both fired');
+    // in time order, each in its own wake-up: the middle one long before the later one's time
+    assert.ok(at.between < laterSetAt + 300 - 100, `the middle deadline fired ${Math.round(at.between - laterSetAt)} ms after the later one was set`);
+    assert.equal(q.pending, 0);
   });
 
   it('polls through a callback when the cycle gives one, with no promise per device', async () => {
