@@ -168,7 +168,7 @@ function report(r) {
   out.push(`machine: ${m.cpu}, ${m.memoryGB} GB, ${m.os}; Node ${m.node}, net-snmp ${m.netSnmp}, Node-RED ${m.nodeRed}; load average at start ${m.loadAverage.join(' ')}`);
   out.push(`1-minute load average as each part began: ${Object.entries(r.load).map(([k, v]) => `${k} ${v}`).join(', ')} (2 cores; other work shares the machine)`);
   if (r.options.packDir !== ROOT) out.push(`pack measured: the build in ${r.options.packDir} (--pack-dir), not this repository's`);
-  out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${r.options.concurrency}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, forced GC before each${r.pinned ? '; the simulator on CPU 0, this process on the other (taskset)' : ''}`);
+  out.push(`setup: loopback, SNMPv2c, simulator (${r.simulator.devices} devices, ${r.simulator.interfaces} interfaces) in its own process; concurrency ${r.options.concurrency}, maxRepetitions ${MAX_REPETITIONS}; CPU = this process (user + system); ${r.options.cycles} measured cycles per side after one warm-up, alternating order, a full forced GC before each (V8 then re-optimizes the code as after idling; the get also back to back)${r.pinned ? '; the simulator on CPU 0, this process on the other (taskset)' : ''}`);
   out.push('');
 
   const rows = [['', 'wall/cycle', 'min-max', 'spread', 'devices/s', 'varbinds/s', 'CPU ms/device', 'devices/CPU-s', 'varbinds/CPU-s', 'failed']];
@@ -178,12 +178,13 @@ function report(r) {
       const f = cmp[side];
       rows.push([side === 'pack' ? '  pack in Node-RED' : `  ${rawLabel}`, `${fmt(f.wallMs.median / 1000, 2)} s`,
         `${fmt(f.wallMs.min / 1000, 2)}-${fmt(f.wallMs.max / 1000, 2)} s`, pct(f.wallMs.cv), fmt(f.devicesPerSecond), fmt(f.varbindsPerSecond),
-        fmt(f.cpuMsPerDevice.median, 2), fmt(f.devicesPerCpuSecond), fmt(f.varbindsPerCpuSecond), fmt(f.failed)]);
+        fmt(f.cpuMsPerDevice.median, f.cpuMsPerDevice.median < 1 ? 3 : 2), fmt(f.devicesPerCpuSecond), fmt(f.varbindsPerCpuSecond), fmt(f.failed)]);
     }
     rows.push(['  ratio pack/raw (median of pairs)', `${fmt(cmp.ratio, 2)}x`, `${fmt(Math.min(...cmp.ratios), 2)}-${fmt(Math.max(...cmp.ratios), 2)}x`, '', '', '', `${fmt(cmp.cpuRatio, 2)}x`]);
   };
   if (r.walk) sideRows('snmp-bulkwalk (ifTable, ifXTable) → counter-rate', r.walk, 'raw net-snmp, 2 subtree walks');
   if (r.get) sideRows('snmp-get (sysUpTime.0, sysName.0)', r.get, 'raw net-snmp, session.get');
+  if (r.getWarm) sideRows('snmp-get, the same back to back (young-generation GC only: compiled code kept)', r.getWarm, 'raw net-snmp, session.get');
   if (r.reference) {
     const ref = r.reference;
     rows.push([`reference: snmpbulkwalk per device and table, run one after the other: ${fmt(ref.devices)} devices, ${fmt(ref.varbinds / ref.devices)} varbinds each`]);
@@ -398,7 +399,7 @@ function targets(r) {
   if (walkAlone) list.push({ name: `bulkwalk → counter-rate alone: event-loop delay p99 <= ${TARGETS.loopP99Ms} ms`, value: walkAlone.text, met: walkAlone.p99 <= TARGETS.loopP99Ms });
   if (r.counterHeap) list.push({ name: `heap per counter series held by counter-rate <= ${TARGETS.heapPerSeriesB} B`, value: `${fmt(r.counterHeap.bytesPerSeries.median, 1)} B (${fmt(r.counterHeap.bytesPerSeries.min, 1)}-${fmt(r.counterHeap.bytesPerSeries.max, 1)})`, met: r.counterHeap.bytesPerSeries.median <= TARGETS.heapPerSeriesB });
   if (r.rss) list.push({ name: `process RSS of the walk → counter-rate flow, steady, <= ${TARGETS.rssRatio}x raw net-snmp's`, value: `${fmt(r.rss.ratio, 2)}x (${fmt(r.rss.pack.steadyMB.median)} / ${fmt(r.rss.raw.steadyMB.median)} MB)`, met: r.rss.ratio <= TARGETS.rssRatio });
-  if (r.get) list.push({ name: `get CPU per device <= ${TARGETS.getCpuRatio}x raw net-snmp's`, value: `${fmt(r.get.cpuRatio, 2)}x (wall ${fmt(r.get.ratio, 2)}x)`, met: r.get.cpuRatio <= TARGETS.getCpuRatio });
+  if (r.get) list.push({ name: `get CPU per device <= ${TARGETS.getCpuRatio}x raw net-snmp's`, value: `${fmt(r.get.cpuRatio, 2)}x (wall ${fmt(r.get.ratio, 2)}x${r.getWarm ? `; back to back ${fmt(r.getWarm.cpuRatio, 2)}x` : ''})`, met: r.get.cpuRatio <= TARGETS.getCpuRatio });
   if (r.endurance) {
     list.push({ name: `heap growth over ${r.endurance.cycles} cycles <= ${TARGETS.heapGrowthMB} MB`, value: `${fmt(r.endurance.heapGrowthMB, 1)} MB (RSS ${fmt(r.endurance.rssGrowthMB, 1)} MB)`, met: r.endurance.heapGrowthMB <= TARGETS.heapGrowthMB });
     list.push({ name: 'no UDP socket growth', value: `${r.endurance.before.sockets} -> ${r.endurance.after.sockets}`, met: r.endurance.after.sockets <= r.endurance.before.sockets });
@@ -519,9 +520,20 @@ async function main() {
         raw: () => P.measure(() => raw.getCycle([P.SYS_UPTIME, P.SYS_NAME])),
         onCycle: (i, side, m) => log(cycleLine(i, side, m, devices.length)),
       });
-      raw.close();
       r.get = compare(result, devices.length);
       log(`get ratio ${r.get.ratio.toFixed(2)} (CPU ${r.get.cpuRatio.toFixed(2)})`);
+      // the same cycles back to back: only the young generation collected before each, so
+      // neither side re-optimizes its code (the figure above is a cycle after idling)
+      log(`get back to back: young-generation GC only before each cycle, warm-up + ${opt.cycles} cycles per side`);
+      const warm = await P.pairedCycles({
+        cycles: opt.cycles,
+        pack: () => P.packCycle(red, 'bench-get', 'get', devices.length, cycleTimeout(devices.length), { gc: 'minor' }),
+        raw: () => P.measure(() => raw.getCycle([P.SYS_UPTIME, P.SYS_NAME]), { gc: 'minor' }),
+        onCycle: (i, side, m) => log(cycleLine(i, side, m, devices.length)),
+      });
+      raw.close();
+      r.getWarm = compare(warm, devices.length);
+      log(`get back to back ratio ${r.getWarm.ratio.toFixed(2)} (CPU ${r.getWarm.cpuRatio.toFixed(2)})`);
     }
 
     if (want('rss')) {
@@ -706,6 +718,7 @@ async function main() {
     cpuRatio: r.walk?.cpuRatio ?? null,
     getRatio: r.get?.ratio ?? null,
     getCpuRatio: r.get?.cpuRatio ?? null,
+    getWarmCpuRatio: r.getWarm?.cpuRatio ?? null,
     devices: r.walk?.devices ?? null,
     getDevices: r.get?.devices ?? null,
     varbindsPerDevice: r.walk?.pack.varbindsPerDevice ?? null,

@@ -12,8 +12,10 @@ const IF_X_TABLE = '1.3.6.1.2.1.31.1.1';
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const SYS_NAME = '1.3.6.1.2.1.1.5.0';
 
-function gc() {
-  if (typeof global.gc === 'function') global.gc();
+function gc(type) {
+  if (typeof global.gc !== 'function') return;
+  if (type === 'minor') global.gc({ type: 'minor' });
+  else global.gc();
 }
 
 /**
@@ -22,9 +24,16 @@ function gc() {
  * event loop's delay during `fn` too (perf_hooks monitorEventLoopDelay, sampled every
  * 5 ms; the forced GC is before it starts): p99 and max, ms. A stall also counts time
  * the process was not scheduled, so the neighbours' load shows in it.
+ *
+ * `gc: 'full'` (the default) is V8's full, memory-reducing collection, which also drops
+ * optimized code and the feedback it was built on: the cycle then runs its code
+ * unoptimized until V8 optimizes it again, as a cycle does after seconds of idling
+ * (V8's memory reducer collects the same way then: a 60-s interval's cycles run so).
+ * `gc: 'minor'` collects the young generation only and keeps the compiled code, as in
+ * cycles back to back.
  */
-async function measure(fn) {
-  gc();
+async function measure(fn, { gc: gcType = 'full' } = {}) {
+  gc(gcType);
   const heapMB = process.memoryUsage().heapUsed / 1048576;
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -69,15 +78,15 @@ function pollFlows({ walkInventory, getInventory, enduranceInventory, community 
   ];
 }
 
-/** One pack cycle: a message into `nodeId`, done when `devices` messages reached the sink. */
-function packCycle(red, nodeId, channel, devices, timeoutMs) {
+/** One pack cycle: a message into `nodeId`, done when `devices` messages reached the sink. `gc` as measure's. */
+function packCycle(red, nodeId, channel, devices, timeoutMs, { gc: gcType } = {}) {
   return measure(async () => {
     const c = red.counter(channel);
     c.reset();
     red.trigger(nodeId);
     await c.waitFor(devices, timeoutMs);
     return { ok: c.ok, failed: c.failed, varbinds: c.varbinds, rated: c.rated, firstError: c.firstError };
-  });
+  }, { gc: gcType });
 }
 
 /**
