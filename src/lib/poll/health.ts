@@ -15,6 +15,8 @@ export class DeviceHealth {
 
   /** Returns the transition this result causes, if any. */
   update(result: PollResult): DeviceTransition | undefined {
+    // most answers, in a fleet with nothing down: no identity to work out
+    if (result.ok && this.down.size === 0) return undefined;
     const key = deviceKey(result.device);
     if (result.ok) {
       if (this.down.delete(key)) return { device: result.device, state: 'up' };

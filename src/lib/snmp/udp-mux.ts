@@ -289,7 +289,8 @@ export class UdpMux {
   private receive(buf: Buffer, rinfo: dgram.RemoteInfo): void {
     this.stats.received++;
     const key = routeKey(rinfo.address, rinfo.port);
-    if (!this.routes.has(key)) {
+    const vs = this.routes.get(key);
+    if (!vs) {
       this.stats.unmatched++;
       return;
     }
@@ -300,7 +301,7 @@ export class UdpMux {
       this.scheduleSteps(1);
     }
     if (this.backlog.size === 0 && now - this.turnStart < DELIVERY_BUDGET_MS) {
-      this.deliver(buf, rinfo, key);
+      this.handOver(vs, buf, rinfo, key);
       return;
     }
     if (this.backlogBytes + buf.length > this.maxBacklogBytes) {
@@ -346,12 +347,17 @@ export class UdpMux {
     if (waiting > 0) this.scheduleSteps(Math.min(waiting, MAX_STEPS));
   };
 
+  /** A queued datagram: its route looked up again, as its session may have closed meanwhile. */
   private deliver(buf: Buffer, rinfo: dgram.RemoteInfo, key = routeKey(rinfo.address, rinfo.port)): void {
     const vs = this.routes.get(key);
     if (!vs) {
       this.stats.unmatched++;
       return;
     }
+    this.handOver(vs, buf, rinfo, key);
+  }
+
+  private handOver(vs: VirtualSocket, buf: Buffer, rinfo: dgram.RemoteInfo, key: string): void {
     try {
       if (vs.onDatagram) vs.onDatagram(buf, rinfo);
       else vs.emit('message', buf, rinfo);
