@@ -487,18 +487,40 @@ export class CounterRateEngine {
     run.rated++;
   }
 
-  /** Records sysUpTime; true when the device restarted since its previous reading. */
+  /**
+   * Records sysUpTime; true when the device restarted since its previous reading. A
+   * restart ends every series of the device, not only those of this message: a row the
+   * restarted device does not list yet (a line card still booting, a walk cut short)
+   * must not be rated against its value from before, when it comes back.
+   */
   private checkUptime(run: Run, ticks: number | undefined): boolean {
     if (ticks === undefined) return false;
     const dev = run.dev;
     const prev = dev.uptime;
-    // Older or duplicate readings neither judge nor move the baseline.
-    if (prev && run.time <= prev.time) return false;
+    // A duplicate reading neither judges nor moves the baseline.
+    if (prev && run.time === prev.time) return false;
     const reading: UptimeSample = { ticks, time: run.time };
     dev.uptime = reading;
+    // An older one (the clock stepped back, a message came late) cannot tell a restart,
+    // but becomes the baseline, as the counters' samples from it do (rateField): the next
+    // reading is judged against the one their baselines came with.
+    if (prev && run.time < prev.time) return false;
     if (!uptimeRestarted(prev, reading)) return false;
     run.events.push({ kind: 'reset', reason: 'uptime', topic: run.topic, previous: String(prev!.ticks), current: String(ticks), count: dev.live });
+    this.clearDevice(dev);
     return true;
+  }
+
+  /** Forgets the samples of every series of a device; their slots stay in its layout. */
+  private clearDevice(dev: DeviceTable): void {
+    const { values } = dev;
+    const size = dev.layout.size;
+    for (let slot = 0; slot < size; slot++) {
+      if (Number.isNaN(values[slot])) continue;
+      clearSlot(dev, slot);
+      dev.live--;
+      this.seriesCount--;
+    }
   }
 
   /** Records a row's ifCounterDiscontinuityTime; 'discontinuity' when it changed (reported when `report`). */
@@ -508,7 +530,9 @@ export class CounterRateEngine {
     dev.discontinuities ??= Object.create(null) as Record<string, number>;
     const prev = dev.discontinuities[index];
     dev.discontinuities[index] = cur;
-    if (!discontinuityChanged(prev, cur) || !report) return undefined;
+    // An older message's reading is kept, as its counters become the row's baselines
+    // (rateField), but its change is not news: its counters give no rate anyway.
+    if (!discontinuityChanged(prev, cur) || !report || run.time < dev.lastPoll) return undefined;
     run.events.push({ kind: 'reset', reason: 'discontinuity', topic: run.topic, index, previous: String(prev), current: String(cur) });
     return 'discontinuity';
   }
@@ -544,6 +568,7 @@ export class CounterRateEngine {
         this.seriesCount--;
       }
     }
+    if (dev.discontinuities) forgetDiscontinuities(dev);
     this.layouts.compact(dev);
   }
 }
@@ -636,6 +661,28 @@ function columnOf(key: string): string {
 }
 
 /** Instance of a named object payload key: `ifHCInOctets.3` → `3`; numeric OIDs have none. */
+/**
+ * Drops the ifCounterDiscontinuityTime readings of rows without a series left (rows come
+ * and go: PPP and VPN sub-interfaces take new ifIndex values), which would otherwise be
+ * kept, and stored, for every index the device ever had.
+ */
+function forgetDiscontinuities(dev: DeviceTable): void {
+  const live = new Set<string>();
+  for (const [index, row] of dev.layout.rows) {
+    for (const [field, slot] of row) {
+      if (Number.isNaN(dev.values[slot])) continue;
+      // object payloads keep their series under the row '' with the instance in the field
+      if (index !== '') {
+        live.add(index);
+        break;
+      }
+      live.add(instanceOf(field));
+    }
+  }
+  const kept = dev.discontinuities!;
+  for (const index of Object.keys(kept)) if (!live.has(index)) delete kept[index];
+}
+
 function instanceOf(key: string): string {
   if (/^\d/.test(key)) return '';
   const dot = key.indexOf('.');

@@ -114,6 +114,62 @@ describe('counter-rate engine', () => {
     assert.deepEqual((after.payload as any[]).map((x) => x.ifHCInOctets), [100, 10]);
   });
 
+  it('a reboot ends the series of rows the device does not list yet: back later, they start afresh, not as a wrap', () => {
+    const e = new CounterRateEngine(OPTS);
+    // Counter32 under a 1 Gb/s ifHighSpeed: a drop from 3e9 to 900 would pass as a plausible wrap
+    e.process(walkMessage([{ index: '1', ifInOctets: 3_000_000_000, ifHighSpeed: 1000 }, { index: '2', ifInOctets: 3_000_000_000, ifHighSpeed: 1000 }], T0, 500_000_000));
+    // rebooted 20 s ago; row 2's line card is not up yet
+    const reboot = e.process(walkMessage([{ index: '1', ifInOctets: 100, ifHighSpeed: 1000 }], T0 + 60_000, 2000));
+    assert.deepEqual(reboot.events.map((x) => [x.kind, x.reason, x.count]), [['reset', 'uptime', 2]]);
+    assert.equal(e.series, 1, "row 2's old sample is gone with the reboot");
+    const back = walkMessage([{ index: '1', ifInOctets: 1000, ifHighSpeed: 1000 }, { index: '2', ifInOctets: 900, ifHighSpeed: 1000 }], T0 + 120_000, 8000);
+    const r = e.process(back);
+    assert.deepEqual(r.events, [], 'no wrap');
+    assert.deepEqual((back.payload as any[]).map((x) => x.ifInOctets), [15, undefined], 'row 1 rated, row 2 a new baseline');
+    const next = walkMessage([{ index: '1', ifInOctets: 1600, ifHighSpeed: 1000 }, { index: '2', ifInOctets: 1500, ifHighSpeed: 1000 }], T0 + 180_000, 14_000);
+    e.process(next);
+    assert.deepEqual((next.payload as any[]).map((x) => x.ifInOctets), [10, 10]);
+  });
+
+  it('a late message from before a reboot becomes the baseline of sysUpTime too: the next poll sees the reboot again', () => {
+    const e = new CounterRateEngine(OPTS);
+    e.process(walkMessage([{ index: '1', ifInOctets: 4_000_000_000, ifHighSpeed: 1000 }], T0, 100_000_000));
+    const reboot = e.process(walkMessage([{ index: '1', ifInOctets: 1000, ifHighSpeed: 1000 }], T0 + 60_000, 3000));
+    assert.deepEqual(reboot.events.map((x) => x.reason), ['uptime']);
+    // delayed on its way: polled at 30 s, before the reboot
+    const late = e.process(walkMessage([{ index: '1', ifInOctets: 4_100_000_000, ifHighSpeed: 1000 }], T0 + 30_000, 100_003_000));
+    assert.deepEqual(late.events.map((x) => x.kind), ['time-backwards']);
+    const m = walkMessage([{ index: '1', ifInOctets: 2000, ifHighSpeed: 1000 }], T0 + 120_000, 9000);
+    const r = e.process(m);
+    assert.deepEqual(r.events.map((x) => [x.kind, x.reason]), [['reset', 'uptime']], 'a reset, not a wrap from the late baseline');
+    assert.equal(r.rated, 0);
+  });
+
+  it('after the clock steps back, sysUpTime still tells a reboot', () => {
+    const e = new CounterRateEngine(OPTS);
+    e.process(walkMessage([{ index: '1', ifInOctets: 4_000_000_000, ifHighSpeed: 1000 }], T0 + 3_600_000, 100_000_000));
+    // the clock went back an hour: the sample becomes the baseline
+    const stepped = e.process(walkMessage([{ index: '1', ifInOctets: 4_000_000_600, ifHighSpeed: 1000 }], T0 + 60_000, 100_006_000));
+    assert.deepEqual(stepped.events.map((x) => x.kind), ['time-backwards']);
+    const r = e.process(walkMessage([{ index: '1', ifInOctets: 500, ifHighSpeed: 1000 }], T0 + 120_000, 2000));
+    assert.deepEqual(r.events.map((x) => [x.kind, x.reason]), [['reset', 'uptime']]);
+    assert.equal(r.rated, 0);
+  });
+
+  it("a late message's ifCounterDiscontinuityTime is recorded but not reported as a reset", () => {
+    const e = new CounterRateEngine(OPTS);
+    e.process(walkMessage([{ index: '1', ifHCInOctets: 5000n, ifCounterDiscontinuityTime: 0 }], T0));
+    const changed = e.process(walkMessage([{ index: '1', ifHCInOctets: 100n, ifCounterDiscontinuityTime: 400 }], T0 + 60_000));
+    assert.deepEqual(changed.events.map((x) => x.reason), ['discontinuity']);
+    const late = e.process(walkMessage([{ index: '1', ifHCInOctets: 5300n, ifCounterDiscontinuityTime: 0 }], T0 + 30_000));
+    assert.deepEqual(late.events.map((x) => x.kind), ['time-backwards'], 'no reset event for old news');
+    // the late sample is the baseline now, from before the row's reset: the next poll must not rate against it
+    const m = walkMessage([{ index: '1', ifHCInOctets: 700n, ifCounterDiscontinuityTime: 400 }], T0 + 120_000);
+    const r = e.process(m);
+    assert.deepEqual(r.events.map((x) => [x.kind, x.reason]), [['reset', 'discontinuity']]);
+    assert.equal(r.rated, 0);
+  });
+
   it('a reboot that also moves ifCounterDiscontinuityTime is one reset; rates resume on the next poll', () => {
     const e = new CounterRateEngine(OPTS);
     e.process(walkMessage([{ index: '1', ifHCInOctets: 5000n, ifCounterDiscontinuityTime: 0 }], T0, 900_000));
@@ -202,6 +258,24 @@ describe('counter-rate engine', () => {
     const next = walkMessage([{ index: '1', ifHCInOctets: 4600n }], T0 + 6000);
     e.process(next);
     assert.equal((next.payload as any[])[0].ifHCInOctets, 100);
+  });
+
+  it("forgets a vanished row's ifCounterDiscontinuityTime with its series: rows that come and go do not grow the state", () => {
+    const e = new CounterRateEngine({ ...OPTS, expireMs: 60_000 });
+    // a new sub-interface index every poll, each listed twice, as PPP sessions come and go
+    for (let i = 0; i < 500; i++) {
+      e.process(walkMessage([{ index: String(1000 + i), ifHCInOctets: BigInt(i * 10), ifCounterDiscontinuityTime: 0 }, { index: String(1001 + i), ifHCInOctets: BigInt(i * 10), ifCounterDiscontinuityTime: 0 }], T0 + i * 10_000));
+    }
+    const dev = e.state.devices['core-1'];
+    const rows = Object.keys(dev.rows).length;
+    assert.ok(rows <= 10, `rows held: ${rows}`);
+    assert.deepEqual(Object.keys(dev.discontinuities!).sort(), Object.keys(dev.rows).sort(), 'a reading for each row still held, none for the others');
+    // object payloads: the instance is in the field's name
+    const o = new CounterRateEngine({ ...OPTS, expireMs: 60_000 });
+    const types = { 'ifHCInOctets.7': 'Counter64', 'ifCounterDiscontinuityTime.7': 'TimeTicks', 'ifHCInOctets.8': 'Counter64', 'ifCounterDiscontinuityTime.8': 'TimeTicks' };
+    o.process({ topic: 'd', payload: { 'ifHCInOctets.7': 1, 'ifCounterDiscontinuityTime.7': 0, 'ifHCInOctets.8': 1, 'ifCounterDiscontinuityTime.8': 0 }, types, time: T0 });
+    for (let i = 1; i <= 12; i++) o.process({ topic: 'd', payload: { 'ifHCInOctets.7': 1 + i, 'ifCounterDiscontinuityTime.7': 0 }, types, time: T0 + i * 10_000 });
+    assert.deepEqual(Object.keys(o.state.devices.d.discontinuities!), ['7'], 'instance 8 left with its series; 7 is kept');
   });
 
   it('handles rows added and removed between samples, and expires vanished ones', () => {
