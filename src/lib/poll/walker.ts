@@ -154,6 +154,7 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
       throw err;
     }
     if (!Array.isArray(res)) throw new PollError('bad-response', 'response has no varbind list');
+    const nonRepBefore = nonRepOut.length;
     for (let i = 0; i < nr && i < res.length; i++) {
       const vb = res[i];
       if (isRaw(vb)) nonRepOut.push(vb);
@@ -200,11 +201,15 @@ export async function walkAll(ctx: { profile: SnmpProfile }, ps: PooledSession, 
       // an agent that cannot fit even one repetition answers with an empty list
       if (maxRepetitions > 1 && !v1) {
         maxRepetitions = Math.max(1, Math.floor(maxRepetitions / 2));
-        first = false;
+        // an empty list did not answer the non-repeaters either: they are asked again
+        if (res.length < nr) nonRepOut.length = nonRepBefore;
+        else first = false;
         continue;
       }
       throw new PollError('bad-response', 'agent returned no varbinds for the walked columns');
     }
+    // RFC 3416 §4.2.3: one varbind for each non-repeater, whatever else fits
+    if (res.length < nr) throw new PollError('bad-response', `agent answered ${res.length} of ${nr} non-repeaters`);
     first = false;
   }
   const nonRepeaterCount = nonRepOut.length;

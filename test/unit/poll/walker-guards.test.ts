@@ -128,6 +128,22 @@ describe('walk guards (issue 14, defect 4)', function () {
     assert.ok(!r.ok && /cap of 4 varbinds/.test(r.failure.message), JSON.stringify(r));
   });
 
+  it('asks the non-repeaters again when an answer too big for the agent came back empty', async () => {
+    // an agent that cannot fit more than 2 repetitions answers an empty list, as some do instead of tooBig
+    const full = answerer(view(3));
+    const r = await walk((req) => (req.maxRepetitions > 2 ? [] : full(req)), [SYS_DESCR.slice(0, -2), IF_DESCR], { nonRepeaters: 1, maxRepetitions: 8 });
+    assert.ok(r.ok, JSON.stringify(r));
+    if (!r.ok) return;
+    assert.equal(r.incomplete, undefined);
+    assert.deepEqual(r.varbinds.map((v) => v.value), ['hostile', 'eth1', 'eth2', 'eth3'], 'sysDescr.0 (the non-repeater), then the column');
+    assert.deepEqual(agent!.requests.map((q) => [q.nonRepeaters, q.maxRepetitions]).slice(0, 3), [[1, 8], [1, 4], [1, 2]]);
+  });
+
+  it('fails, not succeeds empty, when an answer lacks the non-repeaters', async () => {
+    const r = await walk(() => [], [SYS_DESCR.slice(0, -2)], { nonRepeaters: 1, maxRepetitions: 1 });
+    assert.ok(!r.ok && r.failure.code === 'bad-response' && /answered 0 of 1 non-repeaters/.test(r.failure.message), JSON.stringify(r));
+  });
+
   it('still ends at endOfMibView with the OID asked', async () => {
     const entries = view(3).filter(([o]) => o.startsWith(IF_DESCR) || o === SYS_DESCR);
     const r = await walk(answerer(entries), [IF_DESCR], { maxRepetitions: 10 });
