@@ -11,7 +11,7 @@ import type { PollResult } from './device-poll';
 import type { CycleSummary } from './scheduler';
 
 /** A device not polled for this many of the node's cycles is forgotten (it left the targets). */
-const FORGET_AFTER_CYCLES = 3;
+export const FORGET_AFTER_CYCLES = 3;
 /** Most devices remembered per node; msg.targets could otherwise name new ones forever. */
 const MAX_DEVICES = 100000;
 

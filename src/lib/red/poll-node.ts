@@ -349,7 +349,10 @@ export class PollNode {
         if (this.progress === progress) this.progress = undefined;
         // a scheduled node has turns, not cycles: its stats read the skips from the schedule
         if (scheduled) this.skippedByInput += summary.skipped;
-        else this.stats.endCycle(summary);
+        else {
+          this.stats.endCycle(summary);
+          this.health.endCycle();
+        }
         if (this.closed) return done();
         if (summary.expired) {
           this.expiredTotal += summary.expired;
@@ -501,6 +504,7 @@ export class PollNode {
       const change = schedule.update(read.devices);
       // the health numbers follow the inventory: a device that left it is no longer reported
       this.stats.retain((key) => schedule.has(key));
+      this.health.retain((key) => schedule.has(key));
       if (change.added + change.removed + change.moved > 0) {
         this.node.log(this.node.t('log.inventory', { devices: schedule.size, added: change.added, removed: change.removed, moved: change.moved, bad: read.rejected.length }));
       }

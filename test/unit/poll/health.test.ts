@@ -40,6 +40,25 @@ describe('device health (down and up transitions)', () => {
     assert.equal(h.downCount, 0);
   });
 
+  it('forgets a down device no longer polled after three cycles, and one that left the schedule at once', () => {
+    const h = new DeviceHealth();
+    h.update(down(1));
+    h.update(down(2));
+    for (let cycle = 0; cycle < 3; cycle++) {
+      h.update(down(2)); // still polled, still down
+      h.endCycle();
+    }
+    assert.equal(h.downCount, 2, 'three cycles without device 1: still remembered');
+    h.update(down(2));
+    h.endCycle();
+    assert.equal(h.downCount, 1, 'device 1 forgotten after its fourth cycle away');
+    assert.equal(h.update(down(2)), undefined, 'device 2, polled each cycle, is still known to be down');
+    assert.equal(h.update(down(1))?.state, 'down', 'device 1 back and still down: its fall is news again');
+    h.retain((key) => key !== '192.0.2.2:161');
+    assert.equal(h.downCount, 1);
+    assert.equal(h.update(ok(2)), undefined, 'device 2 left the schedule: nothing to recover from');
+  });
+
   it('forgets everything on clear', () => {
     const h = new DeviceHealth();
     h.update(down(1));
