@@ -117,8 +117,9 @@ export function parseRequest(buf: Buffer): ParsedRequest | undefined {
 
 export type FakeMode = 'silent' | 'valid' | 'truncated' | 'bad-length' | 'wrong-type' | 'reqid5' | 'random' | 'empty' | 'wrong-community' | 'garbage-then-valid';
 
-export function response(version: number, community: string, reqId: Buffer, varbinds: Buffer): Buffer {
-  const pdu = tlv(0xa2, Buffer.concat([tlv(0x02, reqId), int(0), int(0), seq(varbinds)]));
+/** A response datagram; `o` sets another PDU type (a Report: 0xa8) or an error-status and index. */
+export function response(version: number, community: string, reqId: Buffer, varbinds: Buffer, o: { pduType?: number; status?: number; index?: number } = {}): Buffer {
+  const pdu = tlv(o.pduType ?? 0xa2, Buffer.concat([tlv(0x02, reqId), int(o.status ?? 0), int(o.index ?? 0), seq(varbinds)]));
   return seq(int(version), octets(community), pdu);
 }
 
@@ -175,6 +176,25 @@ export function startScriptedAgent(answer: (req: ParsedRequest) => Buffer[] | nu
       agent.requests.push(req);
       const vbs = answer(req);
       if (vbs) sock.send(response(req.version, req.community, req.reqId, Buffer.concat(vbs)), rinfo.port, rinfo.address);
+    });
+    sock.bind(0, host, () => {
+      agent.port = sock.address().port;
+      resolve(agent);
+    });
+  });
+}
+
+/** An agent whose every datagram is written by the test: `answer(request, n)` (n counts from 1) returns it, or null for silence. */
+export function startRawAgent(answer: (req: ParsedRequest, n: number) => Buffer | null, host = '127.0.0.1'): Promise<ScriptedAgent> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const agent: ScriptedAgent = { port: 0, requests: [], close: () => new Promise((r) => sock.close(() => r())) };
+    sock.on('message', (msg, rinfo) => {
+      const req = parseRequest(msg);
+      if (!req) return;
+      agent.requests.push(req);
+      const out = answer(req, agent.requests.length);
+      if (out) sock.send(out, rinfo.port, rinfo.address);
     });
     sock.bind(0, host, () => {
       agent.port = sock.address().port;

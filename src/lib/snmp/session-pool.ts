@@ -9,6 +9,7 @@
  */
 import * as dns from 'dns';
 import * as net from 'net';
+import * as os from 'os';
 import * as snmp from 'net-snmp';
 import './des';
 import './key-cache';
@@ -154,16 +155,27 @@ export function netSnmpVersion(version: SnmpProfile['version']): number {
 /**
  * The form rinfo.address takes for a reply from `address`: compressed lower-case IPv6
  * ("0:0::1" → "::1"), keeping a link-local zone ("fe80::1%eth0"), which
- * net.SocketAddress would drop.
+ * net.SocketAddress would drop. A zone written as the interface's index ("%4") becomes its
+ * name, as Node writes it in rinfo: the replies would otherwise match no session.
  */
 export function canonicalAddress(address: string): string {
   const zoneAt = address.indexOf('%');
   const base = zoneAt >= 0 ? address.slice(0, zoneAt) : address;
   if (net.isIPv6(base)) {
     const canonical = new net.SocketAddress({ address: base, family: 'ipv6' }).address;
-    return zoneAt >= 0 ? `${canonical}${address.slice(zoneAt)}` : canonical;
+    return zoneAt >= 0 ? `${canonical}%${zoneName(address.slice(zoneAt + 1))}` : canonical;
   }
   return address;
+}
+
+/** An IPv6 zone given as an interface index: the interface's name, when one has it as its scope id. */
+function zoneName(zone: string): string {
+  if (!/^\d+$/.test(zone)) return zone;
+  const index = Number(zone);
+  for (const [name, addresses] of Object.entries(os.networkInterfaces())) {
+    if (addresses?.some((a) => a.family === 'IPv6' && a.scopeid === index)) return name;
+  }
+  return zone;
 }
 
 export class SessionPool {
@@ -340,17 +352,46 @@ export class SessionPool {
     const socket = session.dgram;
     const deliver = socket.listeners('message');
     socket.removeAllListeners('message');
+    // The request a reply takes out of the session's table while it is delivered: a
+    // reply that takes none is stray. (The count of pending requests cannot tell: an
+    // answer's callback may send the poll's next request before the count is read.)
+    let taken: { responseCb?: unknown } | undefined;
+    let delivering = false;
+    const unregisterRequest = session.unregisterRequest;
+    session.unregisterRequest = function (id: unknown) {
+      const req = unregisterRequest.call(this, id);
+      if (req && delivering && taken === undefined) taken = req;
+      return req;
+    };
     // v1/v2c replies go through our lean decoder (lean-response.ts) when it can read
     // them; anything else goes to net-snmp as before
     const lean = p.version !== '3';
     socket.onDatagram = (buf: Buffer, rinfo: unknown) => {
-      const pending = session.reqCount;
       const malformed = ps.malformedSinceTake;
-      if (!lean || !receiveLean(session, buf)) for (const fn of deliver) fn.call(socket, buf, rinfo);
-      if (session.reqCount === pending && ps.malformedSinceTake === malformed) {
+      taken = undefined;
+      delivering = true;
+      try {
+        if (!lean || !receiveLean(session, buf)) for (const fn of deliver) fn.call(socket, buf, rinfo);
+      } catch (err) {
+        // net-snmp's reader throws on some replies after it took their request out (a
+        // Report PDU on v1/v2c): end that request, which would otherwise wait for the
+        // poll's deadline with no retry; the shared socket counts the reply as malformed
+        // (set by unregisterRequest above, which the compiler cannot follow)
+        const req = taken as { responseCb?: unknown } | undefined;
+        taken = undefined;
+        delivering = false;
+        if (req && typeof req.responseCb === 'function') {
+          req.responseCb(new snmp.ResponseInvalidError(`Response not handled (${(err as Error)?.message ?? err})`, snmp.ResponseInvalidCode.EResponseNotHandled));
+        }
+        throw err;
+      } finally {
+        delivering = false;
+      }
+      if (taken === undefined && ps.malformedSinceTake === malformed) {
         this.stats.stray++;
         ps.straySinceTake++;
       }
+      taken = undefined;
     };
     return session;
   }

@@ -1,8 +1,10 @@
 import { strict as assert } from 'assert';
+import os from 'os';
+import sinon from 'sinon';
 import { buildProfile } from '../../../src/lib/snmp/profile';
 import { SessionPool, canonicalAddress } from '../../../src/lib/snmp/session-pool';
 import { pollGet } from '../../../src/lib/poll/device-poll';
-import { startFakeAgent } from '../../support/fake-agent';
+import { startFakeAgent, startRawAgent, response, varbind } from '../../support/fake-agent';
 
 import { openUdpSockets as udpHandles } from '../../support/handles';
 
@@ -102,6 +104,54 @@ describe('session pool', function () {
     assert.equal(canonicalAddress('FE80:0::FC:FF:FE00:1%eth0'), 'fe80::fc:ff:fe00:1%eth0');
     assert.equal(canonicalAddress('2001:DB8::5'), '2001:db8::5');
     assert.equal(canonicalAddress('192.0.2.1'), '192.0.2.1');
+  });
+
+  it('writes a link-local zone given as an interface index as the name replies carry', () => {
+    const stub = sinon.stub(os, 'networkInterfaces').returns({
+      lo: [{ address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6', mac: '00:00:00:00:00:00', internal: true, cidr: '::1/128', scopeid: 0 }],
+      eth0: [{ address: 'fe80::fc:ff:fe00:1', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '02:fc:00:00:00:01', internal: false, cidr: 'fe80::fc:ff:fe00:1/64', scopeid: 4 }],
+    });
+    try {
+      assert.equal(canonicalAddress('fe80::1%4'), 'fe80::1%eth0');
+      assert.equal(canonicalAddress('fe80::1%9'), 'fe80::1%9', 'no interface with that index: kept as written');
+      assert.equal(canonicalAddress('fe80::1%eth0'), 'fe80::1%eth0');
+    } finally {
+      stub.restore();
+    }
+  });
+
+  it('does not count an answer as stray when its callback sends the next request at once', async () => {
+    // SNMPv1 noSuchName for the second OID: the poll asks again for the first at once, in
+    // the answer's callback; then the device goes quiet
+    const agent = await startRawAgent((req, n) => (n === 1 ? response(0, 'public', req.reqId, Buffer.concat(req.oids.map((o) => varbind(o, Buffer.from([0x05, 0])))), { status: 2, index: 2 }) : null));
+    const profile = buildProfile({ version: '1', timeout: 150, retries: 0, deadline: 5000 }, { community: 'public' });
+    const pool = new SessionPool(profile);
+    try {
+      const r = await pollGet({ pool, profile }, { host: '127.0.0.1', port: agent.port, name: 'd', labels: {} }, ['1.3.6.1.2.1.1.1.0', '1.3.6.1.2.1.1.2.0']);
+      assert.equal(agent.requests.length, 2);
+      assert.equal(pool.stats.stray, 0);
+      assert.ok(!r.ok && r.failure.code === 'timeout' && /device down/.test(r.failure.message), JSON.stringify(r));
+    } finally {
+      pool.close();
+      await agent.close();
+    }
+  });
+
+  it('ends a request at once when its reply makes net-snmp throw after taking it (a Report PDU on v2c)', async () => {
+    const agent = await startRawAgent((req) => response(1, 'public', req.reqId, Buffer.concat(req.oids.map((o) => varbind(o, Buffer.from([0x05, 0])))), { pduType: 0xa8 }));
+    const profile = buildProfile({ version: '2c', timeout: 200, retries: 1, deadline: 10000 }, { community: 'public' });
+    const pool = new SessionPool(profile);
+    try {
+      const started = Date.now();
+      const r = await pollGet({ pool, profile }, { host: '127.0.0.1', port: agent.port, name: 'd', labels: {} }, ['1.3.6.1.2.1.1.1.0']);
+      assert.ok(!r.ok && r.failure.code === 'bad-response', JSON.stringify(r));
+      assert.ok(Date.now() - started < 5000, 'answered, not left for the 10-s deadline');
+      assert.equal(pool.stats.malformed, 1, 'the reply is counted as malformed');
+      assert.equal(pool.stats.stray, 0);
+    } finally {
+      pool.close();
+      await agent.close();
+    }
   });
 
   it('reports a host name that does not resolve as unreachable', async () => {
