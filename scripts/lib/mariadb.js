@@ -82,9 +82,15 @@ async function startMariadb(options = {}) {
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mariadbd.sock');
   const errorLog = path.join(dir, 'error.log');
+  // Temporary tables in the private folder, not /tmp: mariadb-install-db's bootstrap
+  // creates and drops one (mysql.tmp_user_sys), and a shared /tmp is swept by others on a
+  // busy machine (a CI run failed with "Could not remove temporary table ... Unknown
+  // table 'mysql.tmp_user_sys'").
+  const tmp = path.join(dir, 'tmp');
+  fs.mkdirSync(tmp);
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
-    await run(INSTALL_DB, ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...userArgs()], { timeoutMs: 120000 });
+    await run(INSTALL_DB, ['--no-defaults', `--datadir=${data}`, `--tmpdir=${tmp}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--skip-name-resolve', ...userArgs()], { timeoutMs: 120000 });
   } catch (err) {
     cleanup();
     throw err;
@@ -117,7 +123,7 @@ async function startMariadb(options = {}) {
     try { fs.rmSync(errorLog, { force: true }); } catch { /* none yet */ }
     // small buffers: a test database of a few rows; the defaults reserve hundreds of MB
     const serverArgs = [
-      `--datadir=${data}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+      `--datadir=${data}`, `--tmpdir=${tmp}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
       `--port=${port}`, '--bind-address=127.0.0.1', '--skip-name-resolve', `--log-error=${errorLog}`,
       '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--skip-log-bin', '--max-connections=100',
       ...userArgs(),

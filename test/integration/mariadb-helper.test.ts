@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import * as net from 'net';
+import * as path from 'path';
 import { startMariadb, type Mariadb } from '../support/mariadb';
 
 describe('private MariaDB for tests and the demo', function () {
@@ -23,6 +24,8 @@ describe('private MariaDB for tests and the demo', function () {
       assert.notEqual(gone[0], db.pid);
       assert.match(db.output(), /Address already in use/, 'the first try met the taken port');
       assert.equal((await db.sql('SELECT 1')).trim(), '1');
+      // temporary tables stay in its own folder: a shared /tmp is swept by others
+      assert.equal((await db.sql('SELECT @@tmpdir')).trim(), path.join(db.dir, 'tmp'));
       // the server listens on the port it reports
       await new Promise<void>((resolve, reject) => {
         const c = net.connect(db!.port, '127.0.0.1', () => { c.end(); resolve(); });
