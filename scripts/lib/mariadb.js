@@ -82,10 +82,10 @@ async function startMariadb(options = {}) {
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mariadbd.sock');
   const errorLog = path.join(dir, 'error.log');
-  // Temporary tables in the private folder, not /tmp: mariadb-install-db's bootstrap
-  // creates and drops one (mysql.tmp_user_sys), and a shared /tmp is swept by others on a
-  // busy machine (a CI run failed with "Could not remove temporary table ... Unknown
-  // table 'mysql.tmp_user_sys'").
+  // Temporary tables in the private folder, not /tmp: every mariadbd deletes the `#sql*`
+  // files it finds in its tmpdir when it starts, so another test's server starting beside
+  // this one's bootstrap removed the temporary table the bootstrap was using (a CI run:
+  // "Could not remove temporary table ... Unknown table 'mysql.tmp_user_sys'").
   const tmp = path.join(dir, 'tmp');
   fs.mkdirSync(tmp);
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
