@@ -660,7 +660,6 @@ function columnOf(key: string): string {
   return dot < 0 ? key : key.slice(0, dot);
 }
 
-/** Instance of a named object payload key: `ifHCInOctets.3` → `3`; numeric OIDs have none. */
 /**
  * Drops the ifCounterDiscontinuityTime readings of rows without a series left (rows come
  * and go: PPP and VPN sub-interfaces take new ifIndex values), which would otherwise be
@@ -683,6 +682,7 @@ function forgetDiscontinuities(dev: DeviceTable): void {
   for (const index of Object.keys(kept)) if (!live.has(index)) delete kept[index];
 }
 
+/** Instance of a named object payload key: `ifHCInOctets.3` → `3`; numeric OIDs have none. */
 function instanceOf(key: string): string {
   if (/^\d/.test(key)) return '';
   const dot = key.indexOf('.');
