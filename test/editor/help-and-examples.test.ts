@@ -235,11 +235,24 @@ describe('editor: help, labels, statuses and examples', function () {
           if (n.type === 'unknown') bad.push(n._orig?.type ?? n.name ?? n.id);
         });
         RED.nodes.eachConfig((n: any) => { if (n.type === 'unknown') bad.push(n._orig?.type ?? n.id); });
+        // this pack's nodes as the editor judges them: a red triangle on an example says it is broken
+        // (no named functions in here: the test's compiler would wrap them in a helper the page lacks)
+        const types = ['snmp-config', 'snmp-get', 'snmp-bulkwalk', 'counter-rate', 'threshold-alert', 'trap-in', 'snmp-metrics', 'snmp-spool'];
+        const judged: any[] = [];
+        RED.nodes.eachNode((n: any) => { if (tabs.includes(n.z) && types.includes(n.type)) judged.push(n); });
+        // the config nodes this example's nodes use (the editor holds other tests' too)
+        RED.nodes.eachConfig((n: any) => { if (types.includes(n.type) && (n.users || []).some((u: any) => tabs.includes(u.z))) judged.push(n); });
+        const invalid: string[] = [];
+        for (const n of judged) {
+          RED.editor.validateNode(n);
+          if (n.valid === false) invalid.push(`${n.type} "${n.name || n.id}": ${(n.validationErrors || []).join(', ')}`);
+        }
         if (tabs[0]) RED.workspaces.show(tabs[0]);
-        return { tabs, count, unknown: bad };
+        return { tabs, count, unknown: bad, invalid };
       }, tabsBefore);
       assert.equal(result.tabs.length, 1, `${name} comes in as one new flow`);
       assert.deepEqual(result.unknown, [], `${name} imports without unknown nodes`);
+      assert.deepEqual(result.invalid, [], `${name}: the editor marks none of this pack's nodes invalid`);
       assert.ok(result.count > 0, `${name} brought nodes`);
       // the flow alone, without palette and sidebar, as large as it fits
       await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', false); RED.menu.setSelected('menu-item-sidebar', false); });

@@ -62,6 +62,30 @@ describe('editor: the threshold-alert dialog', function () {
 
   const shown = (selector: string) => page.locator(selector).first().isVisible();
 
+  it('takes a node saved before grouping existed as valid, and marks a grouping the runtime refuses', async () => {
+    // the deployed nodes carry no grouping, groupBy, groupWait or groupInterval, as flows saved before them
+    const judged = await page.evaluate(() => {
+      const RED = (window as any).RED;
+      const n = RED.nodes.node('toSlack');
+      const before = { grouping: n.grouping, valid: (RED.editor.validateNode(n), n.valid), errors: n.validationErrors || [] };
+      n.grouping = '';
+      const empty = (RED.editor.validateNode(n), n.valid);
+      n.grouping = 'by-magic';
+      const bad = { valid: (RED.editor.validateNode(n), n.valid), errors: n.validationErrors || [] };
+      n.grouping = before.grouping;
+      RED.editor.validateNode(n);
+      return { before, empty, bad };
+    });
+    assert.equal(judged.before.grouping, undefined, 'the node has no grouping property');
+    assert.deepEqual(judged.before.errors, []);
+    assert.equal(judged.before.valid, true);
+    assert.equal(judged.empty, true, 'empty is the runtime default too');
+    assert.equal(judged.bad.valid, false);
+    assert.ok(judged.bad.errors.length > 0, 'the editor says why');
+    await page.evaluate(() => (window as any).RED.view.redraw(true));
+    assert.equal(await page.locator('[id="toSlack"] .red-ui-flow-node-error').evaluate((el) => el.classList.contains('hide')), true, 'no red triangle on it');
+  });
+
   it('opens at its first rule, not scrolled to the last one added', async () => {
     await open('toSlack');
     const container = page.locator('#node-input-rule-container').locator('xpath=ancestor::div[contains(@class, "red-ui-editableList-container")]');
