@@ -238,6 +238,9 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
     function scheduleForm() {
         var select = $("#node-input-schedule");
         if (!select.val()) { select.val("input"); }
+        // flows saved before the JSON form existed lack it: the runtime sends messages then
+        var form = $("#node-input-form");
+        if (form.length && !form.val()) { form.val("message"); }
         function toggle() { $(".snmp-fleet-interval-row").toggle(select.val() === "interval"); }
         select.on("change", toggle);
         toggle();

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { ROOT, startNodeRed, type FlowNode, type NodeRed } from '../support/node-red-process';
-import { coveredNodeTypes, launchBrowser, openEditor, screenshot } from './editor-support';
+import { coveredNodeTypes, launchBrowser, openEditor, packNodeTypes, screenshot } from './editor-support';
 
 const TAB = 'f1';
 // Deployed before the editor opens: nodes that are red for a reason the status must name.
@@ -223,7 +223,7 @@ describe('editor: help, labels, statuses and examples', function () {
         (window as any).RED.nodes.eachWorkspace((w: any) => { if (!before.includes(w.id)) added++; });
         return added > 0;
       }, tabsBefore, { timeout: 30000 }).catch(() => undefined);
-      const result = await page.evaluate((before) => {
+      const result = await page.evaluate(([before, types]) => {
         const RED = (window as any).RED;
         const tabs: string[] = [];
         RED.nodes.eachWorkspace((w: any) => { if (!before.includes(w.id)) tabs.push(w.id); });
@@ -237,7 +237,6 @@ describe('editor: help, labels, statuses and examples', function () {
         RED.nodes.eachConfig((n: any) => { if (n.type === 'unknown') bad.push(n._orig?.type ?? n.id); });
         // this pack's nodes as the editor judges them: a red triangle on an example says it is broken
         // (no named functions in here: the test's compiler would wrap them in a helper the page lacks)
-        const types = ['snmp-config', 'snmp-get', 'snmp-bulkwalk', 'counter-rate', 'threshold-alert', 'trap-in', 'snmp-metrics', 'snmp-spool'];
         const judged: any[] = [];
         RED.nodes.eachNode((n: any) => { if (tabs.includes(n.z) && types.includes(n.type)) judged.push(n); });
         // the config nodes this example's nodes use (the editor holds other tests' too)
@@ -249,10 +248,11 @@ describe('editor: help, labels, statuses and examples', function () {
         }
         if (tabs[0]) RED.workspaces.show(tabs[0]);
         return { tabs, count, unknown: bad, invalid };
-      }, tabsBefore);
+      }, [tabsBefore, packNodeTypes()] as const);
       assert.equal(result.tabs.length, 1, `${name} comes in as one new flow`);
       assert.deepEqual(result.unknown, [], `${name} imports without unknown nodes`);
       assert.deepEqual(result.invalid, [], `${name}: the editor marks none of this pack's nodes invalid`);
+      assert.deepEqual(await unsetChoicesInDialogs(result.tabs[0]), [], `${name}: every dialog of this pack's nodes opens with each select showing a choice and no field marked`);
       assert.ok(result.count > 0, `${name} brought nodes`);
       // the flow alone, without palette and sidebar, as large as it fits
       await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', false); RED.menu.setSelected('menu-item-sidebar', false); });
@@ -262,6 +262,50 @@ describe('editor: help, labels, statuses and examples', function () {
       await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', true); RED.menu.setSelected('menu-item-sidebar', true); RED.actions.invoke('core:zoom-reset'); });
     }
   });
+
+  /**
+   * Opens the edit dialog of every node of this pack on the tab (and of the snmp-config
+   * nodes they use) as a user would, and lists each select that shows no choice (a property
+   * the flow was saved without) and each field marked in the error colour, then cancels.
+   */
+  async function unsetChoicesInDialogs(tab: string): Promise<string[]> {
+    const targets: { id: string; type: string; config: boolean }[] = await page.evaluate(([z, types]) => {
+      const RED = (window as any).RED;
+      const found: { id: string; type: string; config: boolean }[] = [];
+      RED.nodes.eachNode((n: any) => { if (n.z === z && types.includes(n.type)) found.push({ id: n.id, type: n.type, config: false }); });
+      RED.nodes.eachConfig((n: any) => { if (types.includes(n.type) && (n.users || []).some((u: any) => u.z === z)) found.push({ id: n.id, type: n.type, config: true }); });
+      return found;
+    }, [tab, packNodeTypes()] as const);
+    const problems: string[] = [];
+    for (const t of targets) {
+      await page.evaluate(({ id, type, config }) => {
+        const RED = (window as any).RED;
+        if (config) RED.editor.editConfig('', type, id);
+        else RED.editor.edit(RED.nodes.node(id));
+      }, t);
+      const ok = page.locator(t.config ? '#node-config-dialog-ok' : '#node-dialog-ok');
+      await ok.waitFor();
+      // the tray slides in and the dialog's script fills it: wait until it has stopped moving
+      await page.waitForFunction(() => {
+        const tray = document.querySelector('.red-ui-tray');
+        return tray !== null && getComputedStyle(tray).right === '0px';
+      });
+      const seen: string[] = await page.evaluate(() => {
+        const out: string[] = [];
+        document.querySelectorAll('.red-ui-tray select[id*="-input-"]').forEach((el: any) => {
+          if (el.options.length > 0 && el.selectedIndex === -1) out.push(`${el.id} shows no choice`);
+        });
+        document.querySelectorAll('.red-ui-tray .input-error').forEach((el: any) => {
+          if (el.offsetParent !== null) out.push(`${el.id || el.className} is marked`);
+        });
+        return out;
+      });
+      for (const p of seen) problems.push(`${t.type} ${t.id}: ${p}`);
+      await page.locator(t.config ? '#node-config-dialog-cancel' : '#node-dialog-cancel').click();
+      await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+    }
+    return problems;
+  }
 
   /** Deselects, hides notifications and zooms out until the whole flow is in view, for a readable screenshot. */
   async function fitFlowInView(tab: string): Promise<void> {
