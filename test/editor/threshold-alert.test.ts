@@ -113,6 +113,28 @@ describe('editor: the threshold-alert dialog', function () {
     await cancel();
   });
 
+  it('gives the rules the height the shown rows leave, and takes it back when PagerDuty rows appear', async () => {
+    await open('toSlack');
+    // what the dialog leaves unused under its last shown row, and the rule list's height
+    const layout = () => page.evaluate(() => {
+      const body = document.querySelector('.red-ui-tray-body') as HTMLElement;
+      const rows = Array.from(document.querySelectorAll('#dialog-form > div')).filter((el) => (el as HTMLElement).offsetParent !== null);
+      const last = rows[rows.length - 1].getBoundingClientRect();
+      const list = document.querySelector('#node-input-rule-container')!.closest('.red-ui-editableList-container')!.getBoundingClientRect();
+      return { unused: Math.round(body.getBoundingClientRect().bottom - last.bottom), list: Math.round(list.height) };
+    });
+    const slack = await layout();
+    assert.ok(slack.list > 200, `8 rules get more than the minimum height (${slack.list} px)`);
+    assert.ok(slack.unused < 60, `no empty band under the last row (${slack.unused} px)`);
+    await page.locator('#node-input-format').selectOption('pagerduty');
+    const pd = await layout();
+    assert.ok(pd.list < slack.list, `the PagerDuty rows take their room from the list (${pd.list} < ${slack.list} px)`);
+    // where they do not all fit, the list keeps its minimum and the dialog scrolls, as Node-RED's own do
+    assert.ok(pd.list >= 200, `the list keeps its minimum (${pd.list} px)`);
+    assert.ok(pd.unused < 60, `no empty band under the last row (${pd.unused} px)`);
+    await cancel();
+  });
+
   it('the PagerDuty key warning shows only where an event would leave without a key', async () => {
     await open('pdNoKey');
     assert.equal(await shown('.threshold-alert-no-key'), true, 'PagerDuty, key in body, no key: warned');
