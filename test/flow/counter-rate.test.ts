@@ -324,13 +324,17 @@ describe('counter-rate node', function () {
     await sleep(1100);
     const statuses: any[] = [];
     node.on('call:status', (c: any) => statuses.push(c.args[0]));
-    // 30 devices, 10 polls each; every counter decreases once (a reset), which changes the
-    // status text from "N series" to "N series · M resets" (the helper's RED._ gives keys).
+    // 30 devices, 10 polls each; one counter decreases once (a reset), which changes the
+    // status text from "N series" to "N series · 1 reset" (the helper's RED._ gives keys).
     for (let i = 0; i < 300; i++) node.receive(walkMsg(BigInt(i === 150 ? 0 : i * 1000), T0 + i * 1000, `d${i % 30}`));
     await out.wait(300);
     await sleep(1300);
     assert.equal(statuses.length, 1, JSON.stringify(statuses));
-    assert.deepEqual(statuses[0], { fill: 'green', shape: 'dot', text: 'counter-rate.status.series-resets' });
+    assert.deepEqual(statuses[0], { fill: 'green', shape: 'dot', text: 'counter-rate.status.series-reset' });
+    // a second reset: the plural
+    node.receive(walkMsg(0n, T0 + 400 * 1000, 'd0'));
+    await sleep(1300);
+    assert.deepEqual(statuses[statuses.length - 1], { fill: 'green', shape: 'dot', text: 'counter-rate.status.series-resets' });
   });
 
   it('reports a bad configuration once with a red ring naming the property, and hands every input to Catch', async () => {

@@ -171,9 +171,9 @@ export class CounterRateNode {
     return {
       fill: 'green',
       shape: 'dot',
-      text: resets > 0
-        ? this.facade.t('status.series-resets', { n, resets: resets.toLocaleString('en-US') })
-        : this.facade.t('status.series', { n }),
+      text: resets === 0 ? this.facade.t('status.series', { n })
+        : resets === 1 ? this.facade.t('status.series-reset', { n })
+        : this.facade.t('status.series-resets', { n, resets: resets.toLocaleString('en-US') }),
     };
   }
 }
