@@ -9,6 +9,8 @@
  */
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { catchNode, helper, collect, statusesOf, logText } from '../support/flow';
@@ -17,6 +19,7 @@ import { spoolFolder } from '../../src/lib/red/spool-node';
 
 const spoolNode = require('../../src/snmp-spool');
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+const httpRequestNode = require('@node-red/nodes/core/network/21-httprequest.js');
 
 /** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never, 'hold' when release() is called. */
 const writer = { mode: 'ok' as 'ok' | 'down' | 'silent' | 'hold', written: [] as any[], held: [] as Array<() => void> };
@@ -246,5 +249,82 @@ describe('snmp-spool node', function () {
     // the spool goes, and with it the complete and catch nodes that fed it
     await helper.setFlows(flow().filter((n) => !['sp', 'ok', 'failed'].includes(n.id)), 'full');
     await until('the folder removed', () => !fs.existsSync(folder));
+  });
+
+  describe('in front of Node-RED\'s http request node and a real HTTP endpoint', () => {
+    let server: http.Server | undefined;
+    /** The bodies the endpoint received, and the status it answers each with. */
+    let received: string[];
+    let answer: (n: number) => number;
+
+    /** An endpoint on a loopback port; `listen` false keeps the port closed (connection refused). */
+    async function endpoint(listen = true): Promise<number> {
+      received = [];
+      server = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => { body += d; });
+        req.on('end', () => {
+          received.push(body);
+          res.statusCode = answer(received.length);
+          res.end();
+        });
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      if (!listen) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      return port;
+    }
+
+    function httpFlow(port: number) {
+      return [
+        { id: 'tab', type: 'tab', label: 'spool' },
+        { id: 'sp', type: 'snmp-spool', z: 'tab', name: '', maxInFlight: '4', ackTimeout: '60', retryMax: '1', maxMessages: '', maxSize: '', fsync: 'second', wires: [['hr']] },
+        { id: 'hr', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', paytoqs: 'ignore', url: `http://127.0.0.1:${port}/write`, tls: '', persist: false, proxy: '', authType: '', senderr: false, headers: [], wires: [[]] },
+        { id: 'ok', type: 'complete', z: 'tab', scope: ['hr'], uncaught: false, wires: [['sp']] },
+        { id: 'failed', type: 'catch', z: 'tab', scope: ['hr'], uncaught: false, wires: [['sp']] },
+      ];
+    }
+
+    afterEach(async () => {
+      if (server?.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      server = undefined;
+    });
+
+    it('keeps a message the endpoint was down for (http request reports the error and then completes) until it is up', async () => {
+      answer = () => 204;
+      const port = await endpoint(false);
+      await helper.load([spoolNode, completeNode, catchNode, httpRequestNode], httpFlow(port));
+      helper.getNode('sp').receive({ payload: 'point-1' });
+      await until('the failure logged', () => /snmp-spool\.warn\.failing/.test(logText()));
+      await sleep(1500);
+      assert.deepEqual(received, [], 'nothing reached the endpoint while it was down');
+      // the endpoint comes up on the same port: the next probe delivers the message
+      await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
+      await until('the message delivered', () => received.length >= 1);
+      await sleep(1500);
+      assert.deepEqual(received, ['point-1'], 'delivered once, after the outage');
+      assert.equal(statusesOf('sp').filter((s) => s.text).at(-1)?.fill, 'green');
+      await helper.unload();
+      assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
+    });
+
+    it('sends again on HTTP 503, and releases on HTTP 400 with a count and a warning instead of sending it forever', async () => {
+      // the first answer 503, then 200 for the second message, then 400 for the third
+      answer = (n) => (n === 1 ? 503 : n === 2 ? 200 : 400);
+      const port = await endpoint();
+      await helper.load([spoolNode, completeNode, catchNode, httpRequestNode], httpFlow(port));
+      helper.getNode('sp').receive({ payload: 'point-1' });
+      await until('sent again after the 503', () => received.length >= 2);
+      assert.deepEqual(received, ['point-1', 'point-1']);
+      assert.match(logText(), /snmp-spool\.warn\.failing/, 'the 503 is a failure');
+      helper.getNode('sp').receive({ payload: 'point-2' });
+      await until('the 400', () => received.length >= 3);
+      await sleep(2500);
+      assert.deepEqual(received, ['point-1', 'point-1', 'point-2'], 'the refused message is not sent again');
+      assert.match(logText(), /snmp-spool\.warn\.refused/);
+      assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1), { fill: 'yellow', shape: 'dot', text: 'snmp-spool.status.refused' });
+      await helper.unload();
+      assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
+    });
   });
 });

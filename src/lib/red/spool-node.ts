@@ -86,6 +86,25 @@ function errorKey(msg: Msg): string {
   }
 }
 
+/** The message's msg.statusCode as text ('' without). */
+function statusKey(msg: Msg): string {
+  return msg.statusCode === undefined || msg.statusCode === null ? '' : String(msg.statusCode);
+}
+
+/**
+ * What a status code the sink set on the message says (Node-RED's http request node
+ * completes with the response's code, or with the error's code when the request failed):
+ * 'ok' below 400; 'retry' for what may pass later (no HTTP code at all, 408, 429, 5xx);
+ * 'refused' for the other 4xx, which the same message would meet again.
+ */
+export function statusOutcome(code: string): 'ok' | 'retry' | 'refused' {
+  if (!/^\d{3}$/.test(code)) return 'retry';
+  const n = Number(code);
+  if (n < 400) return 'ok';
+  if (n === 408 || n === 429 || n >= 500) return 'retry';
+  return 'refused';
+}
+
 /**
  * A failure's text for the log and status: short, one line, and without the path or
  * query of URLs (a webhook URL's path is its secret).
@@ -138,6 +157,8 @@ export class SpoolNode implements NodeBehaviour {
   private writeFailure: string | undefined;
   /** Messages refused at the input (not JSON, too large, write failed), and late or foreign acknowledgements. */
   refused = 0;
+  /** Messages released because the sink refused them for good (an HTTP 4xx other than 408 and 429). */
+  refusedBySink = 0;
   stale = 0;
 
   /**
@@ -232,11 +253,15 @@ export class SpoolNode implements NodeBehaviour {
   private acknowledge(msg: Msg, tag: Partial<SpoolTag>): void {
     const seq = Number(tag.seq);
     const attempt = Number(tag.attempt);
-    let sentKey = this.dispatcher.flight(seq)?.errorKey;
+    const flight = this.dispatcher.flight(seq);
+    let sentKey = flight?.errorKey;
+    let sentStatus = flight?.statusKey ?? '';
     if (sentKey === undefined && this.store.has(seq)) {
       // a late answer to an earlier attempt: compare with the message as stored
       try {
-        sentKey = errorKey(this.store.read(seq));
+        const stored = this.store.read(seq);
+        sentKey = errorKey(stored);
+        sentStatus = statusKey(stored);
       } catch {
         sentKey = undefined;
       }
@@ -258,10 +283,23 @@ export class SpoolNode implements NodeBehaviour {
       return;
     }
     const now = this.clock();
-    if (errorKey(msg) !== sentKey) {
-      if (this.dispatcher.failed(seq, attempt, now)) this.noteFailure(failureText(msg.error), now);
+    if (this.dispatcher.hasFailed(seq, attempt)) {
+      // the sink's completion after it reported this attempt failed (http request does both)
+      this.stale++;
+      return;
+    }
+    const status = statusKey(msg);
+    const outcome = status === sentStatus ? 'ok' : statusOutcome(status);
+    if (errorKey(msg) !== sentKey || outcome === 'retry') {
+      const text = errorKey(msg) !== sentKey ? failureText(msg.error) : this.facade.t('warn.status', { status: failureText(status) });
+      if (this.dispatcher.failed(seq, attempt, now)) this.noteFailure(text, now);
       else this.stale++;
     } else {
+      if (outcome === 'refused') {
+        // released, as sending it again would meet the same answer; counted and said
+        this.refusedBySink++;
+        this.warnings.note('refused', this.facade.t('warn.refused', { status }));
+      }
       this.store.ack(seq);
       this.dispatcher.acked(seq);
       this.ackSeen = true;
@@ -287,7 +325,7 @@ export class SpoolNode implements NodeBehaviour {
           this.warnings.note('unreadable', this.facade.t('warn.unreadable', { error: failureText(err) }));
           continue;
         }
-        const attempt = this.dispatcher.sent(seq, now, errorKey(out));
+        const attempt = this.dispatcher.sent(seq, now, errorKey(out), statusKey(out));
         out.spool = { node: this.facade.id, seq, attempt } satisfies SpoolTag;
         this.facade.send(out);
       }
@@ -391,6 +429,7 @@ export class SpoolNode implements NodeBehaviour {
       return { fill: 'yellow', shape: 'ring', text: t('status.retrying', { retry, queued, size }) };
     }
     if (this.droppedShown > 0) return { fill: 'yellow', shape: 'dot', text: t('status.dropped', { dropped: count(this.droppedShown), queued }) };
+    if (this.refusedBySink > 0) return { fill: 'yellow', shape: 'dot', text: t('status.refused', { refused: count(this.refusedBySink), queued }) };
     return { fill: 'green', shape: 'dot', text: t('status.queued', { queued }) };
   }
 

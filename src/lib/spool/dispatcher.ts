@@ -20,12 +20,16 @@ interface Flight {
   attempt: number;
   /** The message's own msg.error when it was sent, as JSON ('' without). */
   errorKey: string;
+  /** The message's own msg.statusCode when it was sent, as text ('' without). */
+  statusKey: string;
 }
 
 export class Dispatcher {
   private readonly inFlight = new Map<number, Flight>();
   /** Attempts made per message, kept until it is released (for msg.spool.attempt). */
   private readonly attempts = new Map<number, number>();
+  /** The attempts per message that the sink reported failed, kept until it is released. */
+  private readonly failedAttempts = new Map<number, number[]>();
   private failuresInARow = 0;
   private retryAt = 0;
   private readonly retryMinMs: number;
@@ -64,10 +68,10 @@ export class Dispatcher {
   }
 
   /** Records a send; returns its attempt number (1 for the first). */
-  sent(seq: number, now: number, errorKey: string): number {
+  sent(seq: number, now: number, errorKey: string, statusKey = ''): number {
     const attempt = (this.attempts.get(seq) ?? 0) + 1;
     this.attempts.set(seq, attempt);
-    this.inFlight.set(seq, { since: now, attempt, errorKey });
+    this.inFlight.set(seq, { since: now, attempt, errorKey, statusKey });
     return attempt;
   }
 
@@ -83,6 +87,7 @@ export class Dispatcher {
   acked(seq: number): boolean {
     const was = this.inFlight.delete(seq);
     this.attempts.delete(seq);
+    this.failedAttempts.delete(seq);
     this.acks++;
     this.failuresInARow = 0;
     this.retryAt = 0;
@@ -98,9 +103,21 @@ export class Dispatcher {
     const f = this.inFlight.get(seq);
     if (!f || f.attempt !== attempt) return false;
     this.inFlight.delete(seq);
+    const failed = this.failedAttempts.get(seq);
+    if (failed) failed.push(attempt);
+    else this.failedAttempts.set(seq, [attempt]);
     this.nacks++;
     this.backOff(now);
     return true;
+  }
+
+  /**
+   * Whether the sink reported attempt `attempt` of `seq` failed. Its completion may follow
+   * the failure (Node-RED's http request node reports an error to Catch and then calls
+   * done()): that completion is not an acknowledgement.
+   */
+  hasFailed(seq: number, attempt: number): boolean {
+    return this.failedAttempts.get(seq)?.includes(attempt) ?? false;
   }
 
   /** Sends whose acknowledgement is overdue become failures; returns their numbers. */
@@ -123,6 +140,7 @@ export class Dispatcher {
     if (this.attempts.size > this.inFlight.size) {
       for (const seq of [...this.attempts.keys()]) if (!isQueued(seq)) this.attempts.delete(seq);
     }
+    for (const seq of [...this.failedAttempts.keys()]) if (!isQueued(seq)) this.failedAttempts.delete(seq);
   }
 
   /** When something is next due: the retry time or the earliest acknowledgement deadline. */

@@ -79,4 +79,18 @@ describe('spool dispatcher', () => {
     assert.ok(!d.isInFlight(1) && d.isInFlight(2));
     assert.equal(d.room(T0), 1);
   });
+
+  it('remembers which attempts the sink reported failed, until the message is released', () => {
+    const d = new Dispatcher({ maxInFlight: 4, ackTimeoutMs: 60000, retryMaxMs: 5000 });
+    assert.equal(d.sent(7, T0, ''), 1);
+    assert.equal(d.failed(7, 1, T0), true);
+    assert.equal(d.hasFailed(7, 1), true, 'its completion after the error is not an acknowledgement');
+    assert.equal(d.hasFailed(7, 2), false);
+    assert.equal(d.sent(7, T0 + 1000, ''), 2);
+    // a timeout is not a reported failure: a late acknowledgement of it still counts
+    d.expire(T0 + 70000);
+    assert.equal(d.hasFailed(7, 2), false);
+    d.acked(7);
+    assert.equal(d.hasFailed(7, 1), false, 'forgotten once released');
+  });
 });
