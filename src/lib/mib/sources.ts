@@ -133,6 +133,30 @@ interface CacheEntry {
   parsed: ParsedFile;
 }
 
+/**
+ * A file's text, or undefined when it holds more than `max` bytes. The size a file
+ * reports is not trusted: files under /proc and /sys report 0 and some of them never end
+ * (a folder setting of /proc/self once read /proc/self/pagemap until memory ran out).
+ */
+function readAtMost(file: string, max: number): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > max) return undefined;
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Parses files once; re-parses a file only when its size or mtime changed. */
 export class ParseCache {
   private readonly entries = new Map<string, CacheEntry>();
@@ -154,7 +178,10 @@ export class ParseCache {
       parsed = { modules: [], fatal: { line: 0, message: `too large for a MIB file (${st.size} bytes)` } };
     } else {
       try {
-        parsed = parseMibText(fs.readFileSync(file, 'latin1'), this.options);
+        const text = readAtMost(file, MAX_MIB_FILE_BYTES);
+        parsed = text === undefined
+          ? { modules: [], fatal: { line: 0, message: `too large for a MIB file (over ${MAX_MIB_FILE_BYTES} bytes)` } }
+          : parseMibText(text, this.options);
       } catch (err) {
         parsed = { modules: [], fatal: { line: 0, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` } };
       }

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { getMibService, MibService, type MibProblem } from '../../../src/lib/mib';
-import { bundledMibDir } from '../../../src/lib/mib/sources';
+import { bundledMibDir, ParseCache } from '../../../src/lib/mib/sources';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'mibs');
 const VENDOR = path.join(FIXTURES, 'vendor');
@@ -292,6 +292,19 @@ describe('mib service: sources', () => {
     assert.deepEqual(mib.tableColumns(acmePortTable), [acmePortTable]);
     mib.addMibDirs([VENDOR]);
     assert.deepEqual(mib.tableColumns(acmePortTable), [2, 3, 4].map((c) => `${acmePortTable}.1.${c}`));
+  });
+
+  it('reads a folder of files that report no size and never end (/proc/self) in bounded memory, refusing what is too large', function () {
+    if (!fs.existsSync('/proc/self/pagemap')) this.skip();
+    this.timeout(20000);
+    // pagemap reports 0 bytes and reads as long as the address space: it is cut at the cap
+    const parsed = new ParseCache().parse('/proc/self/pagemap');
+    assert.match(parsed.fatal?.message ?? '', /too large for a MIB file \(over 16777216 bytes\)/);
+    const rssBefore = process.memoryUsage().rss;
+    const mib = new MibService({ defaults: false, dirs: [BUNDLED, '/proc/self'] });
+    assert.equal(mib.resolve('ifIndex'), '1.3.6.1.2.1.2.2.1.1', 'the MIBs still load');
+    assert.ok(mib.problems().some((p) => p.file === '/proc/self/pagemap' && /too large/.test(p.message)), 'pagemap refused, and said');
+    assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 * 1024, 'memory stayed bounded');
   });
 
   it('takes folders from MIBDIRS (colon-separated, leading + allowed) after the defaults', () => {
