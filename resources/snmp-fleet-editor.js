@@ -40,6 +40,11 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
     function problem(entry, kind, t) {
         if (ENV_VAR.test(entry)) { return ""; }
         if (!NUMERIC.test(entry) && !NAME.test(entry)) { return t("errors.bad-oid", { oid: entry }); }
+        if (NUMERIC.test(entry)) {
+            // what the runtime refuses to send (unsendableOid in src/lib/common/oid.ts)
+            var arcs = entry.replace(/^\./, "").split(".");
+            if (arcs.length < 2 || Number(arcs[0]) > 2 || Number(arcs[1]) >= 40) { return t("errors.unsendable-oid", { oid: entry }); }
+        }
         var verdict = verdicts[entry];
         if (!verdict) { return ""; }
         if (!verdict.valid) { return verdict.error || t("errors.unknown-oid", { oid: entry }); }

@@ -189,6 +189,14 @@ describe('editor: building an SNMPv3 poll flow', function () {
     assert.equal(await badNote.innerText(), 'unknown MIB object name "sysUpTme" in "sysUpTme.0"', 'the reason comes from the MIB service');
     await screenshot(page, 'snmp-get-oid-invalid', { selector: '.red-ui-tray:last-of-type' });
 
+    // a numeric OID net-snmp would send as another (its first two arcs share one byte)
+    await rows.nth(1).fill('');
+    await rows.nth(1).pressSequentially('7.1.2', { delay: 10 });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => /cannot be sent/.test(document.querySelectorAll('#node-input-oid-list .snmp-fleet-oid-note')[1]?.textContent ?? ''));
+    assert.equal(await badNote.innerText(), '"7.1.2" cannot be sent: an OID has two arcs at least, the first 0, 1 or 2, the second below 40');
+    assert.equal(await page.locator('#node-input-oid-list input.input-error').count(), 1);
+
     await rows.nth(1).fill('');
     await rows.nth(1).pressSequentially('sysName.0', { delay: 10 });
     await page.keyboard.press('Escape');

@@ -23,6 +23,29 @@ export function normalizeOid(text: string): string {
 }
 
 /**
+ * Why an OID cannot be asked for on the wire, or undefined when it can. BER (X.690
+ * §8.19.4) needs two arcs at least, a first arc of 0, 1 or 2 and, under 0 and 1, a second
+ * arc below 40. net-snmp writes the first two arcs as one byte (first × 40 + second) and
+ * reads that byte back as (byte / 40, byte % 40), so an OID beyond those bounds went out as
+ * another OID ("7.1.2" as 0.25.2) and, under 2, a second arc of 40 or more came back as
+ * another ("2.40.1" as 3.0.1): such an OID is refused instead.
+ */
+export function unsendableOid(oid: string): string | undefined {
+  const dot = oid.indexOf('.');
+  if (dot < 0) return `OID ${oid} has one arc; an OID has two at least`;
+  const first = Number(oid.slice(0, dot));
+  const next = oid.indexOf('.', dot + 1);
+  const second = Number(oid.slice(dot + 1, next < 0 ? undefined : next));
+  if (first > 2) return `OID ${clipOid(oid)} starts with ${first}: the first arc is 0, 1 or 2`;
+  if (second >= 40) return `OID ${clipOid(oid)}: the second arc must be below 40 (net-snmp carries the first two arcs in one byte)`;
+  return undefined;
+}
+
+function clipOid(oid: string): string {
+  return oid.length > 60 ? `${oid.slice(0, 57)}...` : oid;
+}
+
+/**
  * Lexicographic comparison of two numeric OIDs arc by arc (RFC 3416 §4.2.2 ordering).
  * Returns <0, 0 or >0. Works on strings without splitting in the common case.
  */

@@ -3,7 +3,7 @@
  * message) and the OIDs (the node's list wins over msg.oids), names resolved through
  * the MIB, tables expanded into their columns so a walk asks for all in lock-step.
  */
-import { isNumericOid, normalizeOid } from '../common/oid';
+import { isNumericOid, normalizeOid, unsendableOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
 import { ConfigError, deviceIdentity, parseTarget } from '../common/inventory';
 import { clip } from '../common/properties';
@@ -19,11 +19,15 @@ export function splitOidList(text: unknown): string[] {
 export function resolveOids(entries: string[], mib: MibLookup | undefined): string[] {
   return entries.map((entry) => {
     if (isNumericOid(entry)) {
+      let oid: string;
       try {
-        return normalizeOid(entry);
+        oid = normalizeOid(entry);
       } catch (err) {
         throw new ConfigError((err as Error).message);
       }
+      const unsendable = unsendableOid(oid);
+      if (unsendable) throw new ConfigError(unsendable);
+      return oid;
     }
     if (!mib) throw new ConfigError(`unknown OID name "${entry.slice(0, 80)}" (no MIB loaded)`);
     try {

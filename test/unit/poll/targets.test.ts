@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
-import { chooseTargets, MAX_TARGETS, readTargets } from '../../../src/lib/poll/targets';
+import { chooseTargets, MAX_TARGETS, readTargets, resolveOids } from '../../../src/lib/poll/targets';
+import { ConfigError } from '../../../src/lib/common/inventory';
 import type { Device } from '../../../src/lib/common/types';
 
 describe('targets: msg.targets entry by entry', () => {
@@ -53,5 +54,14 @@ describe('targets: msg.targets entry by entry', () => {
     assert.throws(() => chooseTargets([], { target: 'bad..host' }, 161), /not a host name/);
     assert.throws(() => chooseTargets([], { targets: new Array(MAX_TARGETS + 1).fill('192.0.2.1') }, 161), /more than 100000/);
     assert.throws(() => chooseTargets([], {}, 161), /no target/);
+  });
+});
+
+describe('targets: the OIDs to ask for', () => {
+  it('refuses a numeric OID net-snmp would send or read back as another, naming why', () => {
+    assert.deepEqual(resolveOids(['.1.3.6.1.2.1.1.3.0', '2.39.1'], undefined), ['1.3.6.1.2.1.1.3.0', '2.39.1']);
+    for (const [oid, why] of [['7.1.2', /first arc is 0, 1 or 2/], ['1.50.1', /below 40/], ['2.999.1', /below 40/], ['1', /one arc/]] as const) {
+      assert.throws(() => resolveOids(['1.3.6.1.2.1.1.5.0', oid], undefined), (err: unknown) => err instanceof ConfigError && why.test((err as Error).message), oid);
+    }
   });
 });
