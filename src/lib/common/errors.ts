@@ -103,6 +103,8 @@ export function classifyError(err: unknown, ctx: ClassifyContext = {}): PollFail
     return { code: 'bad-response', message: `malformed response (${RESPONSE_INVALID[code] ?? 'unparseable'})` };
   }
   const sysCode = typeof e.code === 'string' ? e.code : '';
+  // our own text (src/lib/snmp/udp-mux.ts): the source address and the code, no secret
+  if (name === 'SocketBindError') return { code: 'unreachable', message };
   if (UNREACHABLE_CODES.has(sysCode)) {
     return { code: 'unreachable', message: sysCode === 'ENOTFOUND' || sysCode.startsWith('EAI_') ? 'host name does not resolve' : `network error ${sysCode}` };
   }

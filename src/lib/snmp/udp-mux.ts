@@ -157,6 +157,8 @@ export class UdpMux {
   private readonly routes = new Map<string, VirtualSocket>();
   private pending: Array<() => void> | undefined;
   private bound = false;
+  /** Why the last socket could not be bound, for the sends that meet it. */
+  private bindError: NodeJS.ErrnoException | undefined;
   private closed = false;
   /**
    * Replies that arrived past this turn's budget, delivered in order on later turns (a
@@ -213,10 +215,11 @@ export class UdpMux {
     this.socket = socket;
     this.pending = [];
     socket.on('message', (buf, rinfo) => this.receive(buf, rinfo));
-    socket.on('error', () => {
+    socket.on('error', (err: NodeJS.ErrnoException) => {
       // A socket-level error (e.g. EADDRNOTAVAIL on bind) ends this socket; requests in
       // flight time out and are classified there. A new socket is opened on next send.
       this.stats.sendErrors++;
+      if (!this.bound) this.bindError = err;
       this.dropSocket();
     });
     socket.bind({ port: 0, address: this.options.sourceAddress, exclusive: true }, () => {
@@ -252,6 +255,12 @@ export class UdpMux {
       return;
     }
     const socket = this.open();
+    if (this.socket !== socket) {
+      // the bind failed at once (dgram reports a source address this host does not have
+      // while bind() runs): the send fails with why, not on a socket that is not running
+      if (cb) process.nextTick(cb, this.bindFailure());
+      return;
+    }
     if (!this.pending) {
       // bound: send now
       this.sendOn(socket, buf, port, address, cb);
@@ -260,8 +269,15 @@ export class UdpMux {
     this.pending.push(() => {
       if (this.socket === socket) this.sendOn(socket, buf, port, address, cb);
       // the socket failed before it was bound
-      else if (cb) cb(Object.assign(new Error('socket failed to bind'), { code: 'EADDRNOTAVAIL' }));
+      else if (cb) cb(this.bindFailure());
     });
+  }
+
+  /** The error a send gets when the socket could not be bound: its code, and the source address. */
+  private bindFailure(): Error {
+    const code = this.bindError?.code ?? 'EADDRNOTAVAIL';
+    const where = this.options.sourceAddress ? `source address ${this.options.sourceAddress}` : 'a local port';
+    return Object.assign(new Error(`cannot bind the SNMP socket to ${where} (${code})`), { name: 'SocketBindError', code });
   }
 
   private sendOn(socket: dgram.Socket, buf: Buffer, port: number, address: string, cb?: (err: Error | null, bytes?: number) => void): void {

@@ -1,6 +1,7 @@
 import { strict as assert } from 'assert';
 import * as dgram from 'dgram';
 import { DELIVERY_BUDGET_MS, UdpMux, type UdpMuxOptions, type VirtualSocket } from '../../../src/lib/snmp/udp-mux';
+import { classifyError } from '../../../src/lib/common/errors';
 
 /**
  * The shared socket's delivery budget: replies past a turn's budget wait for later
@@ -179,6 +180,25 @@ describe('UDP mux: replies delivered within a budget per event-loop turn', funct
       assert.equal(r.delivered.length, 2, 'no delivery after close');
     } finally {
       r.close();
+    }
+  });
+});
+
+describe('UDP mux: a source address the host does not have', () => {
+  it('fails each send with the address and the bind error, and the poll says so instead of "malformed response"', async () => {
+    // 192.0.2.1 (TEST-NET-1) is on no interface here: the bind fails on this host, and no
+    // datagram is sent anywhere (the destination is loopback anyway)
+    const mux = new UdpMux({ transport: 'udp4', sourceAddress: '192.0.2.1' });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const err = await new Promise<Error | null>((resolve) => mux.send(Buffer.from('x'), 9, '127.0.0.1', (e) => resolve(e)));
+        assert.ok(err, 'the send fails');
+        assert.equal(err!.message, 'cannot bind the SNMP socket to source address 192.0.2.1 (EADDRNOTAVAIL)');
+        assert.deepEqual(classifyError(err), { code: 'unreachable', message: 'cannot bind the SNMP socket to source address 192.0.2.1 (EADDRNOTAVAIL)' });
+      }
+      assert.equal(mux.stats.sendErrors, 2, 'each failed socket counted');
+    } finally {
+      mux.close();
     }
   });
 });
