@@ -104,6 +104,21 @@ function segmentName(id: number, ext: 'log' | 'ack'): string {
 }
 
 /**
+ * Creates `dir` and its parents. The folder itself is made without `recursive`: Node's
+ * recursive mkdir never returns when the last step fails with ENOENT under a parent that
+ * exists (a spool folder whose parent links into /proc held Node-RED at 100 % CPU at deploy).
+ */
+function makeFolder(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  try {
+    fs.mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
  * Buffers written out as `{type: 'Buffer', data: [...]}` (Buffer.toJSON) come back as
  * Buffers, as they went in.
  */
@@ -163,7 +178,7 @@ export class SpoolStore {
     const store = new SpoolStore(opts);
     if (openDirs.has(store.dir)) throw new SpoolError('in-use', `the folder ${store.dir} is already used by another spool`);
     try {
-      fs.mkdirSync(store.dir, { recursive: true });
+      makeFolder(store.dir);
       store.replay();
     } catch (err) {
       store.closeFiles();

@@ -280,3 +280,27 @@ describe('spool store', () => {
     }), { numRuns: 60, seed: 14 });
   });
 });
+
+describe('spool store: a folder that cannot be made', () => {
+  it('fails with an error, not a hang, when the folder\'s parent links into /proc', function () {
+    if (!fs.existsSync('/proc/1')) this.skip();
+    this.timeout(30000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spool-proc-'));
+    try {
+      fs.symlinkSync('/proc/1', path.join(tmp, 'snmp-spool'));
+      // in a child with a time limit: Node's recursive mkdir spins there for ever, and a
+      // synchronous spin cannot be stopped by mocha's timeout
+      const code = `
+        const { SpoolStore } = require(${JSON.stringify(path.join(__dirname, '../../../src/lib/spool/store'))});
+        try {
+          SpoolStore.open({ dir: ${JSON.stringify(path.join(tmp, 'snmp-spool', 'node-1'))}, maxMessages: 10, maxBytes: 1e6, fsync: 'never' });
+          console.log('opened');
+        } catch (err) { console.log(err.name + ' ' + err.code + ': ' + err.message); }`;
+      const run = require('child_process').spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', code], { timeout: 20000, encoding: 'utf8' });
+      assert.equal(run.signal, null, 'it returned in time');
+      assert.match(run.stdout, /^SpoolError io: cannot open .*node-1: ENOENT/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
