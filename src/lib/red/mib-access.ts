@@ -22,6 +22,9 @@ export interface MibRuntimeLog {
 /** Reports the problems of a load that were not reported before. */
 export type MibProblemReporter = (problems: MibProblem[], ownDirs: string[], warnNode: (text: string) => void) => void;
 
+/** Files of a config's folders that are not MIBs, warned one by one up to this many. */
+const MAX_NOT_MIB_WARNINGS = 5;
+
 /**
  * A reporter with its own memory of what it said. Without a runtime log (a library
  * used outside Node-RED) every problem goes to the node, as a warning.
@@ -38,7 +41,19 @@ export function mibProblemReporter(log: () => MibRuntimeLog | undefined, systemD
       return;
     }
     const groups = groupProblems(fresh, ownDirs, systemDirs);
-    for (const p of groups.own) warnNode(p.message);
+    // A folder setting that names the wrong folder (/etc, a home folder) would give a
+    // warning per file: past a few files that declare no MIB module at all, one line.
+    const notMibs = groups.own.filter((p) => p.modules.length === 0 && p.missingModules.length === 0 && !ownDirs.includes(p.file));
+    const summarize = notMibs.length > MAX_NOT_MIB_WARNINGS;
+    for (const p of groups.own) if (!summarize || !notMibs.includes(p)) warnNode(p.message);
+    if (summarize) {
+      const names = notMibs.slice(0, MAX_NOT_MIB_WARNINGS).map((p) => path.basename(p.file));
+      warnNode(runtime.text('snmp-config.mib.not-mib-files', {
+        count: notMibs.length,
+        dirs: [...new Set(notMibs.map((p) => path.dirname(p.file)))].join(', '),
+        files: `${names.join(', ')}${notMibs.length > names.length ? ', …' : ''}`,
+      }));
+    }
     const gaps = groups.systemImports;
     if (gaps.files.length > 0) {
       runtime.info(runtime.text('snmp-config.mib.system-imports-missing', {

@@ -93,6 +93,21 @@ describe('MIB problems: who hears about them', function () {
     assert.equal(logged.info.length, 1);
   });
 
+  it('says in one line that a folder a config lists holds many files that are not MIBs, and still each MIB file\'s problem', () => {
+    const etc = path.join(tmp, 'etc-like');
+    fs.mkdirSync(etc);
+    for (let i = 0; i < 8; i++) fs.writeFileSync(path.join(etc, `conf-${i}.conf`), `option${i} = yes\n`);
+    fs.writeFileSync(path.join(etc, 'VENDOR-MIB.txt'), STOCK_FILE('VENDOR-MIB', ['VENDOR-TC']));
+    const { log, logged } = logFor();
+    const report = mibProblemReporter(() => log, [system]);
+    report(load([etc]), [etc], (t) => logged.node.push(t));
+    assert.equal(logged.node.length, 2, logged.node.join('\n'));
+    assert.match(logged.node[0], /VENDOR-MIB\.txt/, 'the MIB file\'s own problem, as before');
+    assert.match(logged.node[1], /^snmp-config\.mib\.not-mib-files /);
+    const vars = JSON.parse(logged.node[1].slice('snmp-config.mib.not-mib-files '.length));
+    assert.deepEqual(vars, { count: 8, dirs: etc, files: 'conf-0.conf, conf-1.conf, conf-2.conf, conf-3.conf, conf-4.conf, …' });
+  });
+
   it('a missing folder a config lists is that node\'s warning', () => {
     const { log, logged } = logFor();
     const report = mibProblemReporter(() => log, [system]);
