@@ -8,23 +8,61 @@ import type { IncomingMessage, ServerResponse } from 'http';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-/** The parts of an Express application (RED.httpNode) used here; Express 4 and 5. */
-interface ExpressLike {
-  route(path: string): { get(...handlers: Handler[]): unknown };
-  _router?: { stack: Array<{ route?: unknown }> };
-  router?: { stack: Array<{ route?: unknown }> };
+interface LayerLike {
+  route?: unknown;
+  match?(path: string): boolean;
 }
 
-/** What the runtime offers (RED.httpNode, RED.settings). */
+/** The parts of an Express application (RED.httpNode, RED.httpAdmin) used here; Express 4 and 5. */
+interface ExpressLike {
+  route(path: string): { get(...handlers: Handler[]): unknown };
+  _router?: { stack: LayerLike[] };
+  router?: { stack: LayerLike[] };
+}
+
+/** What the runtime offers (RED.httpNode, RED.httpAdmin, RED.settings). */
 export interface HttpRuntimeLike {
   httpNode?: unknown;
-  settings: { httpNodeRoot?: unknown; httpNodeMiddleware?: unknown };
+  httpAdmin?: unknown;
+  settings: { httpNodeRoot?: unknown; httpAdminRoot?: unknown; httpNodeMiddleware?: unknown };
 }
 
 export class PathInUseError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} is served by another node`);
+  /** `admin`: Node-RED's admin API answers the path first (both served at one root). */
+  constructor(readonly path: string, readonly by: 'node' | 'admin' = 'node') {
+    super(by === 'admin' ? `${path} is served by Node-RED's admin API` : `${path} is served by another node`);
   }
+}
+
+/** A root setting as a prefix without its trailing slash ('' for '/'); undefined when off. */
+function rootOf(value: unknown): string | undefined {
+  if (value === false) return undefined;
+  const text = typeof value === 'string' && value !== '' ? value : '/';
+  return `/${text.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '');
+}
+
+/**
+ * The first path segments the editor and Node-RED's admin API answer (its documented
+ * methods, the editor's files, and the core nodes' admin routes). RED.httpAdmin, which
+ * nodes see, holds only the routes nodes add: the editor API is another application.
+ */
+const ADMIN_SEGMENTS = new Set(['', 'auth', 'settings', 'diagnostics', 'flows', 'flow', 'nodes', 'plugins', 'context',
+  'library', 'icons', 'locales', 'red', 'vendor', 'theme', 'credentials', 'debug', 'inject', 'editor', 'types']);
+
+/**
+ * True when Node-RED's editor or admin API answers GET `path` of the HTTP node server
+ * before it gets there: both are served at one root (the default, '/'), and the path is
+ * one of theirs (/flows, /settings ...) or one a node added to RED.httpAdmin; Node-RED
+ * mounts the admin application first.
+ */
+function adminServes(RED: HttpRuntimeLike, path: string): boolean {
+  const nodeRoot = rootOf(RED.settings.httpNodeRoot);
+  const adminRoot = rootOf(RED.settings.httpAdminRoot);
+  if (nodeRoot === undefined || adminRoot === undefined || nodeRoot !== adminRoot) return false;
+  if (ADMIN_SEGMENTS.has(path.split('/')[1] ?? '')) return true;
+  const admin = RED.httpAdmin as ExpressLike | undefined;
+  const stack = (admin?._router ?? admin?.router)?.stack ?? [];
+  return stack.some((layer) => layer.route !== undefined && typeof layer.match === 'function' && layer.match(path));
 }
 
 /** Paths mounted by this pack's nodes in this process, and by whom. */
@@ -50,6 +88,7 @@ export function httpHost(RED: HttpRuntimeLike): HttpHost {
       if (!available || !app) throw new Error('the HTTP node server is off (httpNodeRoot: false)');
       const holder = mounted.get(path);
       if (holder !== undefined && holder !== owner) throw new PathInUseError(path);
+      if (adminServes(RED, path)) throw new PathInUseError(path, 'admin');
       const configured = RED.settings.httpNodeMiddleware;
       const middleware: Handler[] = typeof configured === 'function' ? [configured as Handler]
         : Array.isArray(configured) ? configured.filter((m): m is Handler => typeof m === 'function') : [];

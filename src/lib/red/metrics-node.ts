@@ -115,7 +115,8 @@ export class MetricsNode implements NodeBehaviour {
     try {
       this.unmount = http.get(opts.path, node.id, (req, res) => { void this.scrape(req, res); });
     } catch (err) {
-      if (err instanceof PathInUseError) this.fail('path-in-use', { fill: 'red', shape: 'ring', text: node.t('status.path-in-use', { path: opts.path }) }, { path: opts.path });
+      if (err instanceof PathInUseError && err.by === 'admin') this.fail('path-admin', { fill: 'red', shape: 'ring', text: node.t('status.path-in-use', { path: opts.path }) }, { path: opts.path });
+      else if (err instanceof PathInUseError) this.fail('path-in-use', { fill: 'red', shape: 'ring', text: node.t('status.path-in-use', { path: opts.path }) }, { path: opts.path });
       else this.fail('no-http', { fill: 'red', shape: 'ring', text: 'snmp-metrics.status.no-http' });
       return;
     }
