@@ -88,6 +88,24 @@ export interface InstanceTrack {
   interval: number;
 }
 
+/** The cadence of each live device and instance track, beside the stored state, not in it. */
+const cadences = new WeakMap<object, Cadence>();
+
+/** Whether a track's interval rests on more than one gap (a restored one does). */
+function settled(track: object): boolean {
+  return cadences.get(track)?.samples !== 1;
+}
+
+/**
+ * How far an interval estimate can be trusted, kept in memory only: the gaps it was
+ * learned from, and the last gap too long to be a sample (an outage, or a new cadence if
+ * the next one is as long).
+ */
+interface Cadence {
+  samples: number;
+  outlier?: number;
+}
+
 /** When a device and its series last reported. */
 export interface DeviceTrack {
   /** Arrival (engine clock, ms) of the latest message. */
@@ -274,7 +292,7 @@ export class AlertEngine {
     for (const [topic, dev] of Object.entries(this.state.devices)) {
       // A device with a usual interval is judged by the no-data rule first (it goes quiet
       // long before a day passes); one seen once has no interval and is only forgotten.
-      if (dev.quiet || dev.interval === undefined) {
+      if (dev.quiet || dev.interval === undefined || !settled(dev)) {
         if (now - dev.lastArrival > FORGET_MS && !this.hasAlerts(topic)) {
           delete this.state.devices[topic];
           this.changedDevices.add(topic);
@@ -368,10 +386,7 @@ export class AlertEngine {
       this.state.devices[input.topic] = dev;
     } else {
       const gap = now - dev.lastArrival;
-      if (gap >= MIN_INTERVAL_MS) {
-        if (dev.interval === undefined) dev.interval = gap;
-        else if (gap < dev.interval * OUTLIER_FACTOR) dev.interval = smoothed(dev.interval, gap);
-      }
+      if (gap >= MIN_INTERVAL_MS) dev.interval = learnInterval(dev, dev.interval ?? 0, gap) || undefined;
       dev.lastArrival = now;
     }
     if (input.labels) dev.labels = input.labels;
@@ -388,16 +403,15 @@ export class AlertEngine {
         continue;
       }
       const gap = time - track.lastPoll;
-      if (gap >= MIN_INTERVAL_MS && (track.interval === 0 || gap < track.interval * OUTLIER_FACTOR)) {
-        track.interval = track.interval === 0 ? gap : smoothed(track.interval, gap);
-      }
+      if (gap >= MIN_INTERVAL_MS) track.interval = learnInterval(track, track.interval, gap);
       if (time > track.lastPoll) track.lastPoll = time;
     }
     let alerted: Set<string> | undefined;
     for (const [instance, track] of Object.entries(dev.instances)) {
       if (seen.has(instance)) continue;
-      if (track.interval === 0) {
-        // Seen once: no interval to judge it by, so it is only forgotten (quietly).
+      if (track.interval === 0 || !settled(track)) {
+        // Seen once (or its cadence rests on one gap): no interval to judge it by yet, so
+        // it is only forgotten (quietly).
         if (time - track.lastPoll <= FORGET_MS) continue;
         alerted ??= this.alertedInstances(topic);
         if (!alerted.has(instance)) delete dev.instances[instance];
@@ -851,6 +865,39 @@ const V1_LAYOUT: StoredLayout = {
 /** A usual interval moved towards a new gap (exponential smoothing). */
 function smoothed(interval: number, gap: number): number {
   return interval * 0.7 + gap * 0.3;
+}
+
+/**
+ * The usual interval after a gap between two reports (0: unknown). A gap of
+ * OUTLIER_FACTOR intervals or more is an outage and teaches nothing, unless the interval
+ * rests on a single gap (a poll triggered by hand right after the first) or the gap
+ * before was as long (the poll interval was changed): then it is the new cadence. Without
+ * that, an interval learned from one quick extra poll stayed for ever, and the no-data
+ * rule resolved and fired a still-true alert again every cycle.
+ */
+function learnInterval(owner: object, interval: number, gap: number): number {
+  let c = cadences.get(owner);
+  if (!c) {
+    c = { samples: interval > 0 ? 2 : 0 };
+    cadences.set(owner, c);
+  }
+  if (interval === 0) {
+    c.samples = 1;
+    return gap;
+  }
+  if (gap < interval * OUTLIER_FACTOR) {
+    c.samples++;
+    c.outlier = undefined;
+    return smoothed(interval, gap);
+  }
+  const again = c.outlier !== undefined && gap < c.outlier * 2 && gap * 2 > c.outlier;
+  if (c.samples <= 1 || again) {
+    c.samples = 1;
+    c.outlier = undefined;
+    return gap;
+  }
+  c.outlier = gap;
+  return interval;
 }
 
 /** A usual interval worth keeping: 0 (unknown) up to {@link FORGET_MS}. */

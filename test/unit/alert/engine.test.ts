@@ -171,6 +171,45 @@ describe('alert engine', () => {
       assert.deepEqual(out, ['resolved HighUtilization core-1/3']);
     });
 
+    it('resolve: a poll triggered by hand right after the first does not set the cadence (the alert kept resolving and firing again every cycle)', () => {
+      const h = new Harness([utilRule], { nodata: 'resolve', nodataAfter: 3 });
+      const out: string[] = [];
+      out.push(...brief(h.rows({ 3: 900e6 })));
+      h.advance(1200);
+      out.push(...brief(h.rows({ 3: 900e6 })));
+      // then every 60 s, ticking each second between the polls
+      for (let poll = 0; poll < 6; poll++) {
+        for (let i = 0; i < 60; i++) {
+          h.advance(S);
+          out.push(...brief(h.engine.tick()));
+        }
+        out.push(...brief(h.rows({ 3: 900e6 })));
+      }
+      assert.deepEqual(out, ['firing HighUtilization core-1/3'], 'one incident, firing throughout');
+    });
+
+    it('resolve: a poll interval changed from 10 s to 5 min is the cadence from the second long gap on', () => {
+      const h = new Harness([utilRule], { nodata: 'resolve', nodataAfter: 3 });
+      h.rows({ 3: 900e6 });
+      for (let i = 0; i < 10; i++) {
+        h.advance(10 * S);
+        h.rows({ 3: 900e6 });
+      }
+      const perPoll: string[][] = [];
+      for (let poll = 0; poll < 6; poll++) {
+        const out: string[] = [];
+        for (let t = 0; t < 300; t += 5) {
+          h.advance(5 * S);
+          out.push(...brief(h.engine.tick()));
+        }
+        out.push(...brief(h.rows({ 3: 900e6 })));
+        perPoll.push(out);
+      }
+      // the first long gap is an outage as far as anyone can tell; the second like it is the new cadence
+      assert.deepEqual(perPoll[0], ['resolved HighUtilization core-1/3', 'firing HighUtilization core-1/3']);
+      assert.deepEqual(perPoll.slice(2), [[], [], [], []], JSON.stringify(perPoll));
+    });
+
     it('resolve: a row that disappears resolves its alert, others stay', () => {
       const h = new Harness([utilRule], { nodata: 'resolve', nodataAfter: 3 });
       h.rows({ 3: 900e6, 4: 900e6 });
