@@ -21,13 +21,25 @@ export const TRUNCATED = '…[truncated]';
 
 export type PdSeverity = 'critical' | 'error' | 'warning' | 'info';
 
-/** Maps a rule's free-text severity onto the four PagerDuty accepts. */
+/** The words of the usual severity scales (syslog, ITIL priorities P0-P5, SEV0-SEV5, Zabbix). */
+const PD_SEVERITY_WORDS: Record<string, PdSeverity> = Object.assign(Object.create(null) as Record<string, PdSeverity>, {
+  critical: 'critical', crit: 'critical', fatal: 'critical', page: 'critical', emergency: 'critical', emerg: 'critical',
+  alert: 'critical', disaster: 'critical', blocker: 'critical', p0: 'critical', p1: 'critical', sev0: 'critical', sev1: 'critical',
+  error: 'error', err: 'error', major: 'error', high: 'error', severe: 'error', p2: 'error', sev2: 'error',
+  warning: 'warning', warn: 'warning', minor: 'warning', medium: 'warning', moderate: 'warning', average: 'warning', p3: 'warning', sev3: 'warning',
+  info: 'info', informational: 'info', information: 'info', notice: 'info', low: 'info', debug: 'info', ok: 'info', none: 'info',
+  p4: 'info', p5: 'info', sev4: 'info', sev5: 'info',
+});
+
+/**
+ * Maps a rule's free-text severity onto the four PagerDuty accepts. A word of no known
+ * scale is an `error`: a severity nobody mapped must not page at `info` (low urgency), as
+ * "P1" or "sev1" once did.
+ */
 export function pagerDutySeverity(severity: string): PdSeverity {
-  const s = severity.toLowerCase();
-  if (s === 'critical' || s === 'fatal' || s === 'page' || s === 'emergency' || s === 'alert') return 'critical';
-  if (s === 'error' || s === 'major' || s === 'high' || s === 'err') return 'error';
-  if (s === 'warning' || s === 'warn' || s === 'minor' || s === 'medium') return 'warning';
-  return 'info';
+  const s = severity.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  if (s === '') return 'warning';
+  return PD_SEVERITY_WORDS[s] ?? 'error';
 }
 
 export interface PagerDutyEvent {

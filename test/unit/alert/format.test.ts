@@ -160,7 +160,10 @@ describe('alert formats', () => {
       const e = pagerDutyBody(notification({ device: 'd'.repeat(1000), template: '{{a}}{{a}}{{a}}{{a}}{{a}}{{a}}', vars: { a: 'x'.repeat(256) } }));
       assert.ok(e.payload!.summary.length <= PD_LIMITS.summary);
       assert.ok(e.payload!.source.length <= PD_LIMITS.source);
-      assert.deepEqual(['critical', 'major', 'warning', 'info', 'whatever'].map(pagerDutySeverity), ['critical', 'error', 'warning', 'info', 'info']);
+      assert.deepEqual(['critical', 'major', 'warning', 'info', 'whatever'].map(pagerDutySeverity), ['critical', 'error', 'warning', 'info', 'error']);
+      // the usual scales, written the usual ways; a word of none is an error, never info
+      assert.deepEqual(['P1', 'sev1', 'SEV-1', 'p2', 'Sev 3', 'P4', 'notice', '', 'Disaster', 'constructor'].map(pagerDutySeverity),
+        ['critical', 'critical', 'critical', 'error', 'warning', 'info', 'info', 'warning', 'critical', 'error']);
     });
   });
 
