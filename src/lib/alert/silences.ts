@@ -57,6 +57,21 @@ function matchersOf(o: Record<string, unknown>, where: string): Record<string, s
       if (value !== undefined) match[k] = value;
     }
   }
+  // Alertmanager's form: [{ name, value, isRegex, isEqual }], equality only
+  if (o.matchers !== undefined && o.matchers !== null) {
+    if (!Array.isArray(o.matchers) || o.matchers.length > MAX_MATCHERS) throw new Error(`${where}.matchers must be an array of at most ${MAX_MATCHERS} { name, value }`);
+    o.matchers.forEach((m: unknown, i: number) => {
+      const at = `${where}.matchers[${i}]`;
+      if (typeof m !== 'object' || m === null) throw new Error(`${at} must be { name, value }`);
+      const { name, value, isRegex, isEqual } = m as Record<string, unknown>;
+      if (isRegex === true) throw new Error(`${at}: regular-expression matchers are not supported; match the label's value exactly`);
+      if (isEqual === false) throw new Error(`${at}: negative matchers are not supported; match the label's value exactly`);
+      if (typeof name !== 'string' || !/^[A-Za-z_][\w.:-]{0,99}$/.test(name)) throw new Error(`${at}.name must be a label name`);
+      const v = text(value, `${at}.value`);
+      if (v === undefined) throw new Error(`${at}.value must be the label's value`);
+      match[name] = v;
+    });
+  }
   // The form of release 0.1: matchers beside the times.
   for (const k of ['device', 'alertname', 'instance'] as const) {
     const value = text(o[k], `${where}.${k}`);
@@ -102,6 +117,11 @@ export function parseSilenceCommands(v: unknown, now: number, newId: () => strin
       until = seconds > 0 ? now + seconds * 1000 : 0;
     }
     if (until <= now) return { op: 'expire', match };
+    // As Alertmanager: a silence names what it silences. One without a matcher (a form sent
+    // with no device chosen, a misspelt key) silenced every alert of the node unseen.
+    if (Object.keys(match).length === 0 && o.all !== true) {
+      throw new Error(`${where} has no matcher (match, matchers, device, alertname or instance), so it would silence every alert: name what it silences, or set all: true`);
+    }
     const silence: Silence = { id: newId(), match, until, createdAt: now };
     const comment = text(o.comment, `${where}.comment`);
     const by = text(o.by ?? o.createdBy, `${where}.by`);

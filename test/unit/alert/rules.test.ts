@@ -134,6 +134,25 @@ describe('alert rules', () => {
       assert.throws(() => parse('mute'), /must be an object/);
     });
 
+    it('reads Alertmanager\'s matchers, and refuses a silence that names nothing unless it says all: true', () => {
+      const now = Date.UTC(2025, 0, 1);
+      const parse = (v: unknown) => parseSilenceCommands(v, now, () => 'id1');
+      assert.deepEqual(parse({ matchers: [{ name: 'device', value: 'core-1', isRegex: false, isEqual: true }, { name: 'site', value: 'ams' }], for: '1h' }), [
+        { op: 'add', silence: { id: 'id1', match: { device: 'core-1', site: 'ams' }, until: now + 3600000, createdAt: now } },
+      ]);
+      assert.throws(() => parse({ matchers: [{ name: 'device', value: 'core-.*', isRegex: true }], for: '1h' }), /regular-expression matchers are not supported/);
+      assert.throws(() => parse({ matchers: [{ name: 'device', value: 'core-1', isEqual: false }], for: '1h' }), /negative matchers are not supported/);
+      assert.throws(() => parse({ matchers: { device: 'core-1' }, for: '1h' }), /matchers must be an array/);
+      // a form sent with no device chosen, and a misspelt key: both named nothing and silenced everything
+      assert.throws(() => parse({ device: undefined, for: '1h' }), /has no matcher .* would silence every alert/);
+      assert.throws(() => parse({ matcher: { device: 'core-1' }, for: '1h' }), /has no matcher/);
+      assert.deepEqual(parse({ all: true, for: '1h', comment: 'change window' }), [
+        { op: 'add', silence: { id: 'id1', match: {}, until: now + 3600000, createdAt: now, comment: 'change window' } },
+      ]);
+      // lifting needs no matcher check: expiring what matches nothing expires nothing
+      assert.deepEqual(parse({ for: 0 }), [{ op: 'expire', match: {} }]);
+    });
+
     it('matches silences on device, alertname, severity, instance (name or index) and inventory labels', () => {
       const a = { alertname: 'InterfaceDown', device: 'core-1', index: '3', instance: 'xe-0/0/3', severity: 'warning', labels: { site: 'ams' } };
       for (const [match, want] of [
