@@ -72,7 +72,17 @@ export interface CounterInput {
   types?: unknown;
   /** Poll time in ms (msg.snmp.time). */
   time: number;
+  /**
+   * The node's clock when the message came, ms. With it, a message older than the
+   * device's last is told apart: late (the last poll is not ahead of the clock), it is
+   * left out and every baseline stays; the clock set back (the last poll lies ahead of
+   * it), it becomes the baseline. Without it, an older message always becomes the baseline.
+   */
+  now?: number;
 }
+
+/** How far ahead of the node's clock the last poll may lie before the clock counts as set back. */
+const CLOCK_SLACK_MS = 60_000;
 
 export interface CounterResult {
   events: CounterEvent[];
@@ -284,7 +294,11 @@ export class CounterRateEngine {
     if (!Number.isFinite(time) || Math.abs(time) > MAX_DATE_MS) throw new RangeError(`time must be ms since 1970 (got ${time})`);
     const dev = this.devices.get(key) ?? this.adoptTopicState(key, topic) ?? this.addDevice(key, newDeviceTable(time));
     this.changedDevices.add(key);
-    const run: Run = { dev, topic, time, events: [], backwards: 0, same: 0, rated: 0, rowKey: undefined, rowSlots: undefined };
+    // A late message (an MQTT backlog, a retried delivery) is older than what was rated
+    // already: as a baseline it made the next rate span time already reported (delta
+    // sums counted it twice), so it is left out, as Prometheus drops out-of-order samples.
+    const late = input.now !== undefined && time < dev.lastPoll && dev.lastPoll <= input.now + CLOCK_SLACK_MS;
+    const run: Run = { dev, topic, time, late, events: [], backwards: 0, same: 0, rated: 0, rowKey: undefined, rowSlots: undefined };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);
     const types = isObject(input.types) ? input.types : undefined;
@@ -425,6 +439,11 @@ export class CounterRateEngine {
         curBig = undefined;
       }
     }
+    if (run.late) {
+      run.backwards++;
+      delete holder[field];
+      return;
+    }
     const dev = run.dev;
     let slots = run.rowSlots;
     if (run.rowKey !== index) {
@@ -494,7 +513,7 @@ export class CounterRateEngine {
    * must not be rated against its value from before, when it comes back.
    */
   private checkUptime(run: Run, ticks: number | undefined): boolean {
-    if (ticks === undefined) return false;
+    if (ticks === undefined || run.late) return false;
     const dev = run.dev;
     const prev = dev.uptime;
     // A duplicate reading neither judges nor moves the baseline.
@@ -525,7 +544,7 @@ export class CounterRateEngine {
 
   /** Records a row's ifCounterDiscontinuityTime; 'discontinuity' when it changed (reported when `report`). */
   private rowDiscontinuity(run: Run, index: string, cur: unknown, report: boolean): ResetReason | undefined {
-    if (typeof cur !== 'number' || !Number.isFinite(cur)) return undefined;
+    if (typeof cur !== 'number' || !Number.isFinite(cur) || run.late) return undefined;
     const dev = run.dev;
     dev.discontinuities ??= Object.create(null) as Record<string, number>;
     const prev = dev.discontinuities[index];
@@ -581,6 +600,8 @@ interface Run {
   rowSlots: Map<string, number> | undefined;
   topic: string;
   time: number;
+  /** Older than the device's last poll, and not from a clock set back: rates nothing, moves nothing. */
+  late: boolean;
   events: CounterEvent[];
   backwards: number;
   same: number;

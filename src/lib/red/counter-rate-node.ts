@@ -141,7 +141,7 @@ export class CounterRateNode {
       this.stateful.warnings.note('bad-time', this.facade.t('warn.bad-time', { time: String(time).slice(0, 40) }));
       time = now;
     }
-    const result = engine.process({ topic, key: seriesKeyOf(msg, topic), payload, varbinds: msg.varbinds, types: msg.types, time });
+    const result = engine.process({ topic, key: seriesKeyOf(msg, topic), payload, varbinds: msg.varbinds, types: msg.types, time, now });
     if (result.events.length > 0) msg.counterEvents = result.events;
     // msg.types still says Counter64: this tells readers (snmp-metrics) the values are rates now
     msg.counterRate = { mode: this.opts.mode, scale: this.opts.scale };

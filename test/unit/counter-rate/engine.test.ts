@@ -145,6 +145,52 @@ describe('counter-rate engine', () => {
     assert.equal(r.rated, 0);
   });
 
+  describe('with the node\'s clock: a late message is left out, a clock set back rebases', () => {
+    const at = (m: CounterInput, now: number): CounterInput => ({ ...m, now });
+
+    it('a late message rates nothing and moves no baseline: delta sums stay what the counter grew', () => {
+      const e = new CounterRateEngine({ ...OPTS, mode: 'delta' });
+      const deltas: number[] = [];
+      const poll = (v: bigint, t: number, now: number) => {
+        const m = at(walkMessage([{ index: '1', ifHCInOctets: v }], t), now);
+        const r = e.process(m);
+        const d = (m.payload as any[])[0].ifHCInOctets;
+        if (d !== undefined) deltas.push(d);
+        return r;
+      };
+      poll(0n, T0, T0);
+      poll(240_000n, T0 + 120_000, T0 + 120_000);
+      // polled at 60 s, delivered after the 120-s poll (an MQTT backlog)
+      const late = poll(60_000n, T0 + 60_000, T0 + 125_000);
+      assert.deepEqual(late.events.map((x) => x.kind), ['time-backwards']);
+      poll(300_000n, T0 + 180_000, T0 + 180_000);
+      assert.deepEqual(deltas, [240_000, 60_000], 'the sum is the growth, 300,000, not 480,000');
+    });
+
+    it('a late message from before a reboot does not bring the old sysUpTime back (no false reboot next)', () => {
+      const e = new CounterRateEngine(OPTS);
+      e.process(at(walkMessage([{ index: '1', ifInOctets: 4_000_000_000, ifHighSpeed: 1000 }], T0, 100_000_000), T0));
+      e.process(at(walkMessage([{ index: '1', ifInOctets: 1000, ifHighSpeed: 1000 }], T0 + 60_000, 3000), T0 + 60_000));
+      e.process(at(walkMessage([{ index: '1', ifInOctets: 9000, ifHighSpeed: 1000 }], T0 + 120_000, 9000), T0 + 120_000));
+      e.process(at(walkMessage([{ index: '1', ifInOctets: 4_100_000_000, ifHighSpeed: 1000 }], T0 + 30_000, 103_000), T0 + 121_000));
+      const m = at(walkMessage([{ index: '1', ifInOctets: 15_000, ifHighSpeed: 1000 }], T0 + 180_000, 15_000), T0 + 180_000);
+      const r = e.process(m);
+      assert.deepEqual(r.events, [], 'no reset');
+      assert.equal((m.payload as any[])[0].ifInOctets, 100, '6000 octets in 60 s');
+    });
+
+    it('a message older than the last while the last lies ahead of the clock is a clock set back: it becomes the baseline', () => {
+      const e = new CounterRateEngine(OPTS);
+      e.process(at(walkMessage([{ index: '1', ifHCInOctets: 1000n }], T0 + 3_600_000), T0 + 3_600_000));
+      // the clock went back an hour
+      const stepped = e.process(at(walkMessage([{ index: '1', ifHCInOctets: 7000n }], T0), T0));
+      assert.deepEqual(stepped.events.map((x) => x.kind), ['time-backwards']);
+      const m = at(walkMessage([{ index: '1', ifHCInOctets: 13_000n }], T0 + 60_000), T0 + 60_000);
+      e.process(m);
+      assert.equal((m.payload as any[])[0].ifHCInOctets, 100, 'rated against the new baseline');
+    });
+  });
+
   it('after the clock steps back, sysUpTime still tells a reboot', () => {
     const e = new CounterRateEngine(OPTS);
     e.process(walkMessage([{ index: '1', ifInOctets: 4_000_000_000, ifHighSpeed: 1000 }], T0 + 3_600_000, 100_000_000));
