@@ -296,7 +296,11 @@ export interface AlertSample {
  */
 export function readAlerts(msg: Msg, sink: Pick<SampleSink, 'cut' | 'drop'>): AlertSample[] {
   const source = msg.alert ?? msg.payload;
-  const list = Array.isArray(source) ? source : [source];
+  const given = Array.isArray(source) ? source : [source];
+  // A group (threshold-alert's default grouping) carries its alerts, each with its
+  // instance: the series are theirs. The group's own status says only whether any of
+  // them fires, so it dropped an interface still down when another came back.
+  const list = given.flatMap((a) => (a && typeof a === 'object' && Array.isArray(a.alerts) ? a.alerts : [a]));
   const out: AlertSample[] = [];
   for (const a of list) {
     if (!a || typeof a !== 'object') continue;

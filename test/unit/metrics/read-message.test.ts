@@ -155,4 +155,20 @@ describe('metrics: reading messages', () => {
     assert.deepEqual(readAlerts({ payload: [{ index: '1', x: 1 }] }, sink), []);
     assert.deepEqual(readAlerts({ payload: { status: 'firing' } }, sink), [], 'no alertname, no alert');
   });
+
+  it('reads a group (threshold-alert\'s default grouping) as its alerts, each with its instance', () => {
+    const sink = reader().sink;
+    const down = (instance: string, status: string) => ({ status, alertname: 'InterfaceDown', severity: 'warning', device: 'sim-0000', instance, labels: {} });
+    // both links go down: one message for the device
+    const both = { status: 'firing', groupKey: 'sim-0000', device: 'sim-0000', alertname: 'InterfaceDown', severity: 'warning', counts: { firing: 2, resolved: 0 }, stillFiring: 0, alerts: [down('Gi0/1', 'firing'), down('Gi0/3', 'firing')] };
+    assert.deepEqual(readAlerts({ payload: both, alert: both }, sink), [
+      { firing: true, labels: '{alertname="InterfaceDown",severity="warning",device="sim-0000",instance="Gi0/1"}' },
+      { firing: true, labels: '{alertname="InterfaceDown",severity="warning",device="sim-0000",instance="Gi0/3"}' },
+    ]);
+    // Gi0/1 comes back, Gi0/3 stays down: the group resolves only Gi0/1
+    const one = { ...both, status: 'resolved', counts: { firing: 0, resolved: 1 }, stillFiring: 1, alerts: [down('Gi0/1', 'resolved')] };
+    assert.deepEqual(readAlerts({ payload: one, alert: one }, sink), [
+      { firing: false, labels: '{alertname="InterfaceDown",severity="warning",device="sim-0000",instance="Gi0/1"}' },
+    ]);
+  });
 });
