@@ -22,7 +22,7 @@ import { withLabels } from '../common/health';
 import { InFlightGuard, type CycleSummary } from '../poll/scheduler';
 import { chooseTargets, describeDevice, expandWalkOids, MAX_TARGETS, readTargets, resolveOids, splitOidList, type RejectedTarget } from '../poll/targets';
 import { ConfigError, parseInterval } from '../common/inventory';
-import { PropertyError, oneOf, text } from '../common/properties';
+import { PropertyError, clip, oneOf, text } from '../common/properties';
 import type { PollResult } from '../poll/device-poll';
 import type { WalkOptions } from '../poll/walker';
 import { CountedWarnings } from './counted-warnings';
@@ -282,8 +282,8 @@ export class PollNode {
   private noteHealth(result: Parameters<DeviceHealth['update']>[0]): void {
     const transition = this.health.update(result);
     if (!transition) return;
-    if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: describe(transition.device), reason: transition.reason }));
-    else this.node.log(this.node.t('log.device-up', { device: describe(transition.device) }));
+    if (transition.state === 'down') this.node.warn(this.node.t('log.device-down', { device: deviceInLog(transition.device), reason: transition.reason }));
+    else this.node.log(this.node.t('log.device-up', { device: deviceInLog(transition.device) }));
   }
 
   /**
@@ -664,7 +664,12 @@ export function inputCopier(msg: Msg, clone: (m: Msg) => Msg): () => Msg {
   };
 }
 
-function describe(device: { host: string; port: number; name: string }): string {
+/**
+ * A device as log lines name it. Its name comes from an inventory or a job (msg.targets
+ * over MQTT): control characters (a terminal escape) become "?" and a name is cut at 100
+ * characters, so that a log stays one readable line a device.
+ */
+export function deviceInLog(device: { host: string; port: number; name: string }): string {
   const addr = describeDevice(device);
-  return device.name && device.name !== device.host && device.name !== addr ? `${device.name} (${addr})` : addr;
+  return device.name && device.name !== device.host && device.name !== addr ? `${clip(device.name, 100)} (${addr})` : addr;
 }
