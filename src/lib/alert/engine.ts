@@ -168,6 +168,8 @@ export interface ProcessResult {
 
 /** Messages closer than this belong to one poll cycle: not an interval sample. */
 const MIN_INTERVAL_MS = 1000;
+/** How far ahead of this machine's clock a series' last poll may lie before the clock counts as set back. */
+const CLOCK_SLACK_MS = 60_000;
 /** A gap this many times the usual interval is an outage, not a new cadence. */
 const OUTLIER_FACTOR = 10;
 /** Active silences at most. */
@@ -466,6 +468,12 @@ export class AlertEngine {
     const key = alertKey(rule.name, topic, instance);
     const prev = this.state.alerts[key];
     if (!prev && !obs.active) return;
+    // A message older than what this series already reported (an MQTT backlog, a retried
+    // delivery) is left out: it re-fired an alert that had resolved since, or resolved one
+    // still firing. Only when the newer time lies ahead of this machine's clock (the clock
+    // was set back) is it taken, as the state machine then moves its timers back with it.
+    const newest = Math.max(prev?.seen ?? -Infinity, this.state.devices[topic]?.instances[instance]?.lastPoll ?? -Infinity);
+    if (obs.time < newest && newest <= this.clock() + CLOCK_SLACK_MS) return;
     const name = instanceName ?? prev?.instanceName;
     const muted = this.state.silences.length > 0 && this.muted(rule.name, topic, instance, name);
     const step: Step = observe(prev, obs, { forMs: rule.forMs, keepFiringForMs: rule.keepFiringForMs, repeatMs: this.opts.repeatMs }, muted);

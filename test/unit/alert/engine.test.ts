@@ -247,6 +247,54 @@ describe('alert engine', () => {
     });
   });
 
+  describe('late messages (older than the series\' last, the clock not set back)', () => {
+    it('a late value after the alert resolved does not fire it again', () => {
+      const h = new Harness([utilRule]);
+      const out: string[] = [];
+      out.push(...brief(h.rows({ 3: 900e6 })));
+      h.advance(60 * S);
+      out.push(...brief(h.rows({ 3: 100e6 })));
+      h.advance(1 * S);
+      // polled at 30 s, delivered now
+      out.push(...brief(h.rows({ 3: 900e6 }, 'core-1', { time: T0 + 30 * S })));
+      h.advance(59 * S);
+      out.push(...brief(h.rows({ 3: 100e6 })));
+      assert.deepEqual(out, ['firing HighUtilization core-1/3', 'resolved HighUtilization core-1/3']);
+    });
+
+    it('a message 20 minutes late neither resolves a firing alert nor shortens a pending one\'s for', () => {
+      const h = new Harness([utilRule]);
+      const out: string[] = [];
+      for (let i = 0; i <= 30; i++) {
+        out.push(...brief(h.rows({ 3: 900e6 })));
+        h.advance(60 * S);
+      }
+      out.push(...brief(h.rows({ 3: 100e6 }, 'core-1', { time: T0 + 600 * S })));
+      out.push(...brief(h.rows({ 3: 900e6 })));
+      assert.deepEqual(out, ['firing HighUtilization core-1/3'], 'one incident throughout');
+
+      const p = new Harness([{ ...utilRule, for: '5m' }]);
+      const fired: number[] = [];
+      p.rows({ 3: 100e6 });
+      for (let i = 1; i <= 40; i++) {
+        p.advance(60 * S);
+        // pending from 30 min on
+        const v = i >= 30 ? 900e6 : 100e6;
+        if (p.rows({ 3: v }).length > 0) fired.push(i);
+        if (i === 31) p.rows({ 3: 100e6 }, 'core-1', { time: T0 + 600 * S });
+      }
+      assert.deepEqual(fired, [35], 'fires after its 5 minutes, not sooner');
+    });
+
+    it('an older message while the last poll lies ahead of the clock (the clock set back) is taken', () => {
+      const h = new Harness([utilRule]);
+      h.rows({ 3: 900e6 }, 'core-1', { time: T0 + 3600 * S });
+      // the clock is at T0: the message of T0 + 1 h was from before the clock went back an hour
+      const out = brief(h.rows({ 3: 100e6 }));
+      assert.deepEqual(out, ['resolved HighUtilization core-1/3']);
+    });
+  });
+
   describe('silences', () => {
     it('mute a device: no firing while silenced; announced when the silence ends', () => {
       const h = new Harness([utilRule]);
