@@ -295,9 +295,15 @@ export class AlertEngine {
       // A device with a usual interval is judged by the no-data rule first (it goes quiet
       // long before a day passes); one seen once has no interval and is only forgotten.
       if (dev.quiet || dev.interval === undefined || !settled(dev)) {
-        if (now - dev.lastArrival > FORGET_MS && !this.hasAlerts(topic)) {
-          delete this.state.devices[topic];
-          this.changedDevices.add(topic);
+        if (now - dev.lastArrival > FORGET_MS) {
+          // Pending alerts were never announced: a device silent for a day takes them along
+          // (a one-off forged or mistyped target left "12 pending" for ever). A firing alert
+          // keeps the device until it is resolved.
+          this.dropPending(topic);
+          if (!this.hasAlerts(topic)) {
+            delete this.state.devices[topic];
+            this.changedDevices.add(topic);
+          }
         }
         continue;
       }
@@ -527,6 +533,15 @@ export class AlertEngine {
       severity: this.rulesByName.get(rec.alertname)?.severity ?? 'warning',
       labels: this.state.devices[rec.device]?.labels ?? {},
     };
+  }
+
+  private dropPending(topic: string): void {
+    for (const [key, rec] of Object.entries(this.state.alerts)) {
+      if (rec.device === topic && rec.phase === 'pending') {
+        delete this.state.alerts[key];
+        this.changedDevices.add(topic);
+      }
+    }
   }
 
   private hasAlerts(topic: string): boolean {

@@ -356,6 +356,19 @@ describe('alert engine', () => {
       assert.deepEqual(h.engine.counts(), { firing: 1, pending: 0 });
     });
 
+    it('a device seen once with only a pending alert is forgotten with it after a day (a forged or mistyped target)', () => {
+      const h = new Harness([{ ...utilRule, for: '5m' }], { nodata: 'alert' });
+      h.rows({ 1: 900e6 }, 'forged');
+      assert.deepEqual(h.engine.counts(), { firing: 0, pending: 1 });
+      h.advance(FORGET_MS - S);
+      h.engine.tick();
+      assert.deepEqual(h.engine.counts(), { firing: 0, pending: 1 }, 'not before a day');
+      h.advance(2 * S);
+      assert.deepEqual(h.engine.tick(), [], 'quietly: it was never announced');
+      assert.deepEqual(h.engine.counts(), { firing: 0, pending: 0 });
+      assert.deepEqual(Object.keys(h.engine.state.devices), []);
+    });
+
     it('a device polled hourly keeps its series; rows seen once are forgotten after a day', () => {
       const h = new Harness([utilRule], { nodata: 'resolve', nodataAfter: 3 });
       // Row 1 reports every cycle; every cycle also brings a row index never seen again.
