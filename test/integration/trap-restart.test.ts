@@ -71,15 +71,15 @@ describe('trap-in across a Node-RED restart (file context store)', function () {
       await red.waitForStatus('trap', (s) => /listening/.test(counts(s)));
       await sender.send(captured, port);
       await sender.send(later, port);
-      await red.waitForStatus('trap', (s) => /rx 2 · rej 0/.test(counts(s)));
+      await red.waitForStatus('trap', (s) => /^2 received · 0 rejected/.test(counts(s)));
       await red.stop();
 
       red = await startNodeRed({ settings: settings() });
       await red.deploy(flows(port));
       await red.waitForStatus('trap', (s) => /listening/.test(counts(s)));
       await sender.send(captured, port);
-      const status = await red.waitForStatus('trap', (s) => /rx 1/.test(counts(s)));
-      assert.match(counts(status), /rx 1 · rej 1/, 'the replay is refused as before the restart');
+      const status = await red.waitForStatus('trap', (s) => /^1 received/.test(counts(s)));
+      assert.match(counts(status), /^1 received · 1 rejected/, 'the replay is refused as before the restart');
       // the saved state names the sender's engine by its ID, in readable fields
       const saved = fs.readdirSync(contextDir, { recursive: true }).map(String).filter((f) => f.endsWith('trap.json'));
       assert.equal(saved.length, 1, `one context file for the node: ${saved.join(', ')}`);
