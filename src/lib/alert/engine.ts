@@ -17,7 +17,7 @@ import { observe, owed, resolve, type AlertState, type Notify, type Step } from 
 import type { AlertNotification } from './notification';
 import { sameMatchers, silenceMatches, type AlertLabels, type Silence } from './silences';
 import { cleanText, templateNames, valueText } from '../common/templates';
-import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
+import { MAX_DATE_MS, isLateSample, isRestorableTime } from '../common/state-store';
 
 export type NodataPolicy = 'resolve' | 'keep' | 'alert';
 
@@ -168,8 +168,6 @@ export interface ProcessResult {
 
 /** Messages closer than this belong to one poll cycle: not an interval sample. */
 const MIN_INTERVAL_MS = 1000;
-/** How far ahead of this machine's clock a series' last poll may lie before the clock counts as set back. */
-const CLOCK_SLACK_MS = 60_000;
 /** A gap this many times the usual interval is an outage, not a new cadence. */
 const OUTLIER_FACTOR = 10;
 /** Active silences at most. */
@@ -479,7 +477,7 @@ export class AlertEngine {
     // still firing. Only when the newer time lies ahead of this machine's clock (the clock
     // was set back) is it taken, as the state machine then moves its timers back with it.
     const newest = Math.max(prev?.seen ?? -Infinity, this.state.devices[topic]?.instances[instance]?.lastPoll ?? -Infinity);
-    if (obs.time < newest && newest <= this.clock() + CLOCK_SLACK_MS) return;
+    if (isLateSample(obs.time, newest, this.clock())) return;
     const name = instanceName ?? prev?.instanceName;
     const muted = this.state.silences.length > 0 && this.muted(rule.name, topic, instance, name);
     const step: Step = observe(prev, obs, { forMs: rule.forMs, keepFiringForMs: rule.keepFiringForMs, repeatMs: this.opts.repeatMs }, muted);

@@ -3,6 +3,8 @@
  * the form net-snmp uses on the wire side.
  */
 
+import { clip } from './properties';
+
 const NUMERIC_OID = /^\.?(\d+)(\.\d+)*$/;
 
 /** True when the text is a numeric OID (optionally with a leading dot). */
@@ -36,13 +38,9 @@ export function unsendableOid(oid: string): string | undefined {
   const first = Number(oid.slice(0, dot));
   const next = oid.indexOf('.', dot + 1);
   const second = Number(oid.slice(dot + 1, next < 0 ? undefined : next));
-  if (first > 2) return `OID ${clipOid(oid)} starts with ${first}: the first arc is 0, 1 or 2`;
-  if (second >= 40) return `OID ${clipOid(oid)}: the second arc must be below 40 (net-snmp carries the first two arcs in one byte)`;
+  if (first > 2) return `OID ${clip(oid)} starts with ${first}: the first arc is 0, 1 or 2`;
+  if (second >= 40) return `OID ${clip(oid)}: the second arc must be below 40 (net-snmp carries the first two arcs in one byte)`;
   return undefined;
-}
-
-function clipOid(oid: string): string {
-  return oid.length > 60 ? `${oid.slice(0, 57)}...` : oid;
 }
 
 /**

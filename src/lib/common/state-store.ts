@@ -25,6 +25,18 @@ export function isPlausibleTime(t: unknown, now: number): t is number {
   return typeof t === 'number' && Number.isFinite(t) && Math.abs(t - now) <= MAX_TIME_SKEW_MS;
 }
 
+/** How far ahead of the node's clock a series' last poll may lie before the clock counts as set back. */
+const CLOCK_SLACK_MS = 60_000;
+
+/**
+ * True when a sample polled at `time` comes after one polled at `newest` (an MQTT backlog,
+ * a retried delivery) and is to be left out, as Prometheus drops out-of-order samples:
+ * unless `newest` lies more than a minute ahead of the clock `now`, which then was set back.
+ */
+export function isLateSample(time: number, newest: number, now: number): boolean {
+  return time < newest && newest <= now + CLOCK_SLACK_MS;
+}
+
 /**
  * True for a time read back from a store that a node may resume from: a ms epoch from
  * 1970 up to `now` + {@link MAX_TIME_SKEW_MS}. Old times are fine (an alert may fire

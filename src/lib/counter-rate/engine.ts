@@ -27,7 +27,7 @@ import {
   type ResetReason,
   type UptimeSample,
 } from './counter-math';
-import { MAX_DATE_MS, isRestorableTime } from '../common/state-store';
+import { MAX_DATE_MS, isLateSample, isRestorableTime } from '../common/state-store';
 import { LayoutPool, clearSlot, newDeviceTable, setSlotValue, slotValue, type DeviceTable } from './series-table';
 
 export interface CounterRateOptions {
@@ -81,8 +81,6 @@ export interface CounterInput {
   now?: number;
 }
 
-/** How far ahead of the node's clock the last poll may lie before the clock counts as set back. */
-const CLOCK_SLACK_MS = 60_000;
 
 export interface CounterResult {
   events: CounterEvent[];
@@ -297,7 +295,7 @@ export class CounterRateEngine {
     // A late message (an MQTT backlog, a retried delivery) is older than what was rated
     // already: as a baseline it made the next rate span time already reported (delta
     // sums counted it twice), so it is left out, as Prometheus drops out-of-order samples.
-    const late = input.now !== undefined && time < dev.lastPoll && dev.lastPoll <= input.now + CLOCK_SLACK_MS;
+    const late = input.now !== undefined && isLateSample(time, dev.lastPoll, input.now);
     const run: Run = { dev, topic, time, late, events: [], backwards: 0, same: 0, rated: 0, rowKey: undefined, rowSlots: undefined };
     const deviceReset = this.checkUptime(run, findUptime(input));
     const rows = Array.isArray(input.payload);

@@ -290,8 +290,9 @@ export class SpoolNode implements NodeBehaviour {
     }
     const status = statusKey(msg);
     const outcome = status === sentStatus ? 'ok' : statusOutcome(status);
-    if (errorKey(msg) !== sentKey || outcome === 'retry') {
-      const text = errorKey(msg) !== sentKey ? failureText(msg.error) : this.facade.t('warn.status', { status: failureText(status) });
+    const newError = errorKey(msg) !== sentKey;
+    if (newError || outcome === 'retry') {
+      const text = newError ? failureText(msg.error) : this.facade.t('warn.status', { status: failureText(status) });
       if (this.dispatcher.failed(seq, attempt, now)) this.noteFailure(text, now);
       else this.stale++;
     } else {
