@@ -1,7 +1,8 @@
 /**
  * Edit-dialog helpers shared by the snmp-fleet nodes. Node-RED serves this file from the
  * module's resources/ folder; each node's .html loads it with a relative <script src>
- * before registering its type (Node-RED runs such scripts first, in order).
+ * before registering its type (Node-RED runs such scripts first, in order). The first load
+ * defines it; the later ones find it defined.
  *
  * The OID list: one OID a row in an editableList, each row with name completion from
  * the MIB service (GET snmp-fleet/mib/complete) and, while typing, a check against it
@@ -82,6 +83,16 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
                 delete verdicts[e];
             });
         });
+    }
+
+    /**
+     * A validator for one of the choices a select offers. Absent or empty (a flow saved before
+     * the property existed) is valid: the runtime reads it as its default.
+     */
+    function choice(re) {
+        return function (v, opts) {
+            return v === undefined || v === null || String(v).trim() === "" ? true : RED.validators.regex(re)(v, opts);
+        };
     }
 
     /** A short note beside a row: where the name resolves to. */
@@ -228,7 +239,11 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
         ".snmp-fleet-oid-note.snmp-fleet-oid-note-error { color: var(--red-ui-text-color-error); white-space: normal; line-height: 1.3em; }",
         ".snmp-fleet-field-error { color: var(--red-ui-text-color-error); margin: 6px 0; }",
         ".snmp-fleet-completion { display: flex; justify-content: space-between; gap: 12px; width: 100%; }",
-        ".snmp-fleet-completion-meta { color: var(--red-ui-secondary-text-color); font-size: 0.85em; white-space: nowrap; }"
+        ".snmp-fleet-completion-meta { color: var(--red-ui-secondary-text-color); font-size: 0.85em; white-space: nowrap; }",
+        // The editor sets inline code nowrap, so a long phrase in the help ran past the sidebar.
+        // Each node's help ends with an empty span.snmp-fleet-help that marks it as ours (a
+        // wrapper would hide the first <p> from the palette's tooltip, which reads top-level ones).
+        ".red-ui-help:has(> .red-ui-text-bidi-aware > .snmp-fleet-help) code { white-space: normal; overflow-wrap: anywhere; }"
     ].join("\n")).appendTo("head");
 
     /** A label's short form of an OID: the object name without its module. */
@@ -280,7 +295,7 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
     }
 
     return {
-        entries: entries, validate: validate, oidList: oidList, shortName: shortName, verdicts: verdicts,
+        choice: choice, entries: entries, validate: validate, oidList: oidList, shortName: shortName, verdicts: verdicts,
         scheduleForm: scheduleForm, validateInterval: validateInterval, validatePollOids: validatePollOids
     };
 })();

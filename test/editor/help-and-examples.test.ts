@@ -30,6 +30,8 @@ interface HelpSummary {
   ports: number;
   messageProperties: number;
   text: string;
+  /** Inline code phrases whose right edge lies past the help panel's. */
+  overflowing: string[];
 }
 
 describe('editor: help, labels, statuses and examples', function () {
@@ -71,6 +73,9 @@ describe('editor: help, labels, statuses and examples', function () {
         ports: body.querySelectorAll('ol.node-ports > li').length,
         messageProperties: body.querySelectorAll('dl.message-properties').length,
         text: body.textContent ?? '',
+        overflowing: Array.from(body.querySelectorAll('code'))
+          .filter((c) => c.getBoundingClientRect().right > el.getBoundingClientRect().right + 1)
+          .map((c) => c.textContent ?? ''),
       };
     });
   }
@@ -91,6 +96,7 @@ describe('editor: help, labels, statuses and examples', function () {
         if (def.outputs > 1) assert.equal(h.ports, def.outputs, 'one ol.node-ports entry per output');
       }
       assert.doesNotMatch(h.text, new RegExp(`${type}\\.(label|tip|errors|status)\\.`), 'no raw locale key');
+      assert.deepEqual(h.overflowing, [], 'every code phrase wraps inside the sidebar');
       const source = await page.evaluate((t) => document.querySelector(`script[data-help-name="${t}"]`)?.innerHTML ?? '', type);
       assert.doesNotMatch(source, /<\/?(b|i)>/, 'no <b> or <i> (the guide asks for none)');
       if (type === 'snmp-get') await screenshot(page, 'help-snmp-get', { selector: '#red-ui-sidebar', docs: true });

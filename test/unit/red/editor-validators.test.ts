@@ -57,7 +57,14 @@ function editorDefinition(type: string): any {
     _: (key: string) => key,
     settings: {},
   };
-  vm.runInNewContext(script, { RED, $: () => { throw new Error('no DOM at registration'); } });
+  // the shared editor script each node file loads first (it adds its style to the page)
+  const jq: any = () => ({ text: () => jq(), appendTo: () => jq() });
+  const context: any = { RED, $: jq };
+  context.window = context;
+  vm.createContext(context);
+  vm.runInContext(read('resources/snmp-fleet-editor.js'), context);
+  context.$ = () => { throw new Error('no DOM at registration'); };
+  vm.runInContext(script, context);
   assert.ok(def, `registerType("${type}") not called`);
   return def;
 }
