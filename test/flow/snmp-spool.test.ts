@@ -16,10 +16,12 @@ import * as path from 'path';
 import { catchNode, helper, collect, statusesOf, logText } from '../support/flow';
 import { SpoolStore } from '../../src/lib/spool/store';
 import { spoolFolder } from '../../src/lib/red/spool-node';
+import { startInfluxd, influxRows, type Influxd } from '../support/influxd';
 
 const spoolNode = require('../../src/snmp-spool');
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 const httpRequestNode = require('@node-red/nodes/core/network/21-httprequest.js');
+const influxNodes = require('node-red-contrib-influxdb/influxdb.js');
 
 /** How the writer answers: 'ok' done(), 'down' done(err), 'silent' never, 'hold' when release() is called. */
 const writer = { mode: 'ok' as 'ok' | 'down' | 'silent' | 'hold', written: [] as any[], held: [] as Array<() => void> };
@@ -325,6 +327,35 @@ describe('snmp-spool node', function () {
       assert.deepEqual(statusesOf('sp').filter((s) => s.text).at(-1), { fill: 'yellow', shape: 'dot', text: 'snmp-spool.status.refused' });
       await helper.unload();
       assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
+    });
+  });
+  describe('in front of node-red-contrib-influxdb\'s batch node and a real influxd', () => {
+    let influxd: Influxd | undefined;
+    after(async () => { await influxd?.stop(); });
+
+    it('releases a point InfluxDB refuses (400: an empty tag value) with a count, and writes what follows it', async function () {
+      this.timeout(60000);
+      influxd ??= await startInfluxd({ database: 'spooltest' });
+      const flow = [
+        { id: 'tab', type: 'tab', label: 'spool' },
+        { id: 'db', type: 'influxdb', hostname: '127.0.0.1', port: influxd.port, protocol: 'http', database: 'spooltest', name: '', usetls: false, tls: '', influxdbVersion: '1.x', url: influxd.url, timeout: 10, rejectUnauthorized: true },
+        { id: 'sp', type: 'snmp-spool', z: 'tab', name: '', maxInFlight: '1', ackTimeout: '60', retryMax: '1', maxMessages: '', maxSize: '', fsync: 'second', wires: [['w']] },
+        { id: 'w', type: 'influxdb batch', z: 'tab', influxdb: 'db', precision: 'ms', retentionPolicy: '', name: '', database: 'database', precisionV18FluxV20: 'ms', retentionPolicyV18Flux: '', org: '', bucket: '', wires: [] },
+        { id: 'ok', type: 'complete', z: 'tab', scope: ['w'], uncaught: false, wires: [['sp']] },
+        { id: 'failed', type: 'catch', z: 'tab', scope: ['w'], uncaught: false, wires: [['sp']] },
+      ];
+      await helper.load([spoolNode, completeNode, catchNode, influxNodes], flow);
+      const point = (device: string, site: string, t: number) => ({ payload: [{ measurement: 'snmp_system', tags: { device, site }, fields: { up: 1 }, timestamp: t }] });
+      const t0 = Date.now() - 10000;
+      helper.getNode('sp').receive(point('a', 'lab', t0));
+      helper.getNode('sp').receive(point('b', '', t0 + 1)); // InfluxDB: "missing tag value"
+      helper.getNode('sp').receive(point('c', 'lab', t0 + 2));
+      const written = async () => influxRows(await influxd!.query('SELECT up, device FROM snmp_system', 'spooltest')).map((r) => r.device).sort();
+      await until('a and c written', () => statusesOf('sp').filter((s) => s.text).at(-1)?.text === 'snmp-spool.status.refused', 20000);
+      assert.deepEqual(await written(), ['a', 'c'], 'the point behind the refused one is written');
+      assert.match(logText(), /snmp-spool\.warn\.refused-error/, 'warned with InfluxDB\'s reason');
+      await helper.unload();
+      assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued: the refused point is not sent for ever');
     });
   });
 });

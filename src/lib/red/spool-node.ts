@@ -14,6 +14,7 @@
  * failures. The node calls neither `done` nor `send` for what comes back, so a
  * complete node left unscoped cannot make a loop. src/snmp-spool.ts only creates it.
  */
+import { STATUS_CODES } from 'http';
 import * as path from 'path';
 import { PropertyError, duration, integer, decimal, oneOf } from '../common/properties';
 import { Dispatcher } from '../spool/dispatcher';
@@ -91,18 +92,46 @@ function statusKey(msg: Msg): string {
   return msg.statusCode === undefined || msg.statusCode === null ? '' : String(msg.statusCode);
 }
 
+/** 4xx answers about the message itself: the same message would meet them again. */
+const REFUSALS = new Set([400, 413, 414, 415, 422]);
+
 /**
  * What a status code the sink set on the message says (Node-RED's http request node
  * completes with the response's code, or with the error's code when the request failed):
- * 'ok' below 400; 'retry' for what may pass later (no HTTP code at all, 408, 429, 5xx);
- * 'refused' for the other 4xx, which the same message would meet again.
+ * 'ok' below 400; 'refused' for a 4xx about the message itself (400, 413, 414, 415, 422);
+ * 'retry' for anything else, which may pass later or once the sink is set up: no HTTP code
+ * at all, 5xx, 408, 429, and the 4xx about the sink or its credentials (401, 403, 404...),
+ * which hold the queue as an outage does rather than drop what it holds.
  */
 export function statusOutcome(code: string): 'ok' | 'retry' | 'refused' {
   if (!/^\d{3}$/.test(code)) return 'retry';
   const n = Number(code);
   if (n < 400) return 'ok';
-  if (n === 408 || n === 429 || n >= 500) return 'retry';
-  return 'refused';
+  return REFUSALS.has(n) ? 'refused' : 'retry';
+}
+
+/**
+ * The HTTP status of a failed write, '' when unknown: node-red-contrib-influxdb's
+ * msg.influx_error.statusCode (1.x), else the status the error names in its text.
+ */
+function failureStatus(msg: Msg): string {
+  const code = (msg.influx_error as { statusCode?: unknown } | undefined)?.statusCode;
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) return String(code);
+  return statusInError(msg.error);
+}
+
+/**
+ * The HTTP status a sink's error names in its text, '' when none: a status code followed by
+ * its standard reason phrase ("A 400 Bad Request error occurred" from the InfluxDB 1.x node,
+ * "HttpError: 400 Bad Request" from the 2.x client). A code without its phrase is not taken.
+ */
+export function statusInError(error: unknown): string {
+  const text = error && typeof error === 'object' && 'message' in error ? String((error as { message: unknown }).message) : String(error ?? '');
+  for (const m of text.slice(0, 1000).matchAll(/\b([1-5]\d\d) ([A-Z][A-Za-z' -]*)/g)) {
+    const phrase = STATUS_CODES[m[1]];
+    if (phrase !== undefined && m[2].startsWith(phrase)) return m[1];
+  }
+  return '';
 }
 
 /**
@@ -288,10 +317,11 @@ export class SpoolNode implements NodeBehaviour {
       this.stale++;
       return;
     }
-    const status = statusKey(msg);
-    const outcome = status === sentStatus ? 'ok' : statusOutcome(status);
     const newError = errorKey(msg) !== sentKey;
-    if (newError || outcome === 'retry') {
+    // a sink that reports its HTTP answer beside its error (the InfluxDB nodes)
+    const status = newError && statusKey(msg) === sentStatus ? failureStatus(msg) : statusKey(msg);
+    const outcome = status === sentStatus ? 'ok' : statusOutcome(status);
+    if (outcome === 'retry' || (newError && outcome !== 'refused')) {
       const text = newError ? failureText(msg.error) : this.facade.t('warn.status', { status: failureText(status) });
       if (this.dispatcher.failed(seq, attempt, now)) this.noteFailure(text, now);
       else this.stale++;
@@ -299,7 +329,9 @@ export class SpoolNode implements NodeBehaviour {
       if (outcome === 'refused') {
         // released, as sending it again would meet the same answer; counted and said
         this.refusedBySink++;
-        this.warnings.note('refused', this.facade.t('warn.refused', { status }));
+        this.warnings.note('refused', newError
+          ? this.facade.t('warn.refused-error', { status, error: failureText(msg.error) })
+          : this.facade.t('warn.refused', { status }));
       }
       this.store.ack(seq);
       this.dispatcher.acked(seq);

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { failureText, spoolFolder, spoolSettings } from '../../../src/lib/red/spool-node';
+import { failureText, spoolFolder, spoolSettings, statusInError, statusOutcome } from '../../../src/lib/red/spool-node';
 
 describe('snmp-spool node pieces', () => {
   it('reads its properties with their defaults and units', () => {
@@ -30,5 +30,21 @@ describe('snmp-spool node pieces', () => {
     assert.doesNotMatch(failureText('http://user:pass@influx.example:8086/write?db=x&p=secret'), /pass|secret|user/);
     assert.equal(failureText('line one\nline two'), 'line one line two');
     assert.ok(failureText('x'.repeat(500)).length <= 200);
+  });
+  it('releases what the sink refuses for the message itself, and holds what waits for the sink or its credentials', () => {
+    for (const code of ['200', '204', '301']) assert.equal(statusOutcome(code), 'ok', code);
+    for (const code of ['400', '413', '414', '415', '422']) assert.equal(statusOutcome(code), 'refused', code);
+    for (const code of ['', 'ECONNREFUSED', '401', '403', '404', '408', '429', '500', '503']) assert.equal(statusOutcome(code), 'retry', code);
+  });
+
+  it('reads the HTTP status a sink names in its error text only with its reason phrase', () => {
+    // node-influx (the InfluxDB 1.x node) and @influxdata/influxdb-client (2.x)
+    assert.equal(statusInError(new Error('A 400 Bad Request error occurred: {"error":"unable to parse \'snmp_system,site=,device=b up=1\': missing tag value"}')), '400');
+    assert.equal(statusInError({ message: 'HttpError: 422 Unprocessable Entity : failure writing points' }), '422');
+    assert.equal(statusInError('A 503 Service Unavailable error occurred'), '503');
+    assert.equal(statusInError('connect ECONNREFUSED 127.0.0.1:8086'), '');
+    assert.equal(statusInError('wrote 400 points to host 10.0.0.1'), '', 'a number without its phrase');
+    assert.equal(statusInError('400 Bad Gateway'), '', 'a phrase that is not the code\'s');
+    assert.equal(statusInError(undefined), '');
   });
 });
