@@ -237,9 +237,12 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
       },
       validators: { regex: (re: RegExp) => (v: unknown) => re.test(String(v)) },
     };
-    const context = vm.createContext({ RED, $: () => ({ length: 0 }) });
+    const jq: any = () => ({ length: 0, text: () => jq(), appendTo: () => jq() });
+    const context = vm.createContext({ RED, $: jq });
     context.window = context;
     vm.runInContext(fs.readFileSync(BUNDLE, 'utf8'), context);
+    // the shared editor script, which the node file loads before its own
+    vm.runInContext(fs.readFileSync(path.join(path.dirname(BUNDLE), 'snmp-fleet-editor.js'), 'utf8'), context);
     vm.runInContext(script, context);
     assert.ok(def, 'registerType called');
     return def;
