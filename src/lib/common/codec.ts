@@ -93,16 +93,21 @@ export function printableText(buf: Buffer): string | undefined {
   let end = buf.length;
   while (end > 0 && buf[end - 1] === 0) end--;
   let ascii = true;
+  // trailing NULs are C-string padding only after a visible character: all zeros, or a line
+  // feed and zeros, are bytes (a zero MAC address read as "" lost them)
+  let visible = end === buf.length;
   for (let i = 0; i < end; i++) {
     const c = buf[i];
     if (c < 0x20) {
       if (c !== 9 && c !== 10 && c !== 13) return undefined;
     } else if (c === 0x7f) {
       return undefined;
-    } else if (c > 0x7f) {
-      ascii = false;
+    } else {
+      if (c > 0x7f) ascii = false;
+      if (c !== 0x20) visible = true;
     }
   }
+  if (!visible) return undefined;
   if (ascii) return buf.toString('latin1', 0, end);
   const text = buf.toString('utf8', 0, end);
   // U+FFFD means the bytes were not valid UTF-8: binary after all
@@ -112,6 +117,19 @@ export function printableText(buf: Buffer): string | undefined {
     if (c >= 0x80 && c < 0xa0) return undefined; // C1 controls
   }
   return text;
+}
+
+/**
+ * A value the MIB calls text (DisplayString and kin), without its trailing NUL padding:
+ * UTF-8, or Latin-1 when the bytes are not UTF-8 (older agents write "Zürich" as 5A FC 72...),
+ * so that no byte becomes U+FFFD and is lost.
+ */
+export function displayText(buf: Buffer): string {
+  let end = buf.length;
+  while (end > 0 && buf[end - 1] === 0) end--;
+  const text = buf.toString('utf8', 0, end);
+  // a U+FFFD the agent really sent reads back to the same bytes
+  return text.includes('\ufffd') && !Buffer.from(text, 'utf8').equals(buf.subarray(0, end)) ? buf.toString('latin1', 0, end) : text;
 }
 
 /** Unsigned big-endian bytes to BigInt (Counter64 and friends). */
@@ -261,7 +279,7 @@ export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: 
     case TypeTag.BitString: {
       const buf = octets(raw.value);
       const forcedText = info?.syntax !== undefined && TEXT_SYNTAXES.has(info.syntax);
-      const text = forcedText ? buf.toString('utf8').replace(/\0+$/, '') : printableText(buf);
+      const text = forcedText ? displayText(buf) : printableText(buf);
       vb.value = text ?? toHex(buf);
       if (info && mib?.formatOctets && !forcedText) {
         const display = mib.formatOctets(info, buf);

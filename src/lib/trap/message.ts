@@ -286,6 +286,8 @@ function readTrapV1(r: BerReader, options: PduOptions | undefined): Notification
   const generic = pdu.integer('generic-trap');
   if (generic < 0 || generic > 6) malformed(`generic-trap ${generic} out of range`);
   const specific = pdu.integer('specific-trap');
+  // an enterprise-specific trap's OID ends in its specific-trap (RFC 3584 §3.1), an arc >= 0
+  if (generic === 6 && specific < 0) malformed(`specific-trap ${specific} is negative`);
   pdu.expect(Tag.TimeTicks, 'time-stamp');
   const timestamp = pdu.unsignedValue('time-stamp');
   const result = new ReadPdu(Tag.TrapV1, r.buf);

@@ -55,6 +55,27 @@ describe('codec', () => {
     assert.equal(utf8.value, 'Zürich');
   });
 
+  it('keeps the bytes of zeros and of NUL-padded non-text as hex; pads after visible text are dropped', () => {
+    const value = (hex: string) => decodeVarbind({ oid: '1.3.6.1.4.1.5.9', type: TypeTag.OctetString, value: Buffer.from(hex, 'hex') }, undefined).value;
+    assert.equal(value('000000000000'), '00:00:00:00:00:00', 'a zero MAC address');
+    assert.equal(value('00'), '00');
+    assert.equal(value('0a000000'), '0a:00:00:00', 'a line feed and zeros');
+    assert.equal(value('20200000'), '20:20:00:00', 'spaces and zeros');
+    assert.equal(value('6574683000'), 'eth0', 'a C string');
+    assert.equal(value(''), '', 'empty is empty');
+    assert.equal(value('0a'), '\n', 'a line feed alone, no padding, stays text');
+  });
+
+  it('reads a DisplayString that is not UTF-8 as Latin-1, losing no byte', () => {
+    const info: OidInfo = { oid: '1.3.6.1.2.1.1.6', module: 'SNMPv2-MIB', name: 'sysLocation', instance: '0', syntax: 'DisplayString' };
+    const text = (hex: string) => decodeVarbind({ oid: '1.3.6.1.2.1.1.6.0', type: TypeTag.OctetString, value: Buffer.from(hex, 'hex') }, info).value;
+    assert.equal(text('5afc72696368'), 'Zürich', 'Latin-1 from an older agent');
+    assert.equal(text('5ac3bc72696368'), 'Zürich', 'UTF-8');
+    assert.equal(text('efbfbd41'), '\ufffdA', 'a U+FFFD the agent sent stays');
+    assert.equal(text('fffe0041'), '\u00ff\u00fe\u0000A');
+    assert.equal(text('6574683000000000'), 'eth0', 'NUL padding dropped');
+  });
+
   it('treats DisplayString as text even when it holds odd bytes', () => {
     const info: OidInfo = { oid: '1.3.6.1.2.1.2.2.1.2', module: 'IF-MIB', name: 'ifDescr', instance: '1', syntax: 'DisplayString' };
     const vb = decodeVarbind({ oid: '1.3.6.1.2.1.2.2.1.2.1', type: TypeTag.OctetString, value: Buffer.from([0x65, 0x74, 0x68, 0x01]) }, info);

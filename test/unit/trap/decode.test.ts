@@ -103,6 +103,16 @@ describe('trap message decoding (packets from Debian snmptrap)', () => {
     assert.deepEqual(pdu.varbinds.map((v) => [v.oid, v.type, v.value]), [['1.3.6.1.2.1.2.2.1.1.3', 2, 3]]);
   });
 
+  it('refuses an enterprise-specific v1 trap with a negative specific-trap (no OID arc), and takes one in a generic trap', () => {
+    const v1 = (generic: number, specific: number) => tlv(Tag.Sequence,
+      encodeInteger(0), tlv(Tag.OctetString, Buffer.from('public')),
+      tlv(Tag.TrapV1, encodeOid('1.3.6.1.4.1.99999'), tlv(Tag.IpAddress, Buffer.from([10, 0, 0, 1])),
+        encodeInteger(generic), encodeInteger(specific), encodeInteger(1, Tag.TimeTicks), tlv(Tag.Sequence)));
+    assert.throws(() => communityPdu(v1(6, -1)), (err: unknown) => err instanceof MalformedPacket && /specific-trap -1 is negative/.test(err.message));
+    assert.equal(communityPdu(v1(6, 5)).pdu.specific, 5);
+    assert.equal(communityPdu(v1(2, -1)).pdu.generic, 2, 'a generic trap ignores its specific-trap (RFC 3584 §3.1)');
+  });
+
   it('decodes a v2c trap and an inform with their varbinds', () => {
     for (const name of ['v2c-trap', 'v2c-inform']) {
       const { version, pdu } = communityPdu(packet(name));
