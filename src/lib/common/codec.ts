@@ -243,6 +243,12 @@ export function isWireOid(oid: unknown): boolean {
   return arcs >= 2;
 }
 
+/** `display` of an integer whose textual convention has a DISPLAY-HINT ("d-1": 235 is "23.5"). */
+function integerDisplay(vb: Varbind, info: OidInfo, value: number, mib: MibLookup | undefined): void {
+  const display = mib?.formatInteger?.(info, value);
+  if (display !== undefined && display !== String(value)) vb.display = display;
+}
+
 /**
  * Decodes one raw varbind. `info` is the MIB description of its OID (if known), used
  * for names, DisplayString text, enum labels and display hints.
@@ -262,10 +268,14 @@ export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: 
       vb.value = raw.value;
       const label = info?.enums?.[raw.value];
       if (label !== undefined) vb.enum = label;
+      else if (info?.hint !== undefined) integerDisplay(vb, info, raw.value, mib);
       break;
     }
-    case TypeTag.Counter32:
     case TypeTag.Gauge32:
+      vb.value = unsigned32(raw.value, type);
+      if (info?.hint !== undefined) integerDisplay(vb, info, vb.value, mib);
+      break;
+    case TypeTag.Counter32:
     case TypeTag.TimeTicks:
       vb.value = unsigned32(raw.value, type);
       break;

@@ -167,6 +167,8 @@ export interface MibLookup {
    * aa:bb:.., DateAndTime as ISO 8601, InetAddress...). undefined = nothing to render.
    */
   formatOctets?(info: OidInfo, raw: Buffer): string | undefined;
+  /** Renders an integer by its DISPLAY-HINT ("d-1": 235 as "23.5"); undefined without one. */
+  formatInteger?(info: OidInfo, value: number): string | undefined;
   /** Decodes a column instance suffix into the table's INDEX objects, by name. */
   decodeIndex?(columnOid: string, instance: string): Record<string, string | number> | undefined;
   /**

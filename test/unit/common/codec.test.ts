@@ -2,7 +2,11 @@ import { strict as assert } from 'assert';
 import fc from 'fast-check';
 import { bytesToBigInt, decodeVarbind, isWireOid, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
 import type { OidInfo } from '../../../src/lib/common/types';
-import { getMibService } from '../../../src/lib/mib';
+import { getMibService, MibService } from '../../../src/lib/mib';
+import { bundledMibDir } from '../../../src/lib/mib/sources';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 function u64Buffer(n: bigint): Buffer {
   // net-snmp hands Counter64 over as the raw BER content octets (maybe with a leading 0)
@@ -74,6 +78,30 @@ describe('codec', () => {
     assert.equal(text('efbfbd41'), '\ufffdA', 'a U+FFFD the agent sent stays');
     assert.equal(text('fffe0041'), '\u00ff\u00fe\u0000A');
     assert.equal(text('6574683000000000'), 'eth0', 'NUL padding dropped');
+  });
+
+  it('renders an integer by its DISPLAY-HINT as display, as snmptrapd does ("d-1": 235 is 23.5)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hint-mib-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'ACME-HINT-MIB.txt'), `ACME-HINT-MIB DEFINITIONS ::= BEGIN
+IMPORTS enterprises, Integer32, Gauge32, OBJECT-TYPE FROM SNMPv2-SMI TEXTUAL-CONVENTION FROM SNMPv2-TC;
+Tenths ::= TEXTUAL-CONVENTION DISPLAY-HINT "d-1" STATUS current DESCRIPTION "tenths" SYNTAX Integer32
+Hundredths ::= TEXTUAL-CONVENTION DISPLAY-HINT "d-2" STATUS current DESCRIPTION "hundredths" SYNTAX Gauge32
+acme OBJECT IDENTIFIER ::= { enterprises 99123 }
+acmeTemp OBJECT-TYPE SYNTAX Tenths MAX-ACCESS read-only STATUS current DESCRIPTION "t" ::= { acme 1 }
+acmeLoad OBJECT-TYPE SYNTAX Hundredths MAX-ACCESS read-only STATUS current DESCRIPTION "l" ::= { acme 2 }
+acmeCount OBJECT-TYPE SYNTAX Integer32 MAX-ACCESS read-only STATUS current DESCRIPTION "c" ::= { acme 3 }
+END
+`);
+      const mib = new MibService({ defaults: false, dirs: [bundledMibDir()!, dir] });
+      const vb = (oid: string, type: number, value: number) => decodeVarbind({ oid, type, value }, mib.describe(oid), mib);
+      assert.deepEqual({ ...vb('1.3.6.1.4.1.99123.1.0', TypeTag.Integer, 235) }, { oid: '1.3.6.1.4.1.99123.1.0', name: 'ACME-HINT-MIB::acmeTemp.0', type: 'Integer', value: 235, display: '23.5' });
+      assert.equal(vb('1.3.6.1.4.1.99123.1.0', TypeTag.Integer, -5).display, '-0.5');
+      assert.equal(vb('1.3.6.1.4.1.99123.2.0', TypeTag.Gauge32, 5).display, '0.05', 'a Gauge32 convention');
+      assert.equal(vb('1.3.6.1.4.1.99123.3.0', TypeTag.Integer, 7).display, undefined, 'no hint, no display');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('treats DisplayString as text even when it holds odd bytes', () => {
