@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { ParsedObject } from './smi-parser';
+import type { ParsedFile, ParsedObject } from './smi-parser';
 import { listMibFiles, type ParseCache, type SearchPath } from './sources';
 import type { LoadedModule } from './tree';
 import { APPLICATION_TYPES } from './type-resolve';
@@ -28,9 +28,10 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
         continue;
       }
     }
-    const inThisDir = new Map<string, string>();
-    for (const file of listMibFiles(dir)) {
-      const parsed = parseCache.parse(file);
+    const files = listMibFiles(dir).map((file) => ({ file, parsed: parseCache.parse(file) }));
+    const used = chooseCopies(files);
+    const loaded = new Set<string>();
+    for (const { file, parsed } of files) {
       if (parsed.fatal) {
         issues.add(file, parsed.fatal.line, parsed.fatal.message);
         continue;
@@ -40,12 +41,12 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
         continue;
       }
       for (const mod of parsed.modules) {
-        const first = inThisDir.get(mod.name);
-        if (first) {
-          issues.add(file, mod.line, `duplicate module ${mod.name}, already defined in ${path.basename(first)}; this copy is ignored`, [mod.name]);
+        const usedFile = used.get(mod.name)!;
+        if (usedFile !== file || loaded.has(mod.name)) {
+          issues.add(file, mod.line, `duplicate module ${mod.name}, also defined in ${path.basename(usedFile)}, which is used; this copy is ignored`, [mod.name]);
           continue;
         }
-        inThisDir.set(mod.name, file);
+        loaded.add(mod.name);
         for (const pr of mod.problems) issues.add(file, pr.line, pr.message, [mod.name]);
         const objectsByName = new Map<string, ParsedObject>();
         for (const o of mod.objects) if (!objectsByName.has(o.name)) objectsByName.set(o.name, o);
@@ -56,6 +57,23 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
   }
   checkImports(modules, issues);
   return modules;
+}
+
+/**
+ * Which file of a folder gives each module its folder declares more than once: the
+ * one named after the module (ACME-MIB.txt over ACME-DUP.txt for ACME-MIB, the file
+ * net-snmp's tools read), else the first by name.
+ */
+function chooseCopies(files: Array<{ file: string; parsed: ParsedFile }>): Map<string, string> {
+  const used = new Map<string, string>();
+  const named = (file: string, module: string) => path.basename(file, path.extname(file)) === module;
+  for (const { file, parsed } of files) {
+    for (const mod of parsed.modules) {
+      const current = used.get(mod.name);
+      if (current === undefined || (!named(current, mod.name) && named(file, mod.name))) used.set(mod.name, file);
+    }
+  }
+  return used;
 }
 
 /**
