@@ -10,7 +10,7 @@ import type { ParsedFile, ParsedObject } from './smi-parser';
 import { listMibFiles, type ParseCache, type SearchPath } from './sources';
 import type { LoadedModule } from './tree';
 import { APPLICATION_TYPES } from './type-resolve';
-import type { ProblemCollector } from './warnings';
+import { shownList, shownName, type ProblemCollector } from './warnings';
 
 export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issues: ProblemCollector): Map<string, LoadedModule> {
   const modules = new Map<string, LoadedModule>();
@@ -43,7 +43,7 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
       for (const mod of parsed.modules) {
         const usedFile = used.get(mod.name)!;
         if (usedFile !== file || loaded.has(mod.name)) {
-          issues.add(file, mod.line, `duplicate module ${mod.name}, also defined in ${path.basename(usedFile)}, which is used; this copy is ignored`, [mod.name]);
+          issues.add(file, mod.line, `duplicate module ${shownName(mod.name)}, also defined in ${shownName(path.basename(usedFile))}, which is used; this copy is ignored`, [mod.name]);
           continue;
         }
         loaded.add(mod.name);
@@ -92,14 +92,14 @@ function checkImports(modules: Map<string, LoadedModule>, issues: ProblemCollect
         list.push(sym);
         missingBy.set(from, list);
       } else if (!src.objectsByName.has(sym) && !src.parsed.types.has(sym) && !src.parsed.macros.has(sym) && !APPLICATION_TYPES.has(sym)) {
-        undefinedSyms.push(`${sym} from ${from}`);
+        undefinedSyms.push(`${shownName(sym)} from ${shownName(from)}`);
       }
     }
     for (const [from, syms] of missingBy) {
-      issues.add(lm.file, lm.parsed.importLines.get(from), `${lm.parsed.name} imports ${syms.join(', ')} from ${from}, which is not loaded`, [lm.parsed.name], [from]);
+      issues.add(lm.file, lm.parsed.importLines.get(from), `${shownName(lm.parsed.name)} imports ${shownList(syms)} from ${shownName(from)}, which is not loaded`, [lm.parsed.name], [from]);
     }
     if (undefinedSyms.length) {
-      issues.add(lm.file, lm.parsed.line, `${lm.parsed.name} imports symbols their modules do not define: ${undefinedSyms.join(', ')}`, [lm.parsed.name]);
+      issues.add(lm.file, lm.parsed.line, `${shownName(lm.parsed.name)} imports symbols their modules do not define: ${shownList(undefinedSyms)}`, [lm.parsed.name]);
     }
   }
 }

@@ -8,16 +8,13 @@ import type { MibNodeKind, MibObjectInfo } from './types';
 import type { OidComponent, ParsedObject } from './smi-parser';
 import { ROOTS, searchHit, TrieNode, type LoadedModule, type MibNode, type MibTree } from './tree';
 import { resolveType } from './type-resolve';
-import type { ProblemCollector } from './warnings';
+import { shownList, shownName, type ProblemCollector } from './warnings';
 
 /** RFC 2578 §3.5: "at most 128 sub-identifiers in a value". */
 export const MAX_OID_ARCS = 128;
 
 /** The arcs of a definition whose OID would be longer than MAX_OID_ARCS (compared by identity). */
 const TOO_DEEP: number[] = [];
-
-/** Parent names a "cannot place objects under" warning lists before "and N more". */
-const MAX_NAMES_SHOWN = 10;
 
 export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCollector): MibTree {
   const memo = new Map<string, number[] | null>();
@@ -160,16 +157,14 @@ export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCol
   }
   for (const [lm, miss] of unresolvedParent) {
     // a broken chain of thousands of definitions names each link: say the first few
-    const names = [...miss.keys()];
     let line = Infinity;
     for (const l of miss.values()) if (l < line) line = l;
-    const shown = names.slice(0, MAX_NAMES_SHOWN).join(', ') + (names.length > MAX_NAMES_SHOWN ? ` and ${names.length - MAX_NAMES_SHOWN} more` : '');
-    issues.add(lm.file, line, `${lm.parsed.name}: cannot place objects under ${shown} (not defined in any loaded module)`, [lm.parsed.name]);
+    issues.add(lm.file, line, `${shownName(lm.parsed.name)}: cannot place objects under ${shownList([...miss.keys()])} (not defined in any loaded module)`, [lm.parsed.name]);
   }
   for (const [lm, deep] of tooDeep) {
-    const what = deep.count === 1 ? `definition ${deep.first.name} is` : `${deep.count} definitions are`;
-    const first = deep.count === 1 ? '' : `, the first ${deep.first.name}`;
-    issues.add(lm.file, deep.first.line, `${lm.parsed.name}: ${what} refused because the OID would have more than ${MAX_OID_ARCS} sub-identifiers (RFC 2578 §3.5)${first}`, [lm.parsed.name]);
+    const what = deep.count === 1 ? `definition ${shownName(deep.first.name)} is` : `${deep.count} definitions are`;
+    const first = deep.count === 1 ? '' : `, the first ${shownName(deep.first.name)}`;
+    issues.add(lm.file, deep.first.line, `${shownName(lm.parsed.name)}: ${what} refused because the OID would have more than ${MAX_OID_ARCS} sub-identifiers (RFC 2578 §3.5)${first}`, [lm.parsed.name]);
   }
 
   for (const node of byOid.values()) {

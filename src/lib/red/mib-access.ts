@@ -8,7 +8,7 @@
  * decided here alone.
  */
 import * as path from 'path';
-import { getMibService, groupProblems, type MibProblem, type MibService } from '../mib';
+import { getMibService, groupProblems, shownFile, shownName, type MibProblem, type MibService } from '../mib';
 import type { MibLookup } from '../common/types';
 
 /** The runtime's log and locale text, once snmp-config's module has loaded. */
@@ -47,17 +47,17 @@ export function mibProblemReporter(log: () => MibRuntimeLog | undefined, systemD
     const summarize = notMibs.length > MAX_NOT_MIB_WARNINGS;
     for (const p of groups.own) if (!summarize || !notMibs.includes(p)) warnNode(p.message);
     if (summarize) {
-      const names = notMibs.slice(0, MAX_NOT_MIB_WARNINGS).map((p) => path.basename(p.file));
+      const names = notMibs.slice(0, MAX_NOT_MIB_WARNINGS).map((p) => shownName(path.basename(p.file)));
       warnNode(runtime.text('snmp-config.mib.not-mib-files', {
         count: notMibs.length,
-        dirs: [...new Set(notMibs.map((p) => path.dirname(p.file)))].join(', '),
+        dirs: [...new Set(notMibs.map((p) => shownFile(path.dirname(p.file))))].join(', '),
         files: `${names.join(', ')}${notMibs.length > names.length ? ', …' : ''}`,
       }));
     }
     const gaps = groups.systemImports;
     if (gaps.files.length > 0) {
       runtime.info(runtime.text('snmp-config.mib.system-imports-missing', {
-        count: gaps.files.length, dirs: gaps.dirs.join(', '), modules: gaps.modules.join(', '),
+        count: gaps.files.length, dirs: gaps.dirs.map(shownFile).join(', '), modules: gaps.modules.map(shownName).join(', '),
       }));
     }
     for (const p of groups.other) runtime.warn(`snmp-fleet: ${p.message}`);
