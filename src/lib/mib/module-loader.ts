@@ -15,6 +15,7 @@ import { shownList, shownName, type ProblemCollector } from './warnings';
 export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issues: ProblemCollector): Map<string, LoadedModule> {
   const modules = new Map<string, LoadedModule>();
   let order = 0;
+  const read = new Set<string>();
   for (const dir of searchPath.list()) {
     if (!searchPath.isOptional(dir)) {
       let isDir = false;
@@ -29,6 +30,7 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
       }
     }
     const files = listMibFiles(dir).map((file) => ({ file, parsed: parseCache.parse(file) }));
+    for (const { file } of files) read.add(file);
     const used = chooseCopies(files);
     const loaded = new Set<string>();
     for (const { file, parsed } of files) {
@@ -55,6 +57,7 @@ export function loadModules(searchPath: SearchPath, parseCache: ParseCache, issu
       }
     }
   }
+  parseCache.retainOnly(read);
   checkImports(modules, issues);
   return modules;
 }
