@@ -5,7 +5,7 @@
  * The communities and v3 users come from up to four snmp-config nodes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { getMib } from './lib/red/mib-access';
+import { getMib, mibDeployed } from './lib/red/mib-access';
 import { startNode } from './lib/red/start-node';
 import { readTrapSettings, TrapInNode, type TrapConfigLike, type TrapInDef } from './lib/red/trap-node';
 import { isPersistentStore } from './lib/trap/engine-id';
@@ -24,6 +24,7 @@ export = function (RED: NodeAPI) {
     const configs = [def.snmp, def.snmp2, def.snmp3, def.snmp4]
       .filter((id): id is string => typeof id === 'string' && id !== '')
       .map((id) => RED.nodes.getNode(id) as unknown as SnmpConfigNode | null);
+    mibDeployed(); // a trap-in without snmp-config also names OIDs with the MIB files of now
     const trapIn = startNode(RED, this, (facade) => new TrapInNode(facade, readTrapSettings(def), configs, {
       fallbackMib: () => getMib([], (text) => facade.warn(text)),
       contextPersistent: isPersistentStore((RED.settings as unknown as { contextStorage?: unknown }).contextStorage),

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { MibService } from '../lib/mib';
+import { MibService, shownFile, shownName } from '../lib/mib';
 import type { MibObjectInfo } from '../lib/mib';
 
 const USAGE = `Usage: snmp-fleet-mib [options] <command> [arguments]
@@ -168,12 +168,13 @@ function check(o: Options): number {
     return problems.length ? 1 : 0;
   }
   const bad = new Set(problems.map((p) => p.file));
+  // names as the warnings show them: a file name must not write lines or escapes of its own
   for (const m of modules) {
-    if (!bad.has(m.file)) out(`ok       ${m.name} (${path.basename(m.file)}, ${m.objects} objects, ${m.types} types)`);
+    if (!bad.has(m.file)) out(`ok       ${shownName(m.name)} (${shownName(path.basename(m.file))}, ${m.objects} objects, ${m.types} types)`);
   }
   for (const p of problems) {
-    out(`problem  ${path.basename(p.file)}${p.modules.length ? ` (${p.modules.join(', ')})` : ''}`);
-    for (const i of p.issues) out(`  ${p.file}${i.line !== undefined ? ':' + i.line : ''}: ${i.message}`);
+    out(`problem  ${shownName(path.basename(p.file))}${p.modules.length ? ` (${p.modules.map(shownName).join(', ')})` : ''}`);
+    for (const i of p.issues) out(`  ${shownFile(p.file)}${i.line !== undefined ? ':' + i.line : ''}: ${i.message}`);
   }
   out(`${modules.length} module(s) loaded, ${problems.length} file(s) with problems`);
   return problems.length ? 1 : 0;

@@ -4,6 +4,7 @@
 import { strict as assert } from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -89,6 +90,22 @@ describe('snmp-fleet-mib CLI', function () {
     assert.match(r.stdout, /5 file\(s\) with problems/);
     const j = JSON.parse(run(['check', '--json', path.join(FIXTURES, 'broken')]).stdout);
     assert.equal(j.problems.length, 5);
+  });
+
+  it('prints a file name\'s control characters as "?", so that it cannot write lines or escapes of its own', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mib-cli-evil-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'evil\n7 Dec 15:00:00 - [error] [trap-in:FAKE] \u001b[31mINJECTED'), 'EVIL-MIB DEFINITIONS ::= BEGIN\nbad ::=\nEND\n');
+      const r = run(['--no-defaults', 'check', dir]);
+      assert.equal(r.status, 1);
+      assert.deepEqual(r.stdout.trim().split('\n'), [
+        'problem  evil?7 Dec 15:00:00 - [error] [trap-in:FAKE] ?[31mINJECTED (EVIL-MIB)',
+        `  ${dir}/evil?7 Dec 15:00:00 - [error] [trap-in:FAKE] ?[31mINJECTED:2: expected a type or TEXTUAL-CONVENTION after "bad ::=" but found "END"`,
+        '1 module(s) loaded, 1 file(s) with problems',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 on usage errors', () => {

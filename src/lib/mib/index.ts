@@ -13,6 +13,7 @@ import { MibService } from './service';
 export { MibService } from './service';
 export type { MibServiceOptions, MibNode } from './service';
 export { groupProblems, missesImports, systemMibDirs, type ProblemGroups } from './problem-report';
+export { shownFile, shownName } from './warnings';
 export type { MibObjectInfo, MibProblem, MibSearchHit, MibNodeKind, MibModuleSummary, SmiBase } from './types';
 export {
   applyOctetHint, formatDateAndTime, formatInetAddress, formatIpv6, formatIntegerByHint, formatHex, isPrintable,

@@ -15,7 +15,7 @@ import { loadModules } from './module-loader';
 import { DEFAULT_NAME_CACHE_BYTES, NameCache } from './name-cache';
 import { resolveName } from './resolve-name';
 import { searchNames } from './search-names';
-import { ParseCache, SearchPath } from './sources';
+import { folderState, ParseCache, SearchPath } from './sources';
 import { indexObjects, indexPlanFor, readableColumns } from './tables';
 import { emptyTree, type MibNode, type MibTree } from './tree';
 import { buildTree } from './tree-build';
@@ -50,8 +50,13 @@ export interface MibServiceOptions {
 export class MibService implements MibLookup {
   private readonly searchPath: SearchPath;
   private readonly parseCache: ParseCache;
-  /** Search path size at the last load: a different size means folders were added. */
-  private loadedDirs = -1;
+  /** SearchPath.version at the last load or check; -1 before the first load. */
+  private loadedVersion = -1;
+  /** The folders of the last load, in order, and what they held (see folderState). */
+  private loadedList = '';
+  private loadedState = '';
+  /** When reloadIfChanged last compared the folders' files with the last load. */
+  private filesCheckedAt = 0;
   private loadMs = 0;
   private tree: MibTree = emptyTree();
   private readonly warningLog = new WarningLog();
@@ -86,10 +91,54 @@ export class MibService implements MibLookup {
     return this.searchPath.list();
   }
 
-  /** Loads (or reloads after addMibDirs) now instead of on the first lookup. */
+  /**
+   * Removes folders added by addMibDirs (a config node that no longer lists them); the
+   * next lookup reloads without them. The default and optional folders stay.
+   */
+  removeMibDirs(dirs: string[]): void {
+    this.searchPath.remove(dirs);
+  }
+
+  /**
+   * Loads now instead of on the first lookup; later calls reload when folders were
+   * added or removed, or when the files of the folders changed since the last load.
+   */
   load(): void {
+    this.update(true);
+  }
+
+  /**
+   * Reloads when a file of the folders was added, changed (size or mtime) or removed
+   * since the last load, or folders were added or removed; returns whether it loaded.
+   * Costs a readdir per folder and a stat per file, so the runtime calls it once per
+   * deploy, not per lookup; `maxAgeMs` skips the file check when one ran that recently.
+   */
+  reloadIfChanged(maxAgeMs = 0): boolean {
+    const checkFiles = !(maxAgeMs > 0 && Date.now() - this.filesCheckedAt < maxAgeMs);
+    return this.update(checkFiles);
+  }
+
+  /** Loads when the folder list differs from the last load's, or (`checkFiles`) their files do. */
+  private update(checkFiles: boolean): boolean {
     this.searchPath.addDefaults();
-    if (this.loadedDirs === this.searchPath.size) return;
+    const dirs = this.searchPath.list();
+    const list = dirs.join('\0');
+    if (this.isLoaded() && list === this.loadedList) {
+      // removed and added back (a redeploy): nothing to read again
+      this.loadedVersion = this.searchPath.version;
+      if (!checkFiles) return false;
+      this.filesCheckedAt = Date.now();
+      const state = dirs.map(folderState).join('\0');
+      if (state === this.loadedState) return false;
+      this.read(list, state);
+      return true;
+    }
+    this.filesCheckedAt = Date.now();
+    this.read(list, dirs.map(folderState).join('\0'));
+    return true;
+  }
+
+  private read(list: string, state: string): void {
     const started = Date.now();
     try {
       const issues = new ProblemCollector();
@@ -106,17 +155,20 @@ export class MibService implements MibLookup {
       const message = `MIB loading failed: ${(err as Error).message}`;
       this.warningLog.emit({ file: '', modules: [], missingModules: [], issues: [{ message }], message });
     }
-    this.loadedDirs = this.searchPath.size;
+    this.loadedVersion = this.searchPath.version;
+    this.loadedList = list;
+    this.loadedState = state;
     this.loadMs = Date.now() - started;
   }
 
+  /** The lookups' check: a number comparison unless folders were added or removed. */
   private ensureLoaded(): void {
-    if (this.loadedDirs !== this.searchPath.size || this.searchPath.defaultsPending) this.load();
+    if (this.loadedVersion !== this.searchPath.version || this.searchPath.defaultsPending) this.update(false);
   }
 
   /** Whether the MIBs have been read (a lookup or load() happened). */
   isLoaded(): boolean {
-    return this.loadedDirs >= 0;
+    return this.loadedVersion >= 0;
   }
 
   /** Milliseconds the last (re)load took. */
@@ -160,7 +212,7 @@ export class MibService implements MibLookup {
    * frozen and cached: repeated OIDs cost one Map lookup.
    */
   describe(oid: string): MibObjectInfo | undefined {
-    if (this.loadedDirs !== this.searchPath.size || this.searchPath.defaultsPending) this.load();
+    if (this.loadedVersion !== this.searchPath.version || this.searchPath.defaultsPending) this.update(false);
     const hit = this.describeCache.get(oid);
     if (hit !== undefined) return hit ?? undefined;
     const info = describeOid(this.tree.root, oid);

@@ -6,6 +6,7 @@
  * a damaged vendor file still resolve (snmptranslate behaves the same way).
  */
 import { Token, tokenize, looksBinary } from './smi-lexer';
+import { shownName } from './warnings';
 
 /** One arc of an OID value: `iso`, `3`, or `org(3)`. */
 export interface OidComponent {
@@ -111,6 +112,9 @@ class SyntaxError extends Error {
     super(message);
   }
 }
+
+/** Keywords that end or frame a module: never the type of a type assignment. */
+const NOT_A_TYPE = new Set(['END', 'BEGIN', 'DEFINITIONS', 'IMPORTS', 'EXPORTS', 'FROM']);
 
 function describeToken(t: Token | undefined): string {
   if (!t) return 'end of file';
@@ -505,7 +509,7 @@ function parseModuleBody(p: Parser, mod: ParsedModule): void {
       recover(p, mod.macros);
     }
   }
-  if (!sawEnd) mod.problems.push({ line: p.lastLine(), message: `module ${mod.name} has no END` });
+  if (!sawEnd) mod.problems.push({ line: p.lastLine(), message: `module ${shownName(mod.name)} has no END` });
 }
 
 function parseImports(p: Parser, mod: ParsedModule): void {
@@ -560,6 +564,11 @@ function parseDefinition(p: Parser, mod: ParsedModule): void {
 
   if (second.kind === 'sym' && second.text === '::=') {
     p.next();
+    const value = p.peek();
+    if (!value || (value.kind === 'id' && NOT_A_TYPE.has(value.text))) {
+      // without this check "x ::=" took END as its type and the module "had no END"
+      throw new SyntaxError(nameTok.line, `expected a type or TEXTUAL-CONVENTION after "${shownName(name)} ::=" but found ${describeToken(value)}`);
+    }
     if (p.is('TEXTUAL-CONVENTION')) {
       p.next();
       const c = parseClauses(p, true, false);

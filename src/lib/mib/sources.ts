@@ -62,15 +62,41 @@ export function listMibFiles(dir: string): string[] {
 }
 
 /**
- * The folders a service reads, in load order. Its size doubles as the service's
- * "folders changed" signal: folders are only ever added, so a size that differs from
- * the one of the last load means a reload is due.
+ * What a folder holds as far as loading is concerned: its MIB file names with their
+ * sizes and mtimes (one readdir and a stat per file, no reading). Two equal answers mean
+ * a load would read the same files.
+ */
+export function folderState(dir: string): string {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    return `${dir}\0(${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+  }
+  const parts = [dir];
+  for (const name of names.sort()) {
+    if (isIgnoredName(name)) continue;
+    try {
+      const st = fs.statSync(path.join(dir, name));
+      if (st.isFile()) parts.push(`${name}\0${st.size}\0${st.mtimeMs}`);
+    } catch {
+      // vanished: as listMibFiles, not there
+    }
+  }
+  return parts.join('\n');
+}
+
+/**
+ * The folders a service reads, in load order. `version` changes whenever a folder is
+ * added or removed: the service's cheap "folders may have changed" signal.
  */
 export class SearchPath {
   private readonly dirs: string[] = [];
   private readonly dirSet = new Set<string>();
   private readonly optionalDirs = new Set<string>();
+  private readonly defaultDirs = new Set<string>();
   private defaultsAdded = false;
+  private changes = 0;
 
   /** `useDefaults` false keeps tools and tests to exactly the folders they name. */
   constructor(private readonly useDefaults: boolean, private readonly mibDirsEnv: string | undefined) {}
@@ -83,12 +109,33 @@ export class SearchPath {
       if (this.dirSet.has(abs)) continue;
       this.dirSet.add(abs);
       this.dirs.push(abs);
+      this.changes++;
       if (options.optional) this.optionalDirs.add(abs);
+    }
+  }
+
+  /**
+   * Removes folders a config no longer lists. The defaults and optional folders
+   * (<userDir>/mibs, MIBDIRS) stay whatever a config listed.
+   */
+  remove(dirs: string[]): void {
+    for (const d of dirs) {
+      if (typeof d !== 'string' || d.trim() === '') continue;
+      const abs = path.resolve(d.trim());
+      if (!this.dirSet.has(abs) || this.optionalDirs.has(abs) || this.defaultDirs.has(abs)) continue;
+      this.dirSet.delete(abs);
+      this.dirs.splice(this.dirs.indexOf(abs), 1);
+      this.changes++;
     }
   }
 
   get size(): number {
     return this.dirs.length;
+  }
+
+  /** Changes whenever a folder is added or removed. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Whether the defaults still have to go in front (they are added on first use, not at construction). */
@@ -122,6 +169,7 @@ export class SearchPath {
     const extra = this.dirs.splice(0, this.dirs.length);
     this.dirSet.clear();
     this.add(defaults, { optional: true });
+    for (const d of defaults) this.defaultDirs.add(path.resolve(d));
     this.add(fromEnv, { optional: true });
     this.add(extra);
   }
@@ -188,5 +236,10 @@ export class ParseCache {
     }
     this.entries.set(file, { size: st.size, mtimeMs: st.mtimeMs, parsed });
     return parsed;
+  }
+
+  /** Forgets the files not in `files` (deleted, or of a folder no longer searched). */
+  retainOnly(files: Set<string>): void {
+    for (const file of this.entries.keys()) if (!files.has(file)) this.entries.delete(file);
   }
 }

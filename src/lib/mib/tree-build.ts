@@ -8,11 +8,16 @@ import type { MibNodeKind, MibObjectInfo } from './types';
 import type { OidComponent, ParsedObject } from './smi-parser';
 import { ROOTS, searchHit, TrieNode, type LoadedModule, type MibNode, type MibTree } from './tree';
 import { resolveType } from './type-resolve';
-import type { ProblemCollector } from './warnings';
+import { shownList, shownName, type ProblemCollector } from './warnings';
+
+/** RFC 2578 §3.5: "at most 128 sub-identifiers in a value". */
+export const MAX_OID_ARCS = 128;
+
+/** The arcs of a definition whose OID would be longer than MAX_OID_ARCS (compared by identity). */
+const TOO_DEEP: number[] = [];
 
 export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCollector): MibTree {
   const memo = new Map<string, number[] | null>();
-  const resolving = new Set<string>();
   // Global fallback: net-snmp resolves parents by label across all modules, so
   // modules that forget an import (RFC-1215's "snmp") still link.
   const globalObjects = new Map<string, LoadedModule>();
@@ -36,41 +41,93 @@ export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCol
   };
 
   const unresolvedParent = new Map<LoadedModule, Map<string, number>>();
-  const arcsOf = (lm: LoadedModule, obj: ParsedObject): number[] | null => {
-    const key = lm.parsed.name + '::' + obj.name;
-    const m = memo.get(key);
-    if (m !== undefined) return m;
-    if (resolving.has(key)) return null;
-    resolving.add(key);
-    const arcs: number[] = [];
-    let ok = true;
-    obj.oid.forEach((c: OidComponent, i: number) => {
-      if (!ok) return;
-      if (i === 0 && c.name !== undefined && c.num === undefined) {
-        if (ROOTS[c.name] !== undefined && !lm.objectsByName.has(c.name)) {
-          arcs.push(ROOTS[c.name]);
-          return;
-        }
-        const found = findObject(lm, c.name);
-        const parent = found ? arcsOf(found[0], found[1]) : null;
-        if (!parent) {
-          ok = false;
-          const miss = unresolvedParent.get(lm) ?? new Map<string, number>();
-          if (!miss.has(c.name)) miss.set(c.name, obj.line);
-          unresolvedParent.set(lm, miss);
-          return;
-        }
-        arcs.push(...parent);
-        return;
-      }
+  const tooDeep = new Map<LoadedModule, { count: number; first: ParsedObject }>();
+  const keyOf = (lm: LoadedModule, obj: ParsedObject): string => lm.parsed.name + '::' + obj.name;
+  /** The name of the object an OID value starts under, or undefined when it starts at a root or a number. */
+  const parentName = (lm: LoadedModule, obj: ParsedObject): string | undefined => {
+    const c = obj.oid[0];
+    if (c === undefined || c.name === undefined || c.num !== undefined) return undefined;
+    if (ROOTS[c.name] !== undefined && !lm.objectsByName.has(c.name)) return undefined;
+    return c.name;
+  };
+  /**
+   * The arcs of one definition once its parent's are known (`parent` undefined when it
+   * names none): null when a part cannot be read, TOO_DEEP past MAX_OID_ARCS.
+   */
+  const ownArcs = (lm: LoadedModule, obj: ParsedObject, parent: number[] | undefined): number[] | null => {
+    const from = parent ? 1 : 0;
+    if ((parent ? parent.length : 0) + obj.oid.length - from > MAX_OID_ARCS) return TOO_DEEP;
+    const arcs = parent ? parent.slice() : [];
+    for (let i = from; i < obj.oid.length; i++) {
+      const c: OidComponent = obj.oid[i];
       if (c.num !== undefined) arcs.push(c.num);
       else if (i === 0 && c.name !== undefined && ROOTS[c.name] !== undefined) arcs.push(ROOTS[c.name]);
-      else ok = false;
-    });
-    resolving.delete(key);
-    const result = ok && arcs.length > 0 ? arcs : null;
-    memo.set(key, result);
-    return result;
+      else return null;
+    }
+    return arcs.length > 0 ? arcs : null;
+  };
+  /**
+   * The arcs of a definition, resolving its parent chain without recursion: a vendor
+   * file can chain thousands of definitions ({ d1 1 }, { d2 1 }...) or make a cycle
+   * (a ::= { b 1 }, b ::= { a 1 }). Climbs to the first ancestor already known (or a
+   * root, a missing name, a cycle), then places the chain from the top down. A result
+   * is TOO_DEEP (RFC 2578 §3.5: at most 128 sub-identifiers) or null (not placeable);
+   * both are remembered, so each definition is resolved once and memory stays linear.
+   */
+  const arcsOf = (lm: LoadedModule, obj: ParsedObject): number[] | null => {
+    const known = memo.get(keyOf(lm, obj));
+    if (known !== undefined) return known;
+    const chain: Array<{ lm: LoadedModule; obj: ParsedObject; key: string; parent: string | undefined }> = [];
+    const onChain = new Set<string>();
+    let top: number[] | null = null;
+    let curLm = lm;
+    let curObj = obj;
+    for (;;) {
+      const key = keyOf(curLm, curObj);
+      const parent = parentName(curLm, curObj);
+      chain.push({ lm: curLm, obj: curObj, key, parent });
+      onChain.add(key);
+      if (parent === undefined) break;
+      const found = findObject(curLm, parent);
+      if (!found) break; // top stays null: the parent is defined nowhere
+      const parentKey = keyOf(found[0], found[1]);
+      const m = memo.get(parentKey);
+      if (m !== undefined) {
+        top = m;
+        break;
+      }
+      if (onChain.has(parentKey)) break; // a cycle: none of it can be placed
+      curLm = found[0];
+      curObj = found[1];
+    }
+    let above = top;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const e = chain[i];
+      let result: number[] | null;
+      if (e.parent === undefined) {
+        result = ownArcs(e.lm, e.obj, undefined);
+      } else if (above === null) {
+        const miss = unresolvedParent.get(e.lm) ?? new Map<string, number>();
+        if (!miss.has(e.parent)) miss.set(e.parent, e.obj.line);
+        unresolvedParent.set(e.lm, miss);
+        result = null;
+      } else if (above === TOO_DEEP) {
+        result = TOO_DEEP;
+      } else {
+        result = ownArcs(e.lm, e.obj, above);
+      }
+      if (result === TOO_DEEP) {
+        const deep = tooDeep.get(e.lm);
+        if (!deep) tooDeep.set(e.lm, { count: 1, first: e.obj });
+        else {
+          deep.count++;
+          if (e.obj.line < deep.first.line) deep.first = e.obj;
+        }
+      }
+      memo.set(e.key, result);
+      above = result;
+    }
+    return above === TOO_DEEP ? null : above;
   };
 
   const root = new TrieNode();
@@ -99,9 +156,15 @@ export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCol
     }
   }
   for (const [lm, miss] of unresolvedParent) {
-    const names = [...miss.keys()];
-    const line = Math.min(...miss.values());
-    issues.add(lm.file, line, `${lm.parsed.name}: cannot place objects under ${names.join(', ')} (not defined in any loaded module)`, [lm.parsed.name]);
+    // a broken chain of thousands of definitions names each link: say the first few
+    let line = Infinity;
+    for (const l of miss.values()) if (l < line) line = l;
+    issues.add(lm.file, line, `${shownName(lm.parsed.name)}: cannot place objects under ${shownList([...miss.keys()])} (not defined in any loaded module)`, [lm.parsed.name]);
+  }
+  for (const [lm, deep] of tooDeep) {
+    const what = deep.count === 1 ? `definition ${shownName(deep.first.name)} is` : `${deep.count} definitions are`;
+    const first = deep.count === 1 ? '' : `, the first ${shownName(deep.first.name)}`;
+    issues.add(lm.file, deep.first.line, `${shownName(lm.parsed.name)}: ${what} refused because the OID would have more than ${MAX_OID_ARCS} sub-identifiers (RFC 2578 §3.5)${first}`, [lm.parsed.name]);
   }
 
   for (const node of byOid.values()) {

@@ -3,7 +3,46 @@
  * file should cost the user one line in the debug sidebar, not forty), and the log that
  * tells listeners about each distinct warning exactly once across reloads.
  */
+import * as path from 'path';
+import { clip } from '../common/properties';
 import type { MibProblem } from './types';
+
+/** Longest file or module name a warning quotes. */
+const MAX_NAME_SHOWN = 100;
+
+/**
+ * A module or other name as a warning quotes it: control characters as "?" and at most
+ * 100 characters, so that a hostile MIB cannot forge log lines or flood them.
+ */
+export function shownName(name: string): string {
+  return clip(name, MAX_NAME_SHOWN);
+}
+
+/** Names a warning lists before "and N more". */
+const MAX_NAMES_LISTED = 10;
+
+/** Names as a warning lists them: the first 10, each as shownName, then "and N more". */
+export function shownList(names: string[]): string {
+  const listed = names.slice(0, MAX_NAMES_LISTED).map(shownName).join(', ');
+  return names.length > MAX_NAMES_LISTED ? `${listed} and ${names.length - MAX_NAMES_LISTED} more` : listed;
+}
+
+/**
+ * A file path as a warning quotes it: control characters as "?" (a file named
+ * "evil\n7 Dec 15:00:00 - [error] ..." would otherwise forge a Node-RED log line), its
+ * name cut at 100 characters and its folder to its last 100.
+ */
+export function shownFile(file: string): string {
+  const base = path.basename(file);
+  const dir = file.slice(0, file.length - base.length);
+  const tail = dir.length > MAX_NAME_SHOWN ? '...' + dir.slice(-(MAX_NAME_SHOWN - 3)) : dir;
+  return clip(tail, MAX_NAME_SHOWN) + shownName(base);
+}
+
+/** Problem text as logged: control characters as "?" (the names in it are cut already). */
+function shownText(text: string): string {
+  return clip(text, Infinity);
+}
 
 const FOLDER_MISSING = 'not found or not a folder';
 
@@ -19,6 +58,7 @@ export class ProblemCollector {
       p = { file, modules: [], missingModules: [], issues: [], message: '' };
       this.byFile.set(file, p);
     }
+    message = shownText(message);
     p.issues.push(missing.length > 0 ? { line: line || undefined, message, missingModules: missing.slice() } : { line: line || undefined, message });
     for (const m of modules) if (!p.modules.includes(m)) p.modules.push(m);
     for (const m of missing) if (!p.missingModules.includes(m)) p.missingModules.push(m);
@@ -35,13 +75,13 @@ export class ProblemCollector {
     for (const p of this.byFile.values()) {
       const first = p.issues.find((i) => i.line !== undefined) ?? p.issues[0];
       p.line = first?.line;
-      const where = p.line !== undefined ? `${p.file}:${p.line}` : p.file;
-      const missing = p.missingModules.length ? ` (missing module${p.missingModules.length > 1 ? 's' : ''} ${p.missingModules.join(', ')})` : '';
+      const where = p.line !== undefined ? `${shownFile(p.file)}:${p.line}` : shownFile(p.file);
+      const missing = p.missingModules.length ? ` (missing module${p.missingModules.length > 1 ? 's' : ''} ${p.missingModules.map(shownName).join(', ')})` : '';
       const more = p.issues.length > 1 ? ` (+${p.issues.length - 1} more)` : '';
       // A missing import's message already names the module; keep the line short.
       const named = first.message.includes('which is not loaded') && p.missingModules.length === 1;
       p.message = first.message === FOLDER_MISSING
-        ? `MIB folder ${p.file}: ${FOLDER_MISSING}`
+        ? `MIB folder ${shownFile(p.file)}: ${FOLDER_MISSING}`
         : `MIB file ${where}: ${first.message}${more}${named ? '' : missing}`;
       problems.push(p);
     }

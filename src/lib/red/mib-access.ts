@@ -8,7 +8,7 @@
  * decided here alone.
  */
 import * as path from 'path';
-import { getMibService, groupProblems, type MibProblem, type MibService } from '../mib';
+import { getMibService, groupProblems, shownFile, shownName, type MibProblem, type MibService } from '../mib';
 import type { MibLookup } from '../common/types';
 
 /** The runtime's log and locale text, once snmp-config's module has loaded. */
@@ -47,17 +47,17 @@ export function mibProblemReporter(log: () => MibRuntimeLog | undefined, systemD
     const summarize = notMibs.length > MAX_NOT_MIB_WARNINGS;
     for (const p of groups.own) if (!summarize || !notMibs.includes(p)) warnNode(p.message);
     if (summarize) {
-      const names = notMibs.slice(0, MAX_NOT_MIB_WARNINGS).map((p) => path.basename(p.file));
+      const names = notMibs.slice(0, MAX_NOT_MIB_WARNINGS).map((p) => shownName(path.basename(p.file)));
       warnNode(runtime.text('snmp-config.mib.not-mib-files', {
         count: notMibs.length,
-        dirs: [...new Set(notMibs.map((p) => path.dirname(p.file)))].join(', '),
+        dirs: [...new Set(notMibs.map((p) => shownFile(path.dirname(p.file))))].join(', '),
         files: `${names.join(', ')}${notMibs.length > names.length ? ', …' : ''}`,
       }));
     }
     const gaps = groups.systemImports;
     if (gaps.files.length > 0) {
       runtime.info(runtime.text('snmp-config.mib.system-imports-missing', {
-        count: gaps.files.length, dirs: gaps.dirs.join(', '), modules: gaps.modules.join(', '),
+        count: gaps.files.length, dirs: gaps.dirs.map(shownFile).join(', '), modules: gaps.modules.map(shownName).join(', '),
       }));
     }
     for (const p of groups.other) runtime.warn(`snmp-fleet: ${p.message}`);
@@ -75,10 +75,48 @@ export function attachMibLog(log: MibRuntimeLog): void {
   runtimeLog = log;
 }
 
+/** The MIB folders of each live snmp-config node. */
+const listedDirs = new Map<object, string[]>();
+/** Set by a (re)deploy: the next getMib looks whether the MIB files changed. */
+let recheckDue = true;
+/**
+ * A deploy starts many nodes at once, each asking for the service: one look at the
+ * files serves them all.
+ */
+const RECHECK_MIN_MS = 1000;
+
+/**
+ * A node was (re)deployed, or an snmp-config lists `dirs`: the next getMib compares
+ * the files of the MIB folders with those of the last load (a readdir and a stat per
+ * file) and reloads when one was added, changed or removed, so that editing a MIB
+ * file takes a redeploy, not a restart of Node-RED.
+ */
+export function mibDeployed(owner?: object, dirs?: string[]): void {
+  recheckDue = true;
+  if (owner && dirs) listedDirs.set(owner, dirs);
+}
+
+/**
+ * An snmp-config node closed: its folders that no other live config lists stop
+ * contributing at the next load (a redeploy that lists them again reads nothing anew).
+ */
+export function releaseMibDirs(owner: object): void {
+  const dirs = listedDirs.get(owner);
+  listedDirs.delete(owner);
+  if (!dirs || dirs.length === 0) return;
+  const still = new Set([...listedDirs.values()].flat().map((d) => path.resolve(d.trim())));
+  getMibService().removeMibDirs(dirs.filter((d) => !still.has(path.resolve(d.trim()))));
+  recheckDue = true;
+}
+
 /** The shared MIB service with `dirs` added; `warn` gets the problems of those folders. */
 export function getMib(dirs: string[], warn: (text: string) => void): MibLookup {
   const service = getMibService();
   if (dirs.length > 0) service.addMibDirs(dirs);
+  if (recheckDue) {
+    recheckDue = false;
+    service.reloadIfChanged(RECHECK_MIN_MS);
+  }
   // warnings() loads when folders were added; problems() is then the current load's
   service.warnings();
   report(service.problems(), dirs, warn);

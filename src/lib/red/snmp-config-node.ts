@@ -7,7 +7,7 @@
 import type { MibLookup, SnmpProfile } from '../common/types';
 import { FleetEngine } from '../poll/fleet-engine';
 import { buildProfile, type RawConfig, type RawCredentials } from '../snmp/profile';
-import { getMib } from './mib-access';
+import { getMib, mibDeployed, releaseMibDirs } from './mib-access';
 import { addProfile, removeProfile } from './profile-registry';
 import { PropertyError } from '../common/properties';
 import type { RuntimeLike } from './node-facade';
@@ -54,8 +54,11 @@ export function setupSnmpConfig(RED: RuntimeLike, node: object, def: RawConfig):
     const property = err instanceof PropertyError ? err.property : 'configuration';
     red.status({ fill: 'red', shape: 'ring', text: RED._('snmp-config.status.bad-property', { property }) });
   }
+  // a (re)deploy: the MIB files may have changed since the last load
+  mibDeployed(red, red.profile?.mibDirs ?? []);
   red.register = (user) => {
     red.users[user.id] = user;
+    mibDeployed();
   };
   red.deregister = (user, done) => {
     delete red.users[user.id];
@@ -72,6 +75,7 @@ export function setupSnmpConfig(RED: RuntimeLike, node: object, def: RawConfig):
   red.on('close', (_removed, done) => {
     try {
       removeProfile(red.name, red);
+      releaseMibDirs(red);
       engine?.close();
     } finally {
       engine = undefined;

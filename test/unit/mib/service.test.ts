@@ -328,6 +328,26 @@ describe('mib service: sources', () => {
     assert.equal(mib.resolve('sysName.0'), '1.3.6.1.2.1.1.5.0');
   });
 
+  it('of two files of a folder declaring one module, uses the one named after it and says so', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mib-dup-'));
+    try {
+      const text = (n: number) => `ACME-MIB DEFINITIONS ::= BEGIN\nIMPORTS enterprises FROM SNMPv2-SMI;\nacmeDup OBJECT IDENTIFIER ::= { enterprises ${n} }\nEND\n`;
+      // ACME-DUP.txt sorts first; net-snmp's snmptrapd reads ACME-MIB.txt
+      fs.writeFileSync(path.join(dir, 'ACME-DUP.txt'), text(1));
+      fs.writeFileSync(path.join(dir, 'ACME-MIB.txt'), text(2));
+      fs.writeFileSync(path.join(dir, 'ZZ-COPY.mib'), text(3));
+      const mib = new MibService({ defaults: false, dirs: [BUNDLED, dir] });
+      assert.equal(mib.resolve('ACME-MIB::acmeDup'), '1.3.6.1.4.1.2');
+      assert.equal(mib.modulesLoaded().find((m) => m.name === 'ACME-MIB')!.file, path.join(dir, 'ACME-MIB.txt'));
+      assert.deepEqual(mib.warnings(), [
+        `MIB file ${path.join(dir, 'ACME-DUP.txt')}:1: duplicate module ACME-MIB, also defined in ACME-MIB.txt, which is used; this copy is ignored`,
+        `MIB file ${path.join(dir, 'ZZ-COPY.mib')}:1: duplicate module ACME-MIB, also defined in ACME-MIB.txt, which is used; this copy is ignored`,
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lets a module in a later folder replace an earlier copy, and picks up edited files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mib-src-'));
     try {
