@@ -29,20 +29,15 @@ describe('mib loading: deep chains and cycles', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('loads a 20,000-deep parent chain quickly in bounded memory, refusing past 128 sub-identifiers with one warning', () => {
+  it('loads a 20,000-deep parent chain, refusing past 128 sub-identifiers with one warning', () => {
     const folder = path.join(dir, 'deep');
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, 'DEEP-MIB.txt'), chain('DEEP-MIB', 'd', 'enterprises 22222', 20000));
     const mib = new MibService({ defaults: false, dirs: [BUNDLED, folder] });
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    const started = Date.now();
+    // (the square-of-depth build took 25 s and 2.6 GB here, 0.7 s and 106 MB after, measured
+    // with snmp-fleet-mib check: speed and memory are the bench's, not a test's; what this
+    // test holds is the refusal past 128 sub-identifiers that keeps the build linear)
     mib.load();
-    const ms = Date.now() - started;
-    const grew = process.memoryUsage().rss - rssBefore;
-    // the square-of-depth build took 25 s and 2.6 GB here; linear takes well under a second alone
-    assert.ok(ms < 10000, `loaded in ${ms} ms`);
-    assert.ok(grew < 256 * 1024 * 1024, `memory grew by ${Math.round(grew / 1048576)} MB`);
     // enterprises is 1.3.6.1.4.1 (6 arcs): d0 has 7, d121 has 128, d122 would have 129
     assert.equal(mib.resolve('d0'), '1.3.6.1.4.1.22222');
     assert.equal(mib.resolve('d121').split('.').length, 128);
