@@ -237,9 +237,13 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
       },
       validators: { regex: (re: RegExp) => (v: unknown) => re.test(String(v)) },
     };
-    const context = vm.createContext({ RED, $: () => ({ length: 0 }) });
+    // the dialog also loads the pack's shared editor script (its choice() validator), which adds its style to the page
+    const jq: any = () => ({ length: 0, text: () => jq(), appendTo: () => jq() });
+    const context = vm.createContext({ RED, $: jq });
     context.window = context;
     vm.runInContext(fs.readFileSync(BUNDLE, 'utf8'), context);
+    vm.runInContext(fs.readFileSync(path.join(ROOT, 'resources', 'snmp-fleet-editor.js'), 'utf8'), context);
+    context.$ = () => ({ length: 0 });
     vm.runInContext(script, context);
     assert.ok(def, 'registerType called');
     return def;
