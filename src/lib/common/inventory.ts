@@ -135,6 +135,15 @@ function makeDevice(host: string, port: number, name: string, labels: Record<str
   return d;
 }
 
+/**
+ * A device's name is what its messages are told apart by downstream (msg.topic: the
+ * InfluxDB device tag, threshold-alert's alerts, snmp-metrics' device label), so two
+ * devices of one inventory never share one, whether written or taken from the host.
+ */
+export function nameTaken(name: string, where: string): string {
+  return `name ${clip(name)} is already used ${where}`;
+}
+
 /** The first bad line of an inventory: its number (from 1) and what is wrong with it. */
 export interface InventoryProblem {
   line: number;
@@ -145,6 +154,8 @@ function readInventory(text: string, defaultPort: number): { devices: Device[]; 
   const devices: Device[] = [];
   /** Line number (from 1) of each identity listed so far. */
   const seen = new Map<string, number>();
+  /** Line number and device of each name used so far. */
+  const named = new Map<string, { line: number; device: Device }>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/#.*$/, '').trim();
@@ -154,7 +165,10 @@ function readInventory(text: string, defaultPort: number): { devices: Device[]; 
       const key = deviceIdentity(device.host, device.port);
       const first = seen.get(key);
       if (first !== undefined) throw new ConfigError(`${clip(hostPort(device.host, device.port))} is listed twice (first on line ${first})`);
+      const other = named.get(device.name);
+      if (other !== undefined) throw new ConfigError(nameTaken(device.name, `on line ${other.line} by ${clip(hostPort(other.device.host, other.device.port))}`));
       seen.set(key, i + 1);
+      named.set(device.name, { line: i + 1, device });
       devices.push(device);
     } catch (err) {
       return { devices, problem: { line: i + 1, error: (err as Error).message } };

@@ -118,6 +118,9 @@ const INVENTORIES = [
   '[::1]:161\n::1',
   '::1\n0:0:0:0:0:0:0:1',
   'Host-A\nhost-a',
+  '127.0.0.1:16101 core-2\n127.0.0.1:16102 core-2',
+  '127.0.0.1:1161\n192.0.2.2 127.0.0.1:1161',
+  '192.0.2.1 core\n192.0.2.2 Core',
   'a # comment\n  # indented comment\n\na:1161 # same host, another port',
   '# lab\n127.0.0.1:1161 agent site=lab\nbad..host:161 broken',
   '127.0.0.1:1161 agent site=lab\n127.0.0.1:99999 broken',
@@ -267,6 +270,7 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
     }
     assert.equal(validate('# lab\n127.0.0.1:1161 agent site=lab\nbad..host:161 broken', '161'), 'Inventory line 3: "bad..host" is not a host name or IP address');
     assert.equal(validate('192.0.2.1\n192.0.2.1:161', '161'), 'Inventory line 2: 192.0.2.1:161 is listed twice (first on line 1)');
+    assert.equal(validate('127.0.0.1:16101 core-2 site=lyon\n# moved\n127.0.0.1:16102 core-2', '161'), 'Inventory line 3: name core-2 is already used on line 1 by 127.0.0.1:16101');
   });
 
   it('checks the source address with the same IP grammar as the runtime', () => {

@@ -107,6 +107,16 @@ describe('inventory', () => {
     assert.equal(inventoryProblem('127.0.0.1:1161\n127.0.0.1:1162\n127.0.0.1', 161), null, 'one host, three ports: three devices');
   });
 
+  it('refuses a name a second device uses, written or taken from its host, naming both lines', () => {
+    assert.deepEqual(inventoryProblem('127.0.0.1:16100 core-1\n127.0.0.1:16101 core-2\n# spare\n\n127.0.0.1:16102 core-2', 161),
+      { line: 5, error: 'name core-2 is already used on line 2 by 127.0.0.1:16101' });
+    assert.throws(() => parseInventory('127.0.0.1:1161\n192.0.2.2 127.0.0.1:1161', 161), /^ConfigError: inventory line 2: name 127\.0\.0\.1:1161 is already used on line 1 by 127\.0\.0\.1:1161$/);
+    assert.deepEqual(inventoryProblem('192.0.2.2 192.0.2.1\n192.0.2.1', 161), { line: 2, error: 'name 192.0.2.1 is already used on line 1 by 192.0.2.2:161' }, 'an unnamed device is named by its host');
+    assert.deepEqual(inventoryProblem('[::1]:1161 lab\n[::1]:1162 lab', 161), { line: 2, error: 'name lab is already used on line 1 by [::1]:1161' });
+    assert.equal(inventoryProblem('192.0.2.1 core\n192.0.2.2 Core\n192.0.2.3 192.0.2.1:161', 161), null, 'names differ as the topic does: in case, in a port written out');
+    assert.deepEqual(inventoryProblem('192.0.2.1 a\n192.0.2.1:161 a', 161), { line: 2, error: '192.0.2.1:161 is listed twice (first on line 1)' }, 'the same device is said first');
+  });
+
   it('tells devices apart by host and port, one spelling per agent', () => {
     assert.equal(deviceIdentity('127.0.0.1', 161), '127.0.0.1:161');
     assert.notEqual(deviceIdentity('127.0.0.1', 1161), deviceIdentity('127.0.0.1', 1162));
