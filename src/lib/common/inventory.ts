@@ -34,8 +34,15 @@ export function isValidHost(host: string): boolean {
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 literal. */
 export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
+  const { host, port = defaultPort } = readHostPort(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
+  return { host, port };
+}
+
+/** The host and, when the text carries one, the port; throws a ConfigError as parseHostPort does. */
+function readHostPort(text: string): { host: string; port?: number } {
   let host = text;
-  let port = defaultPort;
+  let port: number | undefined;
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (bracket) {
     host = bracket[1];
@@ -53,6 +60,7 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
     }
   }
   if (!isValidHost(host)) throw new ConfigError(`"${clip(host)}" is not a host name or IP address`);
+  if (port === undefined) return { host };
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
   return { host, port };
 }
@@ -270,9 +278,12 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
   if (target && typeof target === 'object') {
     const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown; interval?: unknown; profile?: unknown };
     if (typeof t.host !== 'string') throw new ConfigError('a target object needs a host string');
-    const hp = isIPv6(t.host) ? { host: t.host, port: defaultPort } : parseHostPort(t.host.trim(), defaultPort);
-    const port = blank(t.port) ? hp.port : Number(t.port);
+    const hp: { host: string; port?: number } = isIPv6(t.host) ? { host: t.host } : readHostPort(t.host.trim());
+    const port = blank(t.port) ? hp.port ?? defaultPort : Number(t.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of target ${clip(hp.host)} must be 1-65535`);
+    // a table whose port column defaults to 161 beside a host written with its port: polling
+    // either port would be a guess, and the wrong one only times out
+    if (hp.port !== undefined && hp.port !== port) throw new ConfigError(`host ${clip(t.host.trim())} carries port ${hp.port} but port is ${port}`);
     const labels = targetLabels(t.labels);
     const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
     const interval = blank(t.interval) ? undefined : parseInterval(t.interval);

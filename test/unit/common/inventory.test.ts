@@ -73,6 +73,15 @@ describe('inventory', () => {
     assert.equal(deviceKey({ host: '0:0::1', port: 161 }), deviceKey({ host: '::1', port: 161 }));
   });
 
+  it('refuses a row whose host carries a port other than its port column, instead of polling the column\'s', () => {
+    assert.throws(() => parseTarget({ host: '127.0.0.1:16102', port: 161, name: 'access-1' }, 161), /^ConfigError: host 127\.0\.0\.1:16102 carries port 16102 but port is 161$/);
+    assert.throws(() => parseTarget({ host: '[::1]:16102', port: '1161' }, 161), /^ConfigError: host \[::1\]:16102 carries port 16102 but port is 1161$/);
+    assert.deepEqual(parseTarget({ host: '127.0.0.1:16102', port: 16102, name: 'access-1' }, 161), { host: '127.0.0.1', port: 16102, name: 'access-1', labels: {} }, 'the same port in both');
+    assert.deepEqual(parseTarget({ host: ' 127.0.0.1:16102 ', port: null }, 161), { host: '127.0.0.1', port: 16102, name: '127.0.0.1:16102', labels: {} }, 'the host\'s port alone');
+    assert.deepEqual(parseTarget({ host: '::1', port: 1161 }, 161).port, 1161, 'a bare IPv6 address carries no port');
+    assert.throws(() => parseTarget({ host: 'h:0', port: 161 }, 161), /port of "h:0" must be 1-65535/);
+  });
+
   it('reports the first bad line without throwing, as parseInventory words it after "inventory line N: "', () => {
     assert.equal(inventoryProblem('', 161), null);
     assert.equal(inventoryProblem('# only a comment\n\n192.0.2.1 a', 161), null);
