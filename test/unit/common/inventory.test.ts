@@ -135,8 +135,8 @@ describe('inventory', () => {
     assert.deepEqual(choice.devices.map((d) => d.name), ['10.0.0.1', '10.0.0.1:1161']);
     // a second entry for a device is not polled: it is reported, naming the first
     assert.deepEqual(choice.rejected.map((r) => [r.index, r.error]), [
-      [1, 'msg.targets[1] (10.0.0.1:161): the same device as msg.targets[0]'],
-      [3, 'msg.targets[3] (10.0.0.1:1161): the same device as msg.targets[2]'],
+      [1, 'msg.targets[1] (10.0.0.1:161): the same device as msg.targets[0] (10.0.0.1:161)'],
+      [3, 'msg.targets[3] (10.0.0.1:1161): the same device as msg.targets[2] (10.0.0.1:1161)'],
     ]);
   });
 

@@ -29,6 +29,42 @@ describe('targets: msg.targets entry by entry', () => {
     assert.equal(rejected[2].entry, 42);
   });
 
+  it('refuses a name another entry\'s device has, written or taken from its host, naming that entry by host:port', () => {
+    const { devices, rejected } = readTargets([
+      { host: '127.0.0.1', port: 16101, name: 'core-2', labels: '{"site":"lyon"}' },
+      { host: '127.0.0.1', port: 16102, name: 'core-2', labels: '{"site":"paris"}' },
+      '127.0.0.1:1161',
+      { host: '192.0.2.2', name: '127.0.0.1:1161' },
+      { host: '192.0.2.3', name: 'core' },
+      { host: '192.0.2.4', name: 'Core' },
+    ], 161);
+    assert.deepEqual(devices.map((d) => d.name), ['core-2', '127.0.0.1:1161', 'core', 'Core'], 'the first entry of a name is polled');
+    assert.deepEqual(rejected.map((r) => [r.index, r.error]), [
+      [1, 'msg.targets[1] (127.0.0.1:16102): name core-2 is already used by msg.targets[0] (127.0.0.1:16101)'],
+      [3, 'msg.targets[3] (192.0.2.2:161): name 127.0.0.1:1161 is already used by msg.targets[2] (127.0.0.1:1161)'],
+    ]);
+    // its message goes by its host:port, not by the name of the device polled under it
+    assert.deepEqual(rejected.map((r) => [r.key, r.name, r.device]), [['127.0.0.1:16102', undefined, undefined], ['192.0.2.2:161', undefined, undefined]]);
+    assert.deepEqual(rejected[0].entry, { host: '127.0.0.1', port: 16102, name: 'core-2', labels: '{"site":"paris"}' });
+  });
+
+  it('names the entry a duplicate repeats by its host:port and name, and says a position once', () => {
+    const { rejected } = readTargets([
+      { host: '', name: 'blank' },
+      { host: '192.0.2.1', name: 'a' },
+      '192.0.2.1:161 again',
+      '192.0.2.5:1161',
+      { host: '192.0.2.5', port: 1161, name: 'b' },
+      { name: 'no-host' },
+    ], 161);
+    assert.deepEqual(rejected.map((r) => r.error), [
+      'msg.targets[0]: "" is not a host name or IP address',
+      'msg.targets[2] (192.0.2.1:161): the same device as msg.targets[1] (192.0.2.1:161 named a)',
+      'msg.targets[4] (192.0.2.5:1161): the same device as msg.targets[3] (192.0.2.5:1161)',
+      'msg.targets[5]: a target object needs a host string',
+    ]);
+  });
+
   it('reads a device naming another profile as a device: the poll node finds the profile by name', () => {
     const { devices, rejected } = readTargets([
       { host: '192.0.2.1', name: 'a' },
