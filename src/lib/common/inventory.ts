@@ -242,7 +242,8 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
 
 /**
  * Labels of a target object: an object, or its JSON text (a database column holding
- * JSON arrives as text from MariaDB, whose JSON type is text). Nested values become
+ * JSON arrives as text from MariaDB, whose JSON type is text, or parsed by a client that
+ * knows the type: a JSON string then arrives as a plain string). Nested values become
  * their JSON text, so a label is always a string.
  */
 function targetLabels(value: unknown): Record<string, string> {
@@ -252,20 +253,44 @@ function targetLabels(value: unknown): Record<string, string> {
     try {
       obj = JSON.parse(value);
     } catch {
-      throw new ConfigError(`labels are not JSON: "${clip(value)}"`);
+      // meant as an object or array but mistyped; else a string, whether written so or a
+      // JSON string a client parsed
+      if (/^\s*[[{]/.test(value)) throw new ConfigError(`labels are not JSON: "${clip(value)}"`);
+      obj = value;
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(`labels must be a JSON object, not "${clip(value)}"`);
   }
+  if (obj === undefined || obj === null) {
+    // an absent column; the JSON text "null" is no object of labels
+    if (typeof value === 'string') throw new ConfigError(notLabels(obj));
+    return {};
+  }
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(notLabels(obj));
   const labels: Record<string, string> = {};
-  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-      if (v === undefined || v === null) continue;
-      labels[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    }
-  } else if (obj !== undefined && obj !== null) {
-    throw new ConfigError('labels must be an object of key: value');
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    labels[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return labels;
+}
+
+/** What labels that are no object of key: value pairs are instead. */
+function notLabels(value: unknown): string {
+  const what = typeof value === 'string' ? 'a string'
+    : Array.isArray(value) ? 'an array'
+      : value === null ? 'null'
+        : typeof value === 'number' ? 'a number'
+          : typeof value === 'boolean' ? value ? 'true' : 'false'
+            : typeof value;
+  let shown = '';
+  if (typeof value === 'number') shown = `: ${value}`;
+  else if (typeof value === 'string' || Array.isArray(value)) {
+    try {
+      shown = `: ${clip(JSON.stringify(value) ?? '')}`;
+    } catch {
+      shown = '';
+    }
+  }
+  return `labels must be a JSON object of key: value pairs such as {"site":"paris"}, not ${what}${shown}`;
 }
 
 /**

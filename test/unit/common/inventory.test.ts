@@ -65,7 +65,7 @@ describe('inventory', () => {
     assert.deepEqual(parseTarget({ host: '192.0.2.21', interval: '', profile: '  ', labels: '' }, 161), { host: '192.0.2.21', port: 161, name: '192.0.2.21', labels: {} });
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '{site: paris}' }, 161), /^ConfigError: labels are not JSON: "\{site: paris\}"$/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '["a"]' }, 161), /labels must be a JSON object/);
-    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /labels must be an object/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /^ConfigError: labels must be a JSON object of key: value pairs such as \{"site":"paris"\}, not a number: 42$/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', interval: 1 }, 161), /below the floor/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 7 }, 161), /profile of target 192\.0\.2\.22 must be the name/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 'a\u0000b' }, 161), /profile "a\?b" must be the name of an snmp-config node/);
@@ -80,6 +80,27 @@ describe('inventory', () => {
     assert.deepEqual(parseTarget({ host: ' 127.0.0.1:16102 ', port: null }, 161), { host: '127.0.0.1', port: 16102, name: '127.0.0.1:16102', labels: {} }, 'the host\'s port alone');
     assert.deepEqual(parseTarget({ host: '::1', port: 1161 }, 161).port, 1161, 'a bare IPv6 address carries no port');
     assert.throws(() => parseTarget({ host: 'h:0', port: 161 }, 161), /port of "h:0" must be 1-65535/);
+  });
+
+  it('says what labels that are no object are instead: a JSON string (parsed by mysql2 or not), an array, a number', () => {
+    const words = (labels: unknown) => {
+      try {
+        parseTarget({ host: '192.0.2.22', labels }, 161);
+      } catch (err) {
+        return (err as Error).message.replace('labels must be a JSON object of key: value pairs such as {"site":"paris"}, not ', '');
+      }
+      return 'accepted';
+    };
+    assert.equal(words('paris'), 'a string: "paris"', 'a JSON column holding "paris", handed over parsed');
+    assert.equal(words('"paris"'), 'a string: "paris"', 'the same column as JSON text');
+    assert.equal(words(['site', 'x']), 'an array: ["site","x"]');
+    assert.equal(words('["site", "x"]'), 'an array: ["site","x"]');
+    assert.equal(words('12'), 'a number: 12');
+    assert.equal(words(true), 'true');
+    assert.equal(words('null'), 'null');
+    assert.equal(words('{site: paris}'), 'labels are not JSON: "{site: paris}"', 'an object mistyped is not JSON');
+    assert.equal(words(' {"site":"paris"} '), 'accepted');
+    assert.equal(words(null), 'accepted');
   });
 
   it('reports the first bad line without throwing, as parseInventory words it after "inventory line N: "', () => {
