@@ -56,7 +56,7 @@ export interface RejectedTarget {
    */
   name?: string;
   error: string;
-  /** The entry's plain fields (strings, numbers, booleans, null): JSON-safe, to find the row. */
+  /** The entry as it was, JSON-safe and bounded (see plainEntry), to find the row: msg.target. */
   entry: unknown;
   /** The device, when the entry could be read and is a second entry for a device polled. */
   device?: Device;
@@ -70,17 +70,44 @@ export interface TargetChoice {
   ignoredOverride: boolean;
 }
 
-/** The fields of an entry worth showing: scalars only, text clipped. */
+/** How deep msg.target copies an entry (the row, its labels object, their values). */
+const ENTRY_DEPTH = 4;
+/** Most fields or items copied from one object or array of an entry. */
+const ENTRY_WIDTH = 32;
+
+/**
+ * The entry as it was, for msg.target: a row with its columns, a labels object or array
+ * included. JSON-safe (a message goes to debug, MQTT, files as it is) and bounded: text
+ * clipped, a date as ISO text, a big integer as its decimal text, no more than
+ * ENTRY_WIDTH fields an object and ENTRY_DEPTH levels; binary, functions and the like
+ * are left out, as JSON.stringify leaves out what it cannot write.
+ */
 function plainEntry(entry: unknown): unknown {
-  if (typeof entry === 'string') return clip(entry, 200);
-  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return entry === undefined ? null : typeof entry === 'object' ? null : entry;
-  const out: Record<string, string | number | boolean | null> = {};
+  const copy = jsonSafe(entry, 0);
+  return copy === undefined ? null : copy;
+}
+
+function jsonSafe(v: unknown, depth: number): unknown {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') return clip(v, 200);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v !== 'object') return undefined;
+  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || depth >= ENTRY_DEPTH) return undefined;
+  if (Array.isArray(v)) {
+    return v.slice(0, ENTRY_WIDTH).map((item) => {
+      const c = jsonSafe(item, depth + 1);
+      return c === undefined ? null : c;
+    });
+  }
+  const out: Record<string, unknown> = {};
   let n = 0;
-  for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-    if (n++ >= 32) break;
-    if (v === null || typeof v === 'number' || typeof v === 'boolean') out[clip(k, 64)] = v;
-    else if (typeof v === 'string') out[clip(k, 64)] = clip(v, 200);
-    else if (v instanceof Date) out[clip(k, 64)] = Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (n++ >= ENTRY_WIDTH) break;
+    const c = jsonSafe((v as Record<string, unknown>)[k], depth + 1);
+    if (c !== undefined) Object.defineProperty(out, clip(k, 64), { value: c, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

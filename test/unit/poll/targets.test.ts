@@ -24,7 +24,7 @@ describe('targets: msg.targets entry by entry', () => {
     assert.match(rejected[0].error, /^msg\.targets\[1\] \(bad host:1161\): "bad host" is not a host name/);
     assert.match(rejected[3].error, /the same device as msg\.targets\[0\]/);
     assert.deepEqual(rejected[3].device, { host: '192.0.2.1', port: 161, name: 'again', labels: {} });
-    // the entry itself, JSON-safe: scalars kept, a date as ISO text, objects left out
+    // the entry itself, JSON-safe
     assert.deepEqual(rejected[0].entry, { host: 'bad host', port: 1161, name: 'row-2' });
     assert.equal(rejected[2].entry, 42);
   });
@@ -63,6 +63,26 @@ describe('targets: msg.targets entry by entry', () => {
       'msg.targets[4] (192.0.2.5:1161): the same device as msg.targets[3] (192.0.2.5:1161)',
       'msg.targets[5]: a target object needs a host string',
     ]);
+  });
+
+  it('carries a bad entry as it was in msg.target, its labels object included, JSON-safe and bounded', () => {
+    const row: Record<string, unknown> = {
+      host: '192.0.2.7', port: 161, name: 'edge-7', interval: 1, labels: { site: 'paris', rack: { row: 3, tags: ['a', 1] } },
+      created: new Date(0), id: 9007199254740993n, blob: Buffer.from('ab'), fn: () => 1, gone: undefined, nan: Number.NaN, long: 'x'.repeat(300),
+    };
+    Object.defineProperty(row, '__proto__', { value: { polluted: true }, enumerable: true });
+    const [r] = readTargets([row], 161).rejected;
+    assert.match(r.error, /below the floor/);
+    assert.deepEqual(r.entry, {
+      host: '192.0.2.7', port: 161, name: 'edge-7', interval: 1, labels: { site: 'paris', rack: { row: 3, tags: ['a', 1] } },
+      created: '1970-01-01T00:00:00.000Z', id: '9007199254740993', nan: null, long: `${'x'.repeat(197)}...`, ['__proto__']: { polluted: true },
+    });
+    assert.equal(Object.getPrototypeOf(r.entry), Object.prototype, 'a key __proto__ stays a field');
+    assert.deepEqual(JSON.parse(JSON.stringify(r.entry)), r.entry, 'JSON-safe as it is');
+    const [deep] = readTargets([{ host: 'bad host', labels: { a: { b: { c: { d: 1 } } } }, wide: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])) }], 161).rejected;
+    assert.deepEqual((deep.entry as any).labels, { a: { b: {} } }, 'four levels deep at most');
+    assert.equal(Object.keys((deep.entry as any).wide).length, 32);
+    assert.deepEqual(readTargets([['192.0.2.1', 161]], 161).rejected[0].entry, ['192.0.2.1', 161], 'an array entry as it was');
   });
 
   it('reads a device naming another profile as a device: the poll node finds the profile by name', () => {
