@@ -6,6 +6,7 @@
 import { isNumericOid, normalizeOid, unsendableOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
 import { ConfigError, deviceIdentity, nameTaken, parseTarget } from '../common/inventory';
+import { isIPv6 } from '../common/ip';
 import { clip } from '../common/properties';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
@@ -118,8 +119,11 @@ function entryKey(entry: unknown, index: number, defaultPort: number): string {
   if (entry && typeof entry === 'object') {
     const { host, port } = entry as { host?: unknown; port?: unknown };
     if (typeof host === 'string' && host.trim() !== '') {
+      const h = host.trim();
+      // a host written with its port (127.0.0.1:16102, [::1]:1161) is shown as written
+      if (/^\[[^\]]*\]:\d+$/.test(h) || (!isIPv6(h) && /^[^[\]:]+:\d+$/.test(h))) return clip(h);
       const p = port === undefined || port === null || port === '' ? defaultPort : port;
-      return clip(`${host.trim()}:${String(p)}`);
+      return clip(`${isIPv6(h) ? `[${h}]` : h}:${String(p)}`);
     }
   }
   return `msg.targets[${index}]`;

@@ -65,6 +65,19 @@ describe('targets: msg.targets entry by entry', () => {
     ]);
   });
 
+  it('finds a bad entry by its host as written: with its own port, or an IPv6 address in brackets', () => {
+    const { rejected } = readTargets([
+      { host: '127.0.0.1:16102', port: 161, name: 'access-1' },
+      { host: '::1', port: 1161, interval: 1 },
+      { host: '[::1]:99', port: 98 },
+    ], 161);
+    assert.deepEqual(rejected.map((r) => r.error), [
+      'msg.targets[0] (127.0.0.1:16102): host 127.0.0.1:16102 carries port 16102 but port is 161',
+      'msg.targets[1] ([::1]:1161): interval 1 is below the floor of 5 s',
+      'msg.targets[2] ([::1]:99): host [::1]:99 carries port 99 but port is 98',
+    ]);
+  });
+
   it('carries a bad entry as it was in msg.target, its labels object included, JSON-safe and bounded', () => {
     const row: Record<string, unknown> = {
       host: '192.0.2.7', port: 161, name: 'edge-7', interval: 1, labels: { site: 'paris', rack: { row: 3, tags: ['a', 1] } },
