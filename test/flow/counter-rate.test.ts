@@ -142,23 +142,28 @@ describe('counter-rate node', function () {
       assert.ok(helper.getNode('cr').context().get(partKey('counterRate', identity)), 'the device has its key in the context, under its identity');
     });
 
-    // issue 14, defect 9: two agents on one host, unnamed or given one name, are two series
+    // issue 14, defect 9: two agents on one host, unnamed or given one name, are two series.
+    // One inventory refuses a name twice; two profiles (or two flows) may still send one
+    // name for two agents, and counter-rate keeps them apart by host and port.
     for (const names of [['', ''], ['edge', 'edge']]) {
-      it(`rates two agents of one host apart (${names[0] ? 'one name for both' : 'unnamed'})`, async () => {
-        const inventory = fleet.devices.map((d, i) => `127.0.0.1:${d.port} ${names[i]}`).join('\n');
+      it(`rates two agents of one host apart (${names[0] ? 'one name for both, from two profiles' : 'unnamed'})`, async () => {
+        const oids = 'sysUpTime.0\nifHCInOctets.2\nifHCInOctets.1';
+        const cr = { id: 'cr', type: 'counter-rate', z: 'tab', width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['out']] };
+        const perAgent = fleet.devices.slice(0, 2).flatMap((d, i) => [
+          { id: `cfg${i}`, type: 'snmp-config', z: 'tab', version: '2c', timeout: 1000, retries: 0, inventory: `127.0.0.1:${d.port} ${names[i]}` },
+          { id: `get${i}`, type: 'snmp-get', z: 'tab', snmp: `cfg${i}`, oids, wires: [['cr'], []] },
+        ]);
         await helper.load([snmpConfigNode, snmpGetNode, counterRateNode], [
-          { id: 'tab', type: 'tab', label: 'test' },
-          { id: 'cfg', type: 'snmp-config', z: 'tab', version: '2c', timeout: 1000, retries: 0, inventory },
-          { id: 'get', type: 'snmp-get', z: 'tab', snmp: 'cfg', oids: 'sysUpTime.0\nifHCInOctets.2\nifHCInOctets.1', wires: [['cr'], []] },
-          { id: 'cr', type: 'counter-rate', z: 'tab', width: 'auto', mode: 'rate', scale: '8', maxRate: '', expire: '3600', store: '', wires: [['out']] },
-          { id: 'out', type: 'helper', z: 'tab' },
-        ], { cfg: { community: 'public' } });
+          { id: 'tab', type: 'tab', label: 'test' }, ...perAgent, cr, { id: 'out', type: 'helper', z: 'tab' },
+        ], { cfg0: { community: 'public' }, cfg1: { community: 'public' } });
         const out = collect('out');
-        helper.getNode('get').receive({ payload: 'tick' });
+        const tick = () => ['get0', 'get1'].forEach((id) => helper.getNode(id).receive({ payload: 'tick' }));
+        tick();
         const first = await out.wait(2);
         if (!names[0]) assert.deepEqual(first.map((m) => m.topic).sort(), fleet.devices.map((d) => `127.0.0.1:${d.port}`).sort(), 'named host:port');
+        else assert.deepEqual(first.map((m) => m.topic), ['edge', 'edge']);
         await sleep(1500);
-        helper.getNode('get').receive({ payload: 'tick' });
+        tick();
         const second = (await out.wait(4)).slice(2);
         for (const m of second) {
           // interface 2 at 900 Mb/s, interface 1 at 8 Mb/s on both devices: mixed series would give

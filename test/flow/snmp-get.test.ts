@@ -92,6 +92,37 @@ describe('snmp-get node', function () {
     assert.equal(msgs[0].targets, undefined);
   });
 
+  it('polls one device per name: a second row with a taken name, or whose host\'s port disagrees with its port, is a bad-target, the other polled', async () => {
+    await helper.load([snmpConfigNode, snmpGetNode, catchNode], flow({}), creds);
+    const ok = collect('ok');
+    const fail = collect('fail');
+    // rows as node-red-node-mysql hands them: a JSON column parsed, the port column's default 161
+    const rows = [
+      { host: '127.0.0.1', port: snmpd.port, name: 'core-2', labels: { site: 'lyon' } },
+      { host: '127.0.0.1', port: deadPort, name: 'core-2', labels: { site: 'paris', rack: { row: 3 } } },
+      { host: `127.0.0.1:${deadPort}`, port: 161, name: 'access-1', labels: null },
+      { host: '192.0.2.9', port: 161, name: 'labels-a-string', labels: 'paris' },
+    ];
+    helper.getNode('get').receive({ targets: rows });
+    const bad = await fail.wait(3);
+    const [answer] = await ok.wait(1);
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(ok.msgs.length, 1);
+    assert.equal(answer.topic, 'core-2');
+    assert.equal(answer.device.port, snmpd.port, 'the first row of the name is polled');
+    assert.equal(fail.msgs.length, 3, 'nothing else is polled: no timeout from the dead port');
+    assert.deepEqual(bad.map((m) => [m.error.code, m.error.index, m.topic]), [
+      ['bad-target', 1, `127.0.0.1:${deadPort}`],
+      ['bad-target', 2, 'access-1'],
+      ['bad-target', 3, 'labels-a-string'],
+    ], 'a row refused for its name goes by its host:port, not as a failure of the core-2 polled');
+    assert.equal(bad[0].error.message, `msg.targets[1] (127.0.0.1:${deadPort}): name core-2 is already used by msg.targets[0] (127.0.0.1:${snmpd.port})`);
+    assert.equal(bad[0].device, undefined);
+    assert.deepEqual(bad[0].target, rows[1], 'the row as it was, its labels included');
+    assert.equal(bad[1].error.message, `msg.targets[2] (127.0.0.1:${deadPort}): host 127.0.0.1:${deadPort} carries port ${deadPort} but port is 161`);
+    assert.equal(bad[2].error.message, 'msg.targets[3] (192.0.2.9:161): labels must be a JSON object of key: value pairs such as {"site":"paris"}, not a string: "paris"');
+  });
+
   it('lets a configured inventory win over msg.targets, with one warning', async () => {
     await helper.load([snmpConfigNode, snmpGetNode, catchNode], flow({ inventory: `127.0.0.1:${snmpd.port} inv-1` }), creds);
     const ok = collect('ok');

@@ -34,8 +34,15 @@ export function isValidHost(host: string): boolean {
 
 /** `host`, `host:port`, `[v6]`, `[v6]:port`, or a bare IPv6 literal. */
 export function parseHostPort(text: string, defaultPort: number): { host: string; port: number } {
+  const { host, port = defaultPort } = readHostPort(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
+  return { host, port };
+}
+
+/** The host and, when the text carries one, the port; throws a ConfigError as parseHostPort does. */
+function readHostPort(text: string): { host: string; port?: number } {
   let host = text;
-  let port = defaultPort;
+  let port: number | undefined;
   const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (bracket) {
     host = bracket[1];
@@ -53,6 +60,7 @@ export function parseHostPort(text: string, defaultPort: number): { host: string
     }
   }
   if (!isValidHost(host)) throw new ConfigError(`"${clip(host)}" is not a host name or IP address`);
+  if (port === undefined) return { host };
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of "${clip(text)}" must be 1-65535`);
   return { host, port };
 }
@@ -135,6 +143,15 @@ function makeDevice(host: string, port: number, name: string, labels: Record<str
   return d;
 }
 
+/**
+ * A device's name is what its messages are told apart by downstream (msg.topic: the
+ * InfluxDB device tag, threshold-alert's alerts, snmp-metrics' device label), so two
+ * devices of one inventory never share one, whether written or taken from the host.
+ */
+export function nameTaken(name: string, where: string): string {
+  return `name ${clip(name)} is already used ${where}`;
+}
+
 /** The first bad line of an inventory: its number (from 1) and what is wrong with it. */
 export interface InventoryProblem {
   line: number;
@@ -145,6 +162,8 @@ function readInventory(text: string, defaultPort: number): { devices: Device[]; 
   const devices: Device[] = [];
   /** Line number (from 1) of each identity listed so far. */
   const seen = new Map<string, number>();
+  /** Line number and device of each name used so far. */
+  const named = new Map<string, { line: number; device: Device }>();
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/#.*$/, '').trim();
@@ -154,7 +173,10 @@ function readInventory(text: string, defaultPort: number): { devices: Device[]; 
       const key = deviceIdentity(device.host, device.port);
       const first = seen.get(key);
       if (first !== undefined) throw new ConfigError(`${clip(hostPort(device.host, device.port))} is listed twice (first on line ${first})`);
+      const other = named.get(device.name);
+      if (other !== undefined) throw new ConfigError(nameTaken(device.name, `on line ${other.line} by ${clip(hostPort(other.device.host, other.device.port))}`));
       seen.set(key, i + 1);
+      named.set(device.name, { line: i + 1, device });
       devices.push(device);
     } catch (err) {
       return { devices, problem: { line: i + 1, error: (err as Error).message } };
@@ -220,7 +242,8 @@ export function parseInventoryLine(line: string, defaultPort: number): Device {
 
 /**
  * Labels of a target object: an object, or its JSON text (a database column holding
- * JSON arrives as text from MariaDB, whose JSON type is text). Nested values become
+ * JSON arrives as text from MariaDB, whose JSON type is text, or parsed by a client that
+ * knows the type: a JSON string then arrives as a plain string). Nested values become
  * their JSON text, so a label is always a string.
  */
 function targetLabels(value: unknown): Record<string, string> {
@@ -230,20 +253,44 @@ function targetLabels(value: unknown): Record<string, string> {
     try {
       obj = JSON.parse(value);
     } catch {
-      throw new ConfigError(`labels are not JSON: "${clip(value)}"`);
+      // meant as an object or array but mistyped; else a string, whether written so or a
+      // JSON string a client parsed
+      if (/^\s*[[{]/.test(value)) throw new ConfigError(`labels are not JSON: "${clip(value)}"`);
+      obj = value;
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(`labels must be a JSON object, not "${clip(value)}"`);
   }
+  if (obj === undefined || obj === null) {
+    // an absent column; the JSON text "null" is no object of labels
+    if (typeof value === 'string') throw new ConfigError(notLabels(obj));
+    return {};
+  }
+  if (typeof obj !== 'object' || Array.isArray(obj)) throw new ConfigError(notLabels(obj));
   const labels: Record<string, string> = {};
-  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-      if (v === undefined || v === null) continue;
-      labels[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
-    }
-  } else if (obj !== undefined && obj !== null) {
-    throw new ConfigError('labels must be an object of key: value');
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    labels[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
   return labels;
+}
+
+/** What labels that are no object of key: value pairs are instead. */
+function notLabels(value: unknown): string {
+  const what = typeof value === 'string' ? 'a string'
+    : Array.isArray(value) ? 'an array'
+      : value === null ? 'null'
+        : typeof value === 'number' ? 'a number'
+          : typeof value === 'boolean' ? value ? 'true' : 'false'
+            : typeof value;
+  let shown = '';
+  if (typeof value === 'number') shown = `: ${value}`;
+  else if (typeof value === 'string' || Array.isArray(value)) {
+    try {
+      shown = `: ${clip(JSON.stringify(value) ?? '')}`;
+    } catch {
+      shown = '';
+    }
+  }
+  return `labels must be a JSON object of key: value pairs such as {"site":"paris"}, not ${what}${shown}`;
 }
 
 /**
@@ -256,9 +303,12 @@ export function parseTarget(target: unknown, defaultPort: number): Device {
   if (target && typeof target === 'object') {
     const t = target as { host?: unknown; port?: unknown; name?: unknown; labels?: unknown; interval?: unknown; profile?: unknown };
     if (typeof t.host !== 'string') throw new ConfigError('a target object needs a host string');
-    const hp = isIPv6(t.host) ? { host: t.host, port: defaultPort } : parseHostPort(t.host.trim(), defaultPort);
-    const port = blank(t.port) ? hp.port : Number(t.port);
+    const hp: { host: string; port?: number } = isIPv6(t.host) ? { host: t.host } : readHostPort(t.host.trim());
+    const port = blank(t.port) ? hp.port ?? defaultPort : Number(t.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`port of target ${clip(hp.host)} must be 1-65535`);
+    // a table whose port column defaults to 161 beside a host written with its port: polling
+    // either port would be a guess, and the wrong one only times out
+    if (hp.port !== undefined && hp.port !== port) throw new ConfigError(`host ${clip(t.host.trim())} carries port ${hp.port} but port is ${port}`);
     const labels = targetLabels(t.labels);
     const name = typeof t.name === 'string' && t.name.trim() ? t.name.trim() : defaultDeviceName(hp.host, port, defaultPort);
     const interval = blank(t.interval) ? undefined : parseInterval(t.interval);

@@ -5,7 +5,8 @@
  */
 import { isNumericOid, normalizeOid, unsendableOid } from '../common/oid';
 import type { Device, MibLookup } from '../common/types';
-import { ConfigError, deviceIdentity, parseTarget } from '../common/inventory';
+import { ConfigError, deviceIdentity, nameTaken, parseTarget } from '../common/inventory';
+import { isIPv6 } from '../common/ip';
 import { clip } from '../common/properties';
 
 /** Splits the node's OID text (one per line; commas allowed) into entries. */
@@ -40,7 +41,8 @@ export function resolveOids(entries: string[], mib: MibLookup | undefined): stri
 
 /**
  * An inventory entry that cannot be polled as written: a bad msg.targets entry (a bad
- * row of an inventory table) or a second entry for the same device. Reported on output
+ * row of an inventory table), a second entry for the same device, or one with a name
+ * another device has. Reported on output
  * 2 as `bad-target`, one message each; the other entries are polled. (A device naming a
  * profile the node cannot find is read fine: it fails its poll with code `profile`.)
  */
@@ -49,12 +51,15 @@ export interface RejectedTarget {
   index?: number;
   /** What a person finds the entry by: `host:port` as written, or `msg.targets[i]`. */
   key: string;
-  /** The entry's name when it has one (the topic of its message). */
+  /**
+   * The entry's name when it has one (the topic of its message); absent for an entry
+   * refused for a name another device has, whose message goes by its host:port.
+   */
   name?: string;
   error: string;
-  /** The entry's plain fields (strings, numbers, booleans, null): JSON-safe, to find the row. */
+  /** The entry as it was, JSON-safe and bounded (see plainEntry), to find the row: msg.target. */
   entry: unknown;
-  /** The device, when the entry could be read (a duplicate). */
+  /** The device, when the entry could be read and is a second entry for a device polled. */
   device?: Device;
 }
 
@@ -66,17 +71,44 @@ export interface TargetChoice {
   ignoredOverride: boolean;
 }
 
-/** The fields of an entry worth showing: scalars only, text clipped. */
+/** How deep msg.target copies an entry (the row, its labels object, their values). */
+const ENTRY_DEPTH = 4;
+/** Most fields or items copied from one object or array of an entry. */
+const ENTRY_WIDTH = 32;
+
+/**
+ * The entry as it was, for msg.target: a row with its columns, a labels object or array
+ * included. JSON-safe (a message goes to debug, MQTT, files as it is) and bounded: text
+ * clipped, a date as ISO text, a big integer as its decimal text, no more than
+ * ENTRY_WIDTH fields an object and ENTRY_DEPTH levels; binary, functions and the like
+ * are left out, as JSON.stringify leaves out what it cannot write.
+ */
 function plainEntry(entry: unknown): unknown {
-  if (typeof entry === 'string') return clip(entry, 200);
-  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return entry === undefined ? null : typeof entry === 'object' ? null : entry;
-  const out: Record<string, string | number | boolean | null> = {};
+  const copy = jsonSafe(entry, 0);
+  return copy === undefined ? null : copy;
+}
+
+function jsonSafe(v: unknown, depth: number): unknown {
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string') return clip(v, 200);
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v !== 'object') return undefined;
+  if (v instanceof Date) return Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || depth >= ENTRY_DEPTH) return undefined;
+  if (Array.isArray(v)) {
+    return v.slice(0, ENTRY_WIDTH).map((item) => {
+      const c = jsonSafe(item, depth + 1);
+      return c === undefined ? null : c;
+    });
+  }
+  const out: Record<string, unknown> = {};
   let n = 0;
-  for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-    if (n++ >= 32) break;
-    if (v === null || typeof v === 'number' || typeof v === 'boolean') out[clip(k, 64)] = v;
-    else if (typeof v === 'string') out[clip(k, 64)] = clip(v, 200);
-    else if (v instanceof Date) out[clip(k, 64)] = Number.isFinite(v.getTime()) ? v.toISOString() : null;
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    if (n++ >= ENTRY_WIDTH) break;
+    const c = jsonSafe((v as Record<string, unknown>)[k], depth + 1);
+    if (c !== undefined) Object.defineProperty(out, clip(k, 64), { value: c, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -87,8 +119,11 @@ function entryKey(entry: unknown, index: number, defaultPort: number): string {
   if (entry && typeof entry === 'object') {
     const { host, port } = entry as { host?: unknown; port?: unknown };
     if (typeof host === 'string' && host.trim() !== '') {
+      const h = host.trim();
+      // a host written with its port (127.0.0.1:16102, [::1]:1161) is shown as written
+      if (/^\[[^\]]*\]:\d+$/.test(h) || (!isIPv6(h) && /^[^[\]:]+:\d+$/.test(h))) return clip(h);
       const p = port === undefined || port === null || port === '' ? defaultPort : port;
-      return clip(`${host.trim()}:${String(p)}`);
+      return clip(`${isIPv6(h) ? `[${h}]` : h}:${String(p)}`);
     }
   }
   return `msg.targets[${index}]`;
@@ -105,34 +140,60 @@ function entryName(entry: unknown): string | undefined {
 
 /**
  * Reads a msg.targets list entry by entry: the devices to poll, in order, and the
- * entries that cannot be polled (bad, or a device listed a second time).
+ * entries that cannot be polled (bad, a device listed a second time, or a name another
+ * device already has: downstream nodes tell devices apart by name, so two devices with
+ * one name would share one InfluxDB series and one alert). The first entry wins.
  */
 export function readTargets(list: unknown[], defaultPort: number): { devices: Device[]; positions: number[]; rejected: RejectedTarget[] } {
   const devices: Device[] = [];
   /** Where each device stands in `list`. */
   const positions: number[] = [];
   const rejected: RejectedTarget[] = [];
-  const seen = new Map<string, number>();
+  /** The entry of each identity polled, and of each name. */
+  const seen = new Map<string, { index: number; device: Device }>();
+  const named = new Map<string, { index: number; device: Device }>();
   list.forEach((t, index) => {
     let d: Device;
     try {
       d = parseTarget(t, defaultPort);
     } catch (err) {
       const key = entryKey(t, index, defaultPort);
-      rejected.push({ index, key, name: entryName(t), error: `msg.targets[${index}] (${key}): ${(err as Error).message}`, entry: plainEntry(t) });
+      rejected.push({ index, key, name: entryName(t), error: `${entryPlace(index, key)}: ${(err as Error).message}`, entry: plainEntry(t) });
       return;
     }
-    const first = seen.get(deviceIdentity(d.host, d.port));
+    const identity = deviceIdentity(d.host, d.port);
+    const key = describeDevice(d);
+    const first = seen.get(identity);
     if (first !== undefined) {
-      const key = describeDevice(d);
-      rejected.push({ index, key, name: d.name, error: `msg.targets[${index}] (${key}): the same device as msg.targets[${first}]`, entry: plainEntry(t), device: d });
+      rejected.push({ index, key, name: d.name, error: `${entryPlace(index, key)}: the same device as ${otherEntry(first)}`, entry: plainEntry(t), device: d });
       return;
     }
-    seen.set(deviceIdentity(d.host, d.port), index);
+    const other = named.get(d.name);
+    if (other !== undefined) {
+      // its message goes by its host:port: under the name it would count as a failure of the device polled under it
+      rejected.push({ index, key, error: `${entryPlace(index, key)}: ${nameTaken(d.name, `by ${otherEntry(other, false)}`)}`, entry: plainEntry(t) });
+      return;
+    }
+    seen.set(identity, { index, device: d });
+    named.set(d.name, { index, device: d });
     devices.push(d);
     positions.push(index);
   });
   return { devices, positions, rejected };
+}
+
+/** `msg.targets[i] (host:port)`, the place said once when the entry has no host to show. */
+function entryPlace(index: number, key: string): string {
+  const place = `msg.targets[${index}]`;
+  return key === place ? place : `${place} (${key})`;
+}
+
+/** The entry a second one clashes with: its place, host:port and, when asked and it has its own, its name. */
+function otherEntry(other: { index: number; device: Device }, withName = true): string {
+  const { index, device } = other;
+  const at = describeDevice(device);
+  const own = withName && device.name !== device.host && device.name !== at;
+  return `msg.targets[${index}] (${at}${own ? ` named ${clip(device.name)}` : ''})`;
 }
 
 /** `host:port`, IPv6 in brackets. */

@@ -118,6 +118,9 @@ const INVENTORIES = [
   '[::1]:161\n::1',
   '::1\n0:0:0:0:0:0:0:1',
   'Host-A\nhost-a',
+  '127.0.0.1:16101 core-2\n127.0.0.1:16102 core-2',
+  '127.0.0.1:1161\n192.0.2.2 127.0.0.1:1161',
+  '192.0.2.1 core\n192.0.2.2 Core',
   'a # comment\n  # indented comment\n\na:1161 # same host, another port',
   '# lab\n127.0.0.1:1161 agent site=lab\nbad..host:161 broken',
   '127.0.0.1:1161 agent site=lab\n127.0.0.1:99999 broken',
@@ -146,6 +149,14 @@ const TARGETS: unknown[] = [
   { host: 'host', interval: 30, profile: 'core-v3', labels: '{"site":"paris"}' },
   { host: 'host', interval: '2', profile: null, labels: '[1]' },
   { host: 'host', interval: null, profile: 3 },
+  { host: '127.0.0.1:16102', port: 161 },
+  { host: 'host', labels: 'paris' },
+  { host: 'host', labels: '"paris"' },
+  { host: 'host', labels: 'null' },
+  { host: 'host', labels: ['a'] },
+  { host: 'host', labels: Number.NaN },
+  { host: '127.0.0.1:16102', port: '16102' },
+  { host: '[::1]:16102', port: 1161 },
   { host: 'a b' },
   { host: 5 },
   { host: 'x'.repeat(300) },
@@ -237,12 +248,13 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
       },
       validators: { regex: (re: RegExp) => (v: unknown) => re.test(String(v)) },
     };
+    // the dialog also loads the pack's shared editor script (its choice() validator), which adds its style to the page
     const jq: any = () => ({ length: 0, text: () => jq(), appendTo: () => jq() });
     const context = vm.createContext({ RED, $: jq });
     context.window = context;
     vm.runInContext(fs.readFileSync(BUNDLE, 'utf8'), context);
-    // the shared editor script, which the node file loads before its own
-    vm.runInContext(fs.readFileSync(path.join(path.dirname(BUNDLE), 'snmp-fleet-editor.js'), 'utf8'), context);
+    vm.runInContext(fs.readFileSync(path.join(ROOT, 'resources', 'snmp-fleet-editor.js'), 'utf8'), context);
+    context.$ = () => ({ length: 0 });
     vm.runInContext(script, context);
     assert.ok(def, 'registerType called');
     return def;
@@ -266,6 +278,7 @@ describe('snmp-config edit dialog: inventory checked by the bundled grammar', ()
     }
     assert.equal(validate('# lab\n127.0.0.1:1161 agent site=lab\nbad..host:161 broken', '161'), 'Inventory line 3: "bad..host" is not a host name or IP address');
     assert.equal(validate('192.0.2.1\n192.0.2.1:161', '161'), 'Inventory line 2: 192.0.2.1:161 is listed twice (first on line 1)');
+    assert.equal(validate('127.0.0.1:16101 core-2 site=lyon\n# moved\n127.0.0.1:16102 core-2', '161'), 'Inventory line 3: name core-2 is already used on line 1 by 127.0.0.1:16101');
   });
 
   it('checks the source address with the same IP grammar as the runtime', () => {

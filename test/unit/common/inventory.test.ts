@@ -65,12 +65,42 @@ describe('inventory', () => {
     assert.deepEqual(parseTarget({ host: '192.0.2.21', interval: '', profile: '  ', labels: '' }, 161), { host: '192.0.2.21', port: 161, name: '192.0.2.21', labels: {} });
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '{site: paris}' }, 161), /^ConfigError: labels are not JSON: "\{site: paris\}"$/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', labels: '["a"]' }, 161), /labels must be a JSON object/);
-    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /labels must be an object/);
+    assert.throws(() => parseTarget({ host: '192.0.2.22', labels: 42 }, 161), /^ConfigError: labels must be a JSON object of key: value pairs such as \{"site":"paris"\}, not a number: 42$/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', interval: 1 }, 161), /below the floor/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 7 }, 161), /profile of target 192\.0\.2\.22 must be the name/);
     assert.throws(() => parseTarget({ host: '192.0.2.22', profile: 'a\u0000b' }, 161), /profile "a\?b" must be the name of an snmp-config node/);
     assert.equal(deviceKey({ host: '::1', port: 161 }), '[::1]:161', 'a device object keyed by its identity');
     assert.equal(deviceKey({ host: '0:0::1', port: 161 }), deviceKey({ host: '::1', port: 161 }));
+  });
+
+  it('refuses a row whose host carries a port other than its port column, instead of polling the column\'s', () => {
+    assert.throws(() => parseTarget({ host: '127.0.0.1:16102', port: 161, name: 'access-1' }, 161), /^ConfigError: host 127\.0\.0\.1:16102 carries port 16102 but port is 161$/);
+    assert.throws(() => parseTarget({ host: '[::1]:16102', port: '1161' }, 161), /^ConfigError: host \[::1\]:16102 carries port 16102 but port is 1161$/);
+    assert.deepEqual(parseTarget({ host: '127.0.0.1:16102', port: 16102, name: 'access-1' }, 161), { host: '127.0.0.1', port: 16102, name: 'access-1', labels: {} }, 'the same port in both');
+    assert.deepEqual(parseTarget({ host: ' 127.0.0.1:16102 ', port: null }, 161), { host: '127.0.0.1', port: 16102, name: '127.0.0.1:16102', labels: {} }, 'the host\'s port alone');
+    assert.deepEqual(parseTarget({ host: '::1', port: 1161 }, 161).port, 1161, 'a bare IPv6 address carries no port');
+    assert.throws(() => parseTarget({ host: 'h:0', port: 161 }, 161), /port of "h:0" must be 1-65535/);
+  });
+
+  it('says what labels that are no object are instead: a JSON string (parsed by mysql2 or not), an array, a number', () => {
+    const words = (labels: unknown) => {
+      try {
+        parseTarget({ host: '192.0.2.22', labels }, 161);
+      } catch (err) {
+        return (err as Error).message.replace('labels must be a JSON object of key: value pairs such as {"site":"paris"}, not ', '');
+      }
+      return 'accepted';
+    };
+    assert.equal(words('paris'), 'a string: "paris"', 'a JSON column holding "paris", handed over parsed');
+    assert.equal(words('"paris"'), 'a string: "paris"', 'the same column as JSON text');
+    assert.equal(words(['site', 'x']), 'an array: ["site","x"]');
+    assert.equal(words('["site", "x"]'), 'an array: ["site","x"]');
+    assert.equal(words('12'), 'a number: 12');
+    assert.equal(words(true), 'true');
+    assert.equal(words('null'), 'null');
+    assert.equal(words('{site: paris}'), 'labels are not JSON: "{site: paris}"', 'an object mistyped is not JSON');
+    assert.equal(words(' {"site":"paris"} '), 'accepted');
+    assert.equal(words(null), 'accepted');
   });
 
   it('reports the first bad line without throwing, as parseInventory words it after "inventory line N: "', () => {
@@ -107,6 +137,16 @@ describe('inventory', () => {
     assert.equal(inventoryProblem('127.0.0.1:1161\n127.0.0.1:1162\n127.0.0.1', 161), null, 'one host, three ports: three devices');
   });
 
+  it('refuses a name a second device uses, written or taken from its host, naming both lines', () => {
+    assert.deepEqual(inventoryProblem('127.0.0.1:16100 core-1\n127.0.0.1:16101 core-2\n# spare\n\n127.0.0.1:16102 core-2', 161),
+      { line: 5, error: 'name core-2 is already used on line 2 by 127.0.0.1:16101' });
+    assert.throws(() => parseInventory('127.0.0.1:1161\n192.0.2.2 127.0.0.1:1161', 161), /^ConfigError: inventory line 2: name 127\.0\.0\.1:1161 is already used on line 1 by 127\.0\.0\.1:1161$/);
+    assert.deepEqual(inventoryProblem('192.0.2.2 192.0.2.1\n192.0.2.1', 161), { line: 2, error: 'name 192.0.2.1 is already used on line 1 by 192.0.2.2:161' }, 'an unnamed device is named by its host');
+    assert.deepEqual(inventoryProblem('[::1]:1161 lab\n[::1]:1162 lab', 161), { line: 2, error: 'name lab is already used on line 1 by [::1]:1161' });
+    assert.equal(inventoryProblem('192.0.2.1 core\n192.0.2.2 Core\n192.0.2.3 192.0.2.1:161', 161), null, 'names differ as the topic does: in case, in a port written out');
+    assert.deepEqual(inventoryProblem('192.0.2.1 a\n192.0.2.1:161 a', 161), { line: 2, error: '192.0.2.1:161 is listed twice (first on line 1)' }, 'the same device is said first');
+  });
+
   it('tells devices apart by host and port, one spelling per agent', () => {
     assert.equal(deviceIdentity('127.0.0.1', 161), '127.0.0.1:161');
     assert.notEqual(deviceIdentity('127.0.0.1', 1161), deviceIdentity('127.0.0.1', 1162));
@@ -116,8 +156,8 @@ describe('inventory', () => {
     assert.deepEqual(choice.devices.map((d) => d.name), ['10.0.0.1', '10.0.0.1:1161']);
     // a second entry for a device is not polled: it is reported, naming the first
     assert.deepEqual(choice.rejected.map((r) => [r.index, r.error]), [
-      [1, 'msg.targets[1] (10.0.0.1:161): the same device as msg.targets[0]'],
-      [3, 'msg.targets[3] (10.0.0.1:1161): the same device as msg.targets[2]'],
+      [1, 'msg.targets[1] (10.0.0.1:161): the same device as msg.targets[0] (10.0.0.1:161)'],
+      [3, 'msg.targets[3] (10.0.0.1:1161): the same device as msg.targets[2] (10.0.0.1:1161)'],
     ]);
   });
 
