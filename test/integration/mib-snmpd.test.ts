@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as snmp from 'net-snmp';
+import { decodeVarbind } from '../../src/lib/common/codec';
 import { MibService } from '../../src/lib/mib';
 import { bundledMibDir } from '../../src/lib/mib/sources';
 import { startSnmpd, type Snmpd } from '../support/snmpd';
@@ -67,6 +68,7 @@ describe('MIB service on a real snmpd', function () {
     const theirs = snmpwalk('UCD-SNMP-MIB::laTable');
     assert.equal(theirs.length, varbinds.length);
     const rows = new Map<string, Record<string, unknown>>();
+    let floats = 0;
     varbinds.forEach((vb, i) => {
       const info = mib.describe(vb.oid)!;
       const name = mib.qualifiedName(vb.oid);
@@ -79,12 +81,21 @@ describe('MIB service on a real snmpd', function () {
         value = mib.formatOctets(info, vb.value) ?? vb.value.toString('hex');
         assert.equal(`STRING: ${value}`, theirValue, `${name} rendered as snmpwalk does`);
       }
+      if (vb.type === snmp.ObjectType.Opaque) {
+        // "Opaque: Float: 0.150000": the float net-snmp wraps in an Opaque
+        const float = /^Opaque: Float: (\S+)$/.exec(theirValue);
+        assert.ok(float, theirValue);
+        const display = decodeVarbind({ oid: vb.oid, type: vb.type, value: vb.value }, info, mib).display;
+        assert.ok(display !== undefined && Math.abs(Number(display) - Number(float[1])) < 5e-7, `${name}: ${display} for ${theirValue}`);
+        floats++;
+      }
       if (info.enums && typeof value === 'number') {
         assert.ok(theirValue.endsWith(`: ${value}`) || theirValue.includes(info.enums[value]), theirValue);
       }
       row[info.name] = value;
       rows.set(info.instance, row);
     });
+    assert.equal(floats, 3, 'laLoadFloat of each row shown as its number');
     assert.deepEqual([...rows.keys()], ['1', '2', '3']);
     const one = rows.get('1')!;
     assert.equal(one.laIndex, 1);

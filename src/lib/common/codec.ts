@@ -243,6 +243,21 @@ export function isWireOid(oid: unknown): boolean {
   return arcs >= 2;
 }
 
+/**
+ * The number an Opaque wraps in net-snmp's float and double encodings (draft-perkins-opaque:
+ * 9F 78 04 and a big-endian float, 9F 79 08 and a double), as text; undefined for other
+ * content. UCD-SNMP-MIB::laLoadFloat is one ("0.15", where snmpget prints Float: 0.150000).
+ */
+export function opaqueFloat(buf: Buffer): string | undefined {
+  if (buf.length === 7 && buf[0] === 0x9f && buf[1] === 0x78 && buf[2] === 4) {
+    const f = buf.readFloatBE(3);
+    // a float has 7 significant digits; more would show its binary rounding (0.15 as 0.1500000059604645)
+    return Number.isFinite(f) ? String(Number(f.toPrecision(7))) : String(f);
+  }
+  if (buf.length === 11 && buf[0] === 0x9f && buf[1] === 0x79 && buf[2] === 8) return String(buf.readDoubleBE(3));
+  return undefined;
+}
+
 /** `display` of an integer whose textual convention has a DISPLAY-HINT ("d-1": 235 is "23.5"). */
 function integerDisplay(vb: Varbind, info: OidInfo, value: number, mib: MibLookup | undefined): void {
   const display = mib?.formatInteger?.(info, value);
@@ -297,9 +312,13 @@ export function decodeVarbind(raw: RawVarbind, info: OidInfo | undefined, mib?: 
       }
       break;
     }
-    case TypeTag.Opaque:
-      vb.value = toHex(octets(raw.value));
+    case TypeTag.Opaque: {
+      const buf = octets(raw.value);
+      vb.value = toHex(buf);
+      const float = opaqueFloat(buf);
+      if (float !== undefined) vb.display = float;
       break;
+    }
     case TypeTag.IpAddress:
       if (typeof raw.value !== 'string') throw new BadValueError('IpAddress value is not 4 octets');
       vb.value = raw.value;

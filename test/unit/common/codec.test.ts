@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import fc from 'fast-check';
-import { bytesToBigInt, decodeVarbind, isWireOid, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
+import { bytesToBigInt, decodeVarbind, isWireOid, opaqueFloat, printableText, toHex, TypeTag, BadValueError } from '../../../src/lib/common/codec';
 import type { OidInfo } from '../../../src/lib/common/types';
 import { getMibService, MibService } from '../../../src/lib/mib';
 import { bundledMibDir } from '../../../src/lib/mib/sources';
@@ -102,6 +102,17 @@ END
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('shows the float or double an Opaque wraps (net-snmp\'s encoding) as display, keeping the bytes as the value', () => {
+    const vb = decodeVarbind({ oid: '1.3.6.1.4.1.2021.10.1.6.1', type: TypeTag.Opaque, value: Buffer.from('9f78043e19999a', 'hex') }, undefined);
+    assert.deepEqual({ value: vb.value, display: vb.display, type: vb.type }, { value: '9f:78:04:3e:19:99:9a', display: '0.15', type: 'Opaque' });
+    assert.equal(opaqueFloat(Buffer.from('9f780442f60000', 'hex')), '123');
+    assert.equal(opaqueFloat(Buffer.from('9f7908400921fb54442d18', 'hex')), String(Math.PI));
+    assert.equal(opaqueFloat(Buffer.from('9f78047fc00000', 'hex')), 'NaN');
+    assert.equal(opaqueFloat(Buffer.from('9f78043e1999', 'hex')), undefined, 'cut short');
+    assert.equal(opaqueFloat(Buffer.from('0102030405', 'hex')), undefined, 'other content');
+    assert.equal(decodeVarbind({ oid: '1.3.6.1.4.1.9.1', type: TypeTag.Opaque, value: Buffer.from('0102', 'hex') }, undefined).display, undefined);
   });
 
   it('treats DisplayString as text even when it holds odd bytes', () => {
