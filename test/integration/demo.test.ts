@@ -198,6 +198,9 @@ describe('npm start (the demo)', function () {
       assert.equal(n.name, `every ${POLL_S} s`, `inject on ${n.z}`);
     }
     assert.deepEqual(flows.filter((n) => n.type === 'comment' && /every 60 s/.test(n.name ?? '')).map((n) => n.name), []);
+    // nor do the tab descriptions and step comments state the examples' minute
+    const stale = flows.filter((n) => ['tab', 'comment'].includes(n.type) && /\bevery (60 s|minute)\b/i.test(`${n.name ?? ''} ${n.info ?? ''}`));
+    assert.deepEqual(stale.map((n) => n.label ?? n.name), []);
     const sidebar = flows.filter((n) => n.type === 'debug' && n.active && n.tosidebar).map((n) => n.name).sort();
     for (const name of sidebar) assert.match(name, /alert|not delivered|failed/i);
     assert.ok(sidebar.includes('alerts'), 'the alerts still reach the sidebar');

@@ -29,6 +29,22 @@ describe('demo flows', function () {
     for (const n of shipped.filter((x) => x.type === 'inject' && x.repeat)) assert.deepEqual([n.repeat, n.name], ['60', 'every 60 s']);
   });
 
+  it('says the demo\'s interval wherever a tab states the examples\' minute: tab info, comments, inject names', function () {
+    const tabs = (label: string) => flows.find((n) => n.type === 'tab' && n.label === label)!;
+    assert.match(tabs('SNMP fleet poller').info, /^Polls a fleet of devices every 10 s,/);
+    assert.match(tabs('SNMP fleet for Prometheus').info, /^Polls a fleet of devices every 10 s /);
+    const db = tabs('SNMP inventory from a database');
+    assert.match(db.info, /reads it every 10 s with/);
+    const dbComment = flows.find((n) => n.z === db.id && n.type === 'comment' && /^1 · /.test(n.name))!;
+    assert.equal(dbComment.name, '1 · read the inventory every 10 s');
+    assert.match(dbComment.info, /and then every 10 s the \*change\* node/);
+    const stale = flows.filter((n) => ['tab', 'comment', 'inject'].includes(n.type))
+      .flatMap((n) => [n.name, n.info].filter((t) => typeof t === 'string' && /\b(every 60 s|every minute|within one minute)\b/i.test(t)).map((t) => `${n.type} ${n.label ?? n.name}: ${t.slice(0, 60)}`));
+    assert.deepEqual(stale, []);
+    // durations that are not the interval stay as written ("2,000 switches every 5 minutes")
+    assert.ok(flows.some((n) => n.type === 'comment' && /every 5 minutes/.test(n.info ?? '')));
+  });
+
   it('gives the trap receiver\'s profile the fleet, so traps are named by device', function () {
     const trapIn = flows.find((n) => n.type === 'trap-in')!;
     const profile = flows.find((n) => n.id === trapIn.snmp)!;
