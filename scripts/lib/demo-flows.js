@@ -8,6 +8,10 @@ const { hasDevices } = require('./examples');
  * - the texts that state the examples' interval ("every 60 s", "every minute", "within one
  *   minute") in tab info, comments and repeating injects say the interval the demo runs,
  *   in the tabs whose inject runs at it;
+ * - without PAGERDUTY_ROUTING_KEY, a threshold-alert whose key is that variable leaves
+ *   routing_key out of the body ("Key in body" unticked): the example sends those events to
+ *   the alert log then, so the node's warning about events PagerDuty would refuse is not
+ *   true of them (with the key set, the node is as shipped);
  * - the trap receiver's profile lists the simulated fleet, so traps are named by device
  *   (as polls are) instead of by address;
  * - debug nodes that print one message per device and cycle count into their status
@@ -29,9 +33,13 @@ function sayInterval(text, seconds) {
   return INTERVAL_PHRASES.reduce((t, [phrase, to]) => t.replace(phrase, to(seconds)), text);
 }
 
+/** The env variable PagerDuty routing keys of the examples name. */
+const PAGERDUTY_KEY_VARIABLE = '${PAGERDUTY_ROUTING_KEY}';
+
 /**
  * @param {any[]} nodes flows after prepareExamples (changed in place and returned)
- * @param {{ pollSeconds: number, inventory: string }} o
+ * @param {{ pollSeconds: number, inventory: string, pagerDutyKey?: boolean }} o
+ *   pagerDutyKey: PAGERDUTY_ROUTING_KEY is set (the events go to PagerDuty, not the log)
  * @returns {any[]}
  */
 function demoFlows(nodes, o) {
@@ -47,6 +55,10 @@ function demoFlows(nodes, o) {
     if ((n.type === 'comment' || (n.type === 'inject' && String(n.repeat) === String(o.pollSeconds))) && polledTabs.has(n.z)) {
       n.name = sayInterval(n.name, o.pollSeconds);
       n.info = sayInterval(n.info, o.pollSeconds);
+    }
+    if (n.type === 'threshold-alert' && n.format === 'pagerduty' && !o.pagerDutyKey
+      && String(n.credentials?.routingKey ?? '').trim() === PAGERDUTY_KEY_VARIABLE) {
+      n.routingKeyInBody = false;
     }
     if (n.type === 'snmp-config' && trapProfiles.has(n.id) && !hasDevices(n.inventory)) {
       n.inventory = o.inventory;

@@ -242,6 +242,21 @@ describe('npm start (the demo)', function () {
     assert.deepEqual([...new Set(events.map((e) => e.device))], [TRAPPING]);
   });
 
+  it('sends PagerDuty events to the alert log, without warning that PagerDuty would refuse them (no key is set)', async function () {
+    // DeviceUnreachable of the device that goes dark, 6 polls after the deploy, goes to PagerDuty
+    const log = path.join(dir, 'snmp-fleet-alerts.log');
+    const deadline = Date.now() + 90000;
+    let events: string[] = [];
+    while (Date.now() < deadline) {
+      events = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"to":"pagerduty"')) : [];
+      if (events.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(events.length > 0, `no PagerDuty event in ${log}:\n${demo.output().slice(-2000)}`);
+    assert.doesNotMatch(events[0], /routing_key/, 'the key stays out of the log');
+    assert.deepEqual(demo.output().split('\n').filter((l) => /routing_key/.test(l)), []);
+  });
+
   it('refuses a second npm start in one line while this one holds the port or the folder', async function () {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'snmp-fleet-demo-second-'));
     try {

@@ -1,7 +1,8 @@
 /**
  * What the demo changes in the shipped examples (scripts/lib/demo-flows.js), on the
  * examples as shipped: labels that say the demo's interval, a trap receiver that knows
- * the fleet, and a sidebar left to alerts.
+ * the fleet, a sidebar left to alerts, and a PagerDuty node that expects no key when the
+ * demo has none.
  */
 import { strict as assert } from 'assert';
 
@@ -11,7 +12,7 @@ const { loadExamples, prepareExamples } = require('../../../scripts/lib/examples
   prepareExamples(nodes: FlowNode[], o: Record<string, unknown>): FlowNode[];
 };
 const { demoFlows } = require('../../../scripts/lib/demo-flows.js') as {
-  demoFlows(nodes: FlowNode[], o: { pollSeconds: number; inventory: string }): FlowNode[];
+  demoFlows(nodes: FlowNode[], o: { pollSeconds: number; inventory: string; pagerDutyKey?: boolean }): FlowNode[];
 };
 
 const INVENTORY = '127.0.0.2:16100 sim-0000 site=paris\n127.0.0.3:16101 sim-0001 site=lyon\n';
@@ -43,6 +44,17 @@ describe('demo flows', function () {
     assert.deepEqual(stale, []);
     // durations that are not the interval stay as written ("2,000 switches every 5 minutes")
     assert.ok(flows.some((n) => n.type === 'comment' && /every 5 minutes/.test(n.info ?? '')));
+  });
+
+  it('without PAGERDUTY_ROUTING_KEY, leaves the key out of the PagerDuty body (the events go to the log), and with it keeps the node as shipped', function () {
+    const pd = (nodes: FlowNode[]) => nodes.find((n) => n.type === 'threshold-alert' && n.format === 'pagerduty')!;
+    assert.equal(pd(shipped).credentials.routingKey, '${PAGERDUTY_ROUTING_KEY}');
+    assert.equal(pd(shipped).routingKeyInBody, undefined, 'shipped with the key in the body (the default)');
+    assert.equal(pd(flows).routingKeyInBody, false);
+    const withKey = demoFlows(prepareExamples(shipped, { pollSeconds: 10 }), { pollSeconds: 10, inventory: INVENTORY, pagerDutyKey: true });
+    assert.equal(pd(withKey).routingKeyInBody, undefined);
+    // Slack nodes are no concern of this
+    for (const n of flows.filter((x) => x.type === 'threshold-alert' && x.format !== 'pagerduty')) assert.equal(n.routingKeyInBody, undefined);
   });
 
   it('gives the trap receiver\'s profile the fleet, so traps are named by device', function () {
