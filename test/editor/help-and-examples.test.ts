@@ -169,6 +169,16 @@ describe('editor: help, labels, statuses and examples', function () {
     assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable +3');
   });
 
+  it('shows IF-MIB\'s longest column name whole in an OID row at the default dialog width', async () => {
+    await page.locator('[id="walk-more"] .red-ui-flow-node').dblclick();
+    const row = page.locator('#node-input-oid-list .snmp-fleet-oid-input').first();
+    await row.fill('ifCounterDiscontinuityTime');
+    const fits = await row.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(fits[0] <= fits[1], `the 26 characters need ${fits[0]} px, the field has ${fits[1]}`);
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-input-oid-list').waitFor({ state: 'detached' });
+  });
+
   it('lists every example of examples/ (folders too) under Import → Examples and imports each without unknown nodes', async function () {
     // eight imports, each of which may wait for a loaded machine's editor
     this.timeout(180000);
