@@ -234,9 +234,11 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
 
     $("<style>", { id: "snmp-fleet-editor-style" }).text([
         ".snmp-fleet-oid-row { display: flex; align-items: center; gap: 10px; padding-right: 28px; }",
-        ".snmp-fleet-oid-row input.snmp-fleet-oid-input { flex: 0 0 48%; margin: 0; font-family: var(--red-ui-monospace-font); }",
-        ".snmp-fleet-oid-note { flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.85em; color: var(--red-ui-secondary-text-color); }",
-        ".snmp-fleet-oid-note.snmp-fleet-oid-note-error { color: var(--red-ui-text-color-error); white-space: normal; line-height: 1.3em; }",
+        // wide enough for IF-MIB's longest column names (ifCounterDiscontinuityTime, 26
+        // characters) at the default dialog width; at most 60 % of a narrower one
+        ".snmp-fleet-oid-row input.snmp-fleet-oid-input { flex: 0 0 calc(27ch + 16px); max-width: 60%; margin: 0; font-family: var(--red-ui-monospace-font); }",
+        ".snmp-fleet-oid-note { flex: 1 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: normal; line-height: 1.3em; max-height: 2.6em; font-size: 0.85em; color: var(--red-ui-secondary-text-color); }",
+        ".snmp-fleet-oid-note.snmp-fleet-oid-note-error { color: var(--red-ui-text-color-error); white-space: normal; line-height: 1.3em; max-height: none; }",
         ".snmp-fleet-field-error { color: var(--red-ui-text-color-error); margin: 6px 0; }",
         ".snmp-fleet-completion { display: flex; justify-content: space-between; gap: 12px; width: 100%; }",
         ".snmp-fleet-completion-meta { color: var(--red-ui-secondary-text-color); font-size: 0.85em; white-space: nowrap; }",

@@ -490,7 +490,7 @@ async function main() {
     mysql: mariadb.mysql,
     // rows without an interval of their own: three demo cycles instead of five minutes
     intervalSeconds: Math.max(5, 3 * pollSeconds),
-  }), { pollSeconds, inventory });
+  }), { pollSeconds, inventory, pagerDutyKey: Boolean(process.env.PAGERDUTY_ROUTING_KEY) });
 
   red = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,

@@ -5,8 +5,8 @@
  *
  *     Node-RED 3.1 on Node 18 · 4.1 on Node 20 · 5.0 on Node 22 · 5.0 on Node 24
  *
- * In each: the six nodes load with no warning; snmp-get polls a real Debian snmpd over
- * SNMPv2c and over SNMPv3 authPriv; trap-in receives one trap from Debian's snmptrap;
+ * In each: the eight nodes package.json registers load with no warning; snmp-get polls a
+ * real Debian snmpd over SNMPv2c and over SNMPv3 authPriv; trap-in receives one trap from Debian's snmptrap;
  * every example is listed by the runtime's example library (Import → Examples), fetched
  * from it, deployed and run once against the snmpd, a real influxd and, for example 06, a
  * real MariaDB whose inventory table lists the snmpd, with no warning or error. Node
@@ -355,7 +355,7 @@ describe('compatibility: the packed package on each Node-RED and Node.js it prom
     };
     describe(label, function () {
       it('installs the packed tarball with npm install --omit=dev into a fresh userDir', check('install'));
-      it('loads the six nodes with no warning', check('load'));
+      it('loads every node package.json registers with no warning', check('load'));
       it('polls a real snmpd over SNMPv2c and SNMPv3 authPriv', check('poll'));
       it('receives a trap from snmptrap', check('trap'));
       it('lists, imports and runs every example with no warning', check('examples'));

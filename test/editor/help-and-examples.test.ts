@@ -169,6 +169,16 @@ describe('editor: help, labels, statuses and examples', function () {
     assert.equal(await page.locator('[id="walk-x"] .red-ui-flow-node-label-text').textContent(), 'walk ifXTable +3');
   });
 
+  it('shows IF-MIB\'s longest column name whole in an OID row at the default dialog width', async () => {
+    await page.locator('[id="walk-more"] .red-ui-flow-node').dblclick();
+    const row = page.locator('#node-input-oid-list .snmp-fleet-oid-input').first();
+    await row.fill('ifCounterDiscontinuityTime');
+    const fits = await row.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(fits[0] <= fits[1], `the 26 characters need ${fits[0]} px, the field has ${fits[1]}`);
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-input-oid-list').waitFor({ state: 'detached' });
+  });
+
   it('lists every example of examples/ (folders too) under Import → Examples and imports each without unknown nodes', async function () {
     // eight imports, each of which may wait for a loaded machine's editor
     this.timeout(180000);
@@ -263,6 +273,7 @@ describe('editor: help, labels, statuses and examples', function () {
       // the flow alone, without palette and sidebar, as large as it fits
       await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', false); RED.menu.setSelected('menu-item-sidebar', false); });
       await fitFlowInView(result.tabs[0]);
+      assert.deepEqual(await layoutFaults(result.tabs[0]), [], `${name}: no node covers another, and none starts at the canvas's left edge`);
       // docs/screenshots/example-*.png come from scripts/screenshots.js (a live demo); these are artifacts only
       await screenshot(page, `import-example-${name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-|-$/g, '').toLowerCase()}`);
       await page.evaluate(() => { const RED = (window as any).RED; RED.menu.setSelected('menu-item-palette', true); RED.menu.setSelected('menu-item-sidebar', true); RED.actions.invoke('core:zoom-reset'); });
@@ -311,6 +322,27 @@ describe('editor: help, labels, statuses and examples', function () {
       await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
     }
     return problems;
+  }
+
+  /**
+   * Nodes of the tab whose boxes overlap, or that start less than 10 px from the canvas's
+   * left edge (where the editor clips them), with the widths the editor drew (a node is as
+   * wide as its label, so only the editor knows).
+   */
+  async function layoutFaults(tab: string): Promise<string[]> {
+    return page.evaluate((z) => {
+      const RED = (window as any).RED;
+      const boxes = RED.nodes.filterNodes({ z }).map((n: any) => ({ name: n.name || n.label || n.type, x: n.x, y: n.y, w: n.w ?? 0, h: n.h ?? 0 }));
+      const faults: string[] = [];
+      for (const b of boxes) if (b.x - b.w / 2 < 10) faults.push(`"${b.name}" starts at x ${b.x - b.w / 2}`);
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          if (Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h) faults.push(`"${a.name}" and "${b.name}" overlap`);
+        }
+      }
+      return faults;
+    }, tab);
   }
 
   /** Deselects, hides notifications and zooms out until the whole flow is in view, for a readable screenshot. */

@@ -198,6 +198,9 @@ describe('npm start (the demo)', function () {
       assert.equal(n.name, `every ${POLL_S} s`, `inject on ${n.z}`);
     }
     assert.deepEqual(flows.filter((n) => n.type === 'comment' && /every 60 s/.test(n.name ?? '')).map((n) => n.name), []);
+    // nor do the tab descriptions and step comments state the examples' minute
+    const stale = flows.filter((n) => ['tab', 'comment'].includes(n.type) && /\bevery (60 s|minute)\b/i.test(`${n.name ?? ''} ${n.info ?? ''}`));
+    assert.deepEqual(stale.map((n) => n.label ?? n.name), []);
     const sidebar = flows.filter((n) => n.type === 'debug' && n.active && n.tosidebar).map((n) => n.name).sort();
     for (const name of sidebar) assert.match(name, /alert|not delivered|failed/i);
     assert.ok(sidebar.includes('alerts'), 'the alerts still reach the sidebar');
@@ -237,6 +240,21 @@ describe('npm start (the demo)', function () {
     assert.match(lines[0], new RegExp(`\\*linkDown\\* from ${TRAPPING}, `));
     const events = influxRows(await influx.query(`SELECT count, device FROM snmp_trap WHERE trap = 'IF-MIB::linkDown'`, 'demo_test'));
     assert.deepEqual([...new Set(events.map((e) => e.device))], [TRAPPING]);
+  });
+
+  it('sends PagerDuty events to the alert log, without warning that PagerDuty would refuse them (no key is set)', async function () {
+    // DeviceUnreachable of the device that goes dark, 6 polls after the deploy, goes to PagerDuty
+    const log = path.join(dir, 'snmp-fleet-alerts.log');
+    const deadline = Date.now() + 90000;
+    let events: string[] = [];
+    while (Date.now() < deadline) {
+      events = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"to":"pagerduty"')) : [];
+      if (events.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(events.length > 0, `no PagerDuty event in ${log}:\n${demo.output().slice(-2000)}`);
+    assert.doesNotMatch(events[0], /routing_key/, 'the key stays out of the log');
+    assert.deepEqual(demo.output().split('\n').filter((l) => /routing_key/.test(l)), []);
   });
 
   it('refuses a second npm start in one line while this one holds the port or the folder', async function () {

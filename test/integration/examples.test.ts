@@ -260,6 +260,19 @@ describe('example flows (files)', function () {
     assert.equal(counter.scale, '8', 'bits per second');
   });
 
+  it('example 04 computes utilization to one decimal, halves up, so its alerts read "runs at 99.1 % of 1000 Mbit/s"', async function () {
+    const flow = loadExamples().find((e) => e.name.startsWith('04'))!.flow;
+    const util = flow.find((n) => n.type === 'change' && n.name === 'utilization %')!;
+    const expr = jsonata(util.rules.find((r: any) => r.p === 'payload').to) as { evaluate(input: unknown): Promise<any> };
+    const row = (inBps: number) => ({ index: '5', ifName: 'Gi0/5', ifHCInOctets: inBps, ifHCOutOctets: 0, ifHighSpeed: 1000 });
+    const percent = async (inBps: number) => (await expr.evaluate({ payload: [row(inBps)] }))[0].utilization;
+    assert.equal(await percent(990783000), 99.1);
+    assert.equal(await percent(122500000), 12.3, 'a half goes up, as people round');
+    assert.equal(await percent(0), 0);
+    const rule = parseRules(flow.find((n) => n.type === 'threshold-alert')!.rules).find((r) => r.field === 'utilization')!;
+    assert.equal(rule.summary, '{{device}} {{ifName}} runs at {{value}} % of {{ifHighSpeed}} Mbit/s');
+  });
+
   it('keeps the database inventory of example 06 as the issue draws it: a refresh every minute, rows straight to msg.targets, a self-scheduled walk → counter-rate → InfluxDB', function () {
     const flow = byName('06');
     const nodes = new Map(flow.map((n) => [n.id, n]));

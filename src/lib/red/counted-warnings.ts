@@ -1,4 +1,16 @@
 /**
+ * The note a once-warned text carries, "(warned once)" or "(warned once, later cases
+ * counted)": true of the warning at the time, it is left out of the summary of its
+ * repeats, whose own words (`warn.repeated`) say it was warned once.
+ */
+const ONCE_NOTE = /\s*\(warned once[^)]*\)/;
+
+/** `text` without its "(warned once …)" note. */
+export function withoutOnceNote(text: string): string {
+  return text.replace(ONCE_NOTE, '');
+}
+
+/**
  * Warn once, count the rest: a flow that keeps sending the same bad input must not
  * flood the log, yet the user should learn how often it happened (reported on close).
  */
@@ -23,10 +35,13 @@ export class CountedWarnings {
     return Object.fromEntries([...this.seen].map(([k, v]) => [k, v.count]));
   }
 
-  /** One more warning for each key that happened more than once, worded by `repeated`. */
+  /**
+   * One more warning for each key that happened more than once, worded by `repeated`
+   * (given the first warning's text without its "(warned once …)" note).
+   */
   report(repeated: (count: number, text: string) => string): void {
     for (const { count, text } of this.seen.values()) {
-      if (count > 1) this.warn(repeated(count, text));
+      if (count > 1) this.warn(repeated(count, withoutOnceNote(text)));
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What the demo changes in the shipped examples (scripts/lib/demo-flows.js), on the
  * examples as shipped: labels that say the demo's interval, a trap receiver that knows
- * the fleet, and a sidebar left to alerts.
+ * the fleet, a sidebar left to alerts, and a PagerDuty node that expects no key when the
+ * demo has none.
  */
 import { strict as assert } from 'assert';
 
@@ -11,7 +12,7 @@ const { loadExamples, prepareExamples } = require('../../../scripts/lib/examples
   prepareExamples(nodes: FlowNode[], o: Record<string, unknown>): FlowNode[];
 };
 const { demoFlows } = require('../../../scripts/lib/demo-flows.js') as {
-  demoFlows(nodes: FlowNode[], o: { pollSeconds: number; inventory: string }): FlowNode[];
+  demoFlows(nodes: FlowNode[], o: { pollSeconds: number; inventory: string; pagerDutyKey?: boolean }): FlowNode[];
 };
 
 const INVENTORY = '127.0.0.2:16100 sim-0000 site=paris\n127.0.0.3:16101 sim-0001 site=lyon\n';
@@ -27,6 +28,33 @@ describe('demo flows', function () {
     assert.deepEqual(flows.filter((n) => /every 60 s/.test(n.name ?? '')).map((n) => n.name), []);
     // the shipped files keep their own 60 s, and the inject says it
     for (const n of shipped.filter((x) => x.type === 'inject' && x.repeat)) assert.deepEqual([n.repeat, n.name], ['60', 'every 60 s']);
+  });
+
+  it('says the demo\'s interval wherever a tab states the examples\' minute: tab info, comments, inject names', function () {
+    const tabs = (label: string) => flows.find((n) => n.type === 'tab' && n.label === label)!;
+    assert.match(tabs('SNMP fleet poller').info, /^Polls a fleet of devices every 10 s,/);
+    assert.match(tabs('SNMP fleet for Prometheus').info, /^Polls a fleet of devices every 10 s /);
+    const db = tabs('SNMP inventory from a database');
+    assert.match(db.info, /reads it every 10 s with/);
+    const dbComment = flows.find((n) => n.z === db.id && n.type === 'comment' && /^1 · /.test(n.name))!;
+    assert.equal(dbComment.name, '1 · read the inventory every 10 s');
+    assert.match(dbComment.info, /and then every 10 s the \*change\* node/);
+    const stale = flows.filter((n) => ['tab', 'comment', 'inject'].includes(n.type))
+      .flatMap((n) => [n.name, n.info].filter((t) => typeof t === 'string' && /\b(every 60 s|every minute|within one minute)\b/i.test(t)).map((t) => `${n.type} ${n.label ?? n.name}: ${t.slice(0, 60)}`));
+    assert.deepEqual(stale, []);
+    // durations that are not the interval stay as written ("2,000 switches every 5 minutes")
+    assert.ok(flows.some((n) => n.type === 'comment' && /every 5 minutes/.test(n.info ?? '')));
+  });
+
+  it('without PAGERDUTY_ROUTING_KEY, leaves the key out of the PagerDuty body (the events go to the log), and with it keeps the node as shipped', function () {
+    const pd = (nodes: FlowNode[]) => nodes.find((n) => n.type === 'threshold-alert' && n.format === 'pagerduty')!;
+    assert.equal(pd(shipped).credentials.routingKey, '${PAGERDUTY_ROUTING_KEY}');
+    assert.equal(pd(shipped).routingKeyInBody, undefined, 'shipped with the key in the body (the default)');
+    assert.equal(pd(flows).routingKeyInBody, false);
+    const withKey = demoFlows(prepareExamples(shipped, { pollSeconds: 10 }), { pollSeconds: 10, inventory: INVENTORY, pagerDutyKey: true });
+    assert.equal(pd(withKey).routingKeyInBody, undefined);
+    // Slack nodes are no concern of this
+    for (const n of flows.filter((x) => x.type === 'threshold-alert' && x.format !== 'pagerduty')) assert.equal(n.routingKeyInBody, undefined);
   });
 
   it('gives the trap receiver\'s profile the fleet, so traps are named by device', function () {
