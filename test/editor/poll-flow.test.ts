@@ -138,7 +138,15 @@ describe('editor: building an SNMPv3 poll flow', function () {
     const inventory = configField('inventory');
     const error = page.locator('#snmp-config-inventory-error');
     await typeInto(inventory, `# lab\n127.0.0.1:${snmpd!.port} agent site=lab\nbad..host:161 broken`);
-    await page.waitForFunction(() => document.querySelector('#snmp-config-inventory-error')?.textContent !== '');
+    // the text under the field follows each key at once; the field's and the tab's marks follow
+    // Node-RED's validation on keyup, a moment later on a loaded machine: wait for all three
+    const settled = (bad: boolean) => page.waitForFunction((b) => {
+      const shown = (document.querySelector('#snmp-config-inventory-error') as HTMLElement).style.display !== 'none';
+      const field = document.querySelector('#node-config-input-inventory')!.classList.contains('input-error');
+      const tab = document.querySelector('#red-ui-tab-snmp-tab-inventory')!.classList.contains('snmp-fleet-tab-error');
+      return shown === b && field === b && tab === b;
+    }, bad);
+    await settled(true);
     assert.equal(await error.innerText(), 'Inventory line 3: "bad..host" is not a host name or IP address');
     assert.match(await inventory.getAttribute('class') ?? '', /input-error/, 'the field is marked invalid');
     assert.match(await page.locator('#red-ui-tab-snmp-tab-inventory').getAttribute('class') ?? '', /snmp-fleet-tab-error/, 'the tab shows the problem');
@@ -146,10 +154,11 @@ describe('editor: building an SNMPv3 poll flow', function () {
 
     await typeInto(inventory, `127.0.0.1:${snmpd!.port} agent site=lab\n127.0.0.1:99999 broken`);
     await page.waitForFunction(() => /line 2/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
+    await settled(true);
     assert.equal(await error.innerText(), 'Inventory line 2: port of "127.0.0.1:99999" must be 1-65535', 'in the words of the runtime');
 
     await typeInto(inventory, `# lab\n127.0.0.1:${snmpd!.port} agent site=lab`);
-    await page.waitForFunction(() => (document.querySelector('#snmp-config-inventory-error') as HTMLElement).style.display === 'none');
+    await settled(false);
     assert.doesNotMatch(await inventory.getAttribute('class') ?? '', /input-error/);
     assert.doesNotMatch(await page.locator('#red-ui-tab-snmp-tab-inventory').getAttribute('class') ?? '', /snmp-fleet-tab-error/);
 
