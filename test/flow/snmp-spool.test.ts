@@ -329,6 +329,57 @@ describe('snmp-spool node', function () {
       assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
     });
   });
+  describe('in front of node-red-contrib-influxdb\'s batch node in its InfluxDB 2.x mode', () => {
+    let server: http.Server | undefined;
+    afterEach(async () => {
+      if (server?.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    });
+
+    it('releases a point InfluxDB 2.x refuses (422 field type conflict; its error text has no status, the client\'s HttpError has), and writes what follows', async function () {
+      this.timeout(30000);
+      // Debian has no InfluxDB 2: a loopback endpoint answers /api/v2/write as InfluxDB 2.7 does
+      const bodies: string[] = [];
+      server = http.createServer((req, res) => {
+        let body = '';
+        req.on('data', (d) => { body += d; });
+        req.on('end', () => {
+          bodies.push(body);
+          if (/device=b/.test(body)) {
+            // a field written as a string before (the 2.x client itself leaves out empty tags)
+            res.writeHead(422, { 'content-type': 'application/json; charset=utf-8' });
+            res.end(JSON.stringify({ code: 'unprocessable entity', message: 'failure writing points to database: partial write: field type conflict: input field "up" on measurement "snmp_system" is type float, already exists as type string dropped=1' }));
+          } else {
+            res.writeHead(204);
+            res.end();
+          }
+        });
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const flow = [
+        { id: 'tab', type: 'tab', label: 'spool' },
+        { id: 'db', type: 'influxdb', hostname: '', port: '', protocol: 'http', database: '', name: '', usetls: false, tls: '', influxdbVersion: '2.0', url, timeout: 10, rejectUnauthorized: true },
+        { id: 'sp', type: 'snmp-spool', z: 'tab', name: '', maxInFlight: '1', ackTimeout: '60', retryMax: '1', maxMessages: '', maxSize: '', fsync: 'second', wires: [['w']] },
+        { id: 'w', type: 'influxdb batch', z: 'tab', influxdb: 'db', precision: 'ms', retentionPolicy: '', name: '', database: '', precisionV18FluxV20: 'ms', retentionPolicyV18Flux: '', org: 'org', bucket: 'bucket', wires: [] },
+        { id: 'ok', type: 'complete', z: 'tab', scope: ['w'], uncaught: false, wires: [['sp']] },
+        { id: 'failed', type: 'catch', z: 'tab', scope: ['w'], uncaught: false, wires: [['sp']] },
+      ];
+      await helper.load([spoolNode, completeNode, catchNode, influxNodes], flow, { db: { token: 'test-token' } });
+      const point = (device: string, site: string, t: number) => ({ payload: [{ measurement: 'snmp_system', tags: { device, site }, fields: { up: 1 }, timestamp: t }] });
+      const t0 = Date.now() - 10000;
+      helper.getNode('sp').receive(point('a', 'lab', t0));
+      helper.getNode('sp').receive(point('b', '', t0 + 1));
+      helper.getNode('sp').receive(point('c', 'lab', t0 + 2));
+      await until('the point after the refused one written', () => bodies.some((b) => /device=c/.test(b)), 20000);
+      await sleep(1500);
+      assert.equal(bodies.filter((b) => /device=b/.test(b)).length, 1, 'the refused point is sent once, not again');
+      assert.match(logText(), /snmp-spool\.warn\.refused-error/);
+      assert.deepEqual(statusesOf('sp').filter((st) => st.text).at(-1)?.text, 'snmp-spool.status.refused');
+      await helper.unload();
+      assert.deepEqual(queuedOnDisk(userDir), [], 'nothing left queued');
+    });
+  });
+
   describe('in front of node-red-contrib-influxdb\'s batch node and a real influxd', () => {
     let influxd: Influxd | undefined;
     after(async () => { await influxd?.stop(); });

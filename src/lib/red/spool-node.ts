@@ -112,11 +112,15 @@ export function statusOutcome(code: string): 'ok' | 'retry' | 'refused' {
 
 /**
  * The HTTP status of a failed write, '' when unknown: node-red-contrib-influxdb's
- * msg.influx_error.statusCode (1.x), else the status the error names in its text.
+ * msg.influx_error.statusCode (1.x) or the statusCode of the client's HttpError it keeps as
+ * msg.influx_error.errorMessage (2.x, whose text holds only InfluxDB's message), else the
+ * status the error names in its text.
  */
-function failureStatus(msg: Msg): string {
-  const code = (msg.influx_error as { statusCode?: unknown } | undefined)?.statusCode;
-  if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) return String(code);
+export function failureStatus(msg: Msg): string {
+  const influx = msg.influx_error as { statusCode?: unknown; errorMessage?: { statusCode?: unknown } } | undefined;
+  for (const code of [influx?.statusCode, influx?.errorMessage?.statusCode]) {
+    if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) return String(code);
+  }
   return statusInError(msg.error);
 }
 
@@ -186,7 +190,7 @@ export class SpoolNode implements NodeBehaviour {
   private writeFailure: string | undefined;
   /** Messages refused at the input (not JSON, too large, write failed), and late or foreign acknowledgements. */
   refused = 0;
-  /** Messages released because the sink refused them for good (an HTTP 4xx other than 408 and 429). */
+  /** Messages released because the sink refused them for good (HTTP 400, 413, 414, 415 or 422: statusOutcome). */
   refusedBySink = 0;
   stale = 0;
 
@@ -318,10 +322,18 @@ export class SpoolNode implements NodeBehaviour {
       return;
     }
     const newError = errorKey(msg) !== sentKey;
-    // a sink that reports its HTTP answer beside its error (the InfluxDB nodes)
-    const status = newError && statusKey(msg) === sentStatus ? failureStatus(msg) : statusKey(msg);
-    const outcome = status === sentStatus ? 'ok' : statusOutcome(status);
-    if (outcome === 'retry' || (newError && outcome !== 'refused')) {
+    let status: string;
+    let outcome: 'ok' | 'retry' | 'refused';
+    if (newError) {
+      // a failure: sent again unless its HTTP answer (set on the message by http request,
+      // beside the error by the InfluxDB nodes, or named in its text) refuses the message itself
+      status = statusKey(msg) !== sentStatus ? statusKey(msg) : failureStatus(msg);
+      outcome = statusOutcome(status) === 'refused' ? 'refused' : 'retry';
+    } else {
+      status = statusKey(msg);
+      outcome = status === sentStatus ? 'ok' : statusOutcome(status);
+    }
+    if (outcome === 'retry') {
       const text = newError ? failureText(msg.error) : this.facade.t('warn.status', { status: failureText(status) });
       if (this.dispatcher.failed(seq, attempt, now)) this.noteFailure(text, now);
       else this.stale++;

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'assert';
 import * as path from 'path';
-import { failureText, spoolFolder, spoolSettings, statusInError, statusOutcome } from '../../../src/lib/red/spool-node';
+import { failureStatus, failureText, spoolFolder, spoolSettings, statusInError, statusOutcome } from '../../../src/lib/red/spool-node';
 
 describe('snmp-spool node pieces', () => {
   it('reads its properties with their defaults and units', () => {
@@ -38,7 +38,7 @@ describe('snmp-spool node pieces', () => {
   });
 
   it('reads the HTTP status a sink names in its error text only with its reason phrase', () => {
-    // node-influx (the InfluxDB 1.x node) and @influxdata/influxdb-client (2.x)
+    // node-influx's RequestError (the InfluxDB 1.x node), and any error that says it so
     assert.equal(statusInError(new Error('A 400 Bad Request error occurred: {"error":"unable to parse \'snmp_system,site=,device=b up=1\': missing tag value"}')), '400');
     assert.equal(statusInError({ message: 'HttpError: 422 Unprocessable Entity : failure writing points' }), '422');
     assert.equal(statusInError('A 503 Service Unavailable error occurred'), '503');
@@ -46,5 +46,14 @@ describe('snmp-spool node pieces', () => {
     assert.equal(statusInError('wrote 400 points to host 10.0.0.1'), '', 'a number without its phrase');
     assert.equal(statusInError('400 Bad Gateway'), '', 'a phrase that is not the code\'s');
     assert.equal(statusInError(undefined), '');
+  });
+  it('takes a failed write\'s status from the InfluxDB nodes\' msg.influx_error (1.x code, 2.x HttpError), else from the error text', () => {
+    assert.equal(failureStatus({ influx_error: { statusCode: 400 }, error: { message: 'x' } }), '400');
+    // the 2.x node keeps the client's HttpError, whose message is only InfluxDB's text
+    assert.equal(failureStatus({ influx_error: { errorMessage: { statusCode: 422, message: 'partial write' } }, error: { message: 'HttpError: partial write' } }), '422');
+    assert.equal(failureStatus({ influx_error: { statusCode: 503 } }), '503', 'the 1.x node\'s code for no answer at all');
+    assert.equal(failureStatus({ error: { message: 'A 413 Payload Too Large error occurred' } }), '413');
+    assert.equal(failureStatus({ influx_error: { statusCode: '400' }, error: { message: 'timeout' } }), '', 'only a number is a status');
+    assert.equal(failureStatus({ error: { message: 'connect ECONNREFUSED' } }), '');
   });
 });
