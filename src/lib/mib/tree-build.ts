@@ -76,7 +76,7 @@ export function buildTree(modules: Map<string, LoadedModule>, issues: ProblemCol
    */
   const arcsOf = (lm: LoadedModule, obj: ParsedObject): number[] | null => {
     const known = memo.get(keyOf(lm, obj));
-    if (known !== undefined) return known;
+    if (known !== undefined) return known === TOO_DEEP ? null : known;
     const chain: Array<{ lm: LoadedModule; obj: ParsedObject; key: string; parent: string | undefined }> = [];
     const onChain = new Set<string>();
     let top: number[] | null = null;

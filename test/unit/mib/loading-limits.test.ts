@@ -51,6 +51,19 @@ describe('mib loading: deep chains and cycles', function () {
     assert.match(problems[0].message, /DEEP-MIB\.txt:125: /, 'at the line of the first refused definition');
   });
 
+  it('refuses past 128 sub-identifiers in a chain written child first too (none placed with an empty OID)', () => {
+    const folder = path.join(dir, 'reversed');
+    fs.mkdirSync(folder);
+    const lines = ['REV-MIB DEFINITIONS ::= BEGIN', 'IMPORTS enterprises FROM SNMPv2-SMI;'];
+    for (let i = 199; i >= 1; i--) lines.push(`r${i} OBJECT IDENTIFIER ::= { r${i - 1} 1 }`);
+    lines.push('r0 OBJECT IDENTIFIER ::= { enterprises 22223 }', 'END', '');
+    fs.writeFileSync(path.join(folder, 'REV-MIB.txt'), lines.join('\n'));
+    const mib = new MibService({ defaults: false, dirs: [BUNDLED, folder] });
+    assert.equal(mib.resolve('r121').split('.').length, 128);
+    for (const name of ['r122', 'r150', 'r198', 'r199']) assert.throws(() => mib.resolve(name), new RegExp(name), `${name} is refused`);
+    assert.match(mib.warnings().join('\n'), /REV-MIB: 78 definitions are refused/);
+  });
+
   it('refuses an OID value written with more than 128 numbers', () => {
     const folder = path.join(dir, 'long');
     fs.mkdirSync(folder);
