@@ -104,9 +104,22 @@ export function releaseMibDirs(owner: object): void {
   const dirs = listedDirs.get(owner);
   listedDirs.delete(owner);
   if (!dirs || dirs.length === 0) return;
-  const still = new Set([...listedDirs.values()].flat().map((d) => path.resolve(d.trim())));
-  getMibService().removeMibDirs(dirs.filter((d) => !still.has(path.resolve(d.trim()))));
+  // Not removed yet: a redeploy closes a config and starts it again, and a folder taken out
+  // and added back would move to the end (changing which copy of a module wins) and make
+  // a lookup between the two reload without it. The next getMib, once the deploy's config
+  // nodes have listed their folders again, removes those no live config lists.
+  for (const d of dirs) released.add(d);
   recheckDue = true;
+}
+
+/** Folders of closed configs, removed at the next getMib unless a live config lists them. */
+const released = new Set<string>();
+
+function removeReleased(service: MibService): void {
+  if (released.size === 0) return;
+  const still = new Set([...listedDirs.values()].flat().map((d) => path.resolve(d.trim())));
+  service.removeMibDirs([...released].filter((d) => !still.has(path.resolve(d.trim()))));
+  released.clear();
 }
 
 /** The shared MIB service with `dirs` added; `warn` gets the problems of those folders. */
@@ -115,6 +128,7 @@ export function getMib(dirs: string[], warn: (text: string) => void): MibLookup 
   if (dirs.length > 0) service.addMibDirs(dirs);
   if (recheckDue) {
     recheckDue = false;
+    removeReleased(service);
     service.reloadIfChanged(RECHECK_MIN_MS);
   }
   // warnings() loads when folders were added; problems() is then the current load's

@@ -97,4 +97,40 @@ describe('mib reload: changed files without a restart', function () {
     assert.equal(reloaded, false, 'same folders, same files');
     releaseMibDirs(configA3);
   });
+  it('keeps a redeployed config\'s folder in its place: the same copy of a module wins, nothing is read again', async () => {
+    const a = path.join(tmp, 'dup-a');
+    const b = path.join(tmp, 'dup-b');
+    fs.mkdirSync(a);
+    fs.mkdirSync(b);
+    fs.writeFileSync(path.join(a, 'DUP-MIB.txt'), mibText('DUP-MIB', 'dupObj', 821));
+    fs.writeFileSync(path.join(b, 'DUP-MIB.txt'), mibText('DUP-MIB', 'dupObj', 822));
+    const warn = () => {};
+    const configA = {};
+    const configB = {};
+    mibDeployed(configA, [a]);
+    mibDeployed(configB, [b]);
+    getMib([a], warn);
+    assert.equal(getMib([b], warn).resolve('dupObj'), '1.3.6.1.4.1.822', 'the later folder\'s copy wins');
+    const order = getMibService().mibDirs();
+
+    // a partial redeploy of config A: closed, a lookup from a node still running, started again
+    await sleep(1100);
+    releaseMibDirs(configA);
+    assert.equal(getMibService().resolve('dupObj'), '1.3.6.1.4.1.822', 'a lookup between close and start reads nothing');
+    const configA2 = {};
+    mibDeployed(configA2, [a]);
+    const service = getMibService();
+    let reloaded = true;
+    const original = service.reloadIfChanged.bind(service);
+    service.reloadIfChanged = (ms?: number) => (reloaded = original(ms));
+    try {
+      assert.equal(getMib([a], warn).resolve('dupObj'), '1.3.6.1.4.1.822', 'still B\'s copy');
+    } finally {
+      service.reloadIfChanged = original;
+    }
+    assert.equal(reloaded, false, 'same folders in the same order, same files');
+    assert.deepEqual(getMibService().mibDirs(), order);
+    releaseMibDirs(configA2);
+    releaseMibDirs(configB);
+  });
 });
