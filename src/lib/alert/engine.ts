@@ -19,6 +19,9 @@ import { sameMatchers, silenceMatches, type AlertLabels, type Silence } from './
 import { cleanText, templateNames, valueText } from '../common/templates';
 import { MAX_DATE_MS, isLateSample, isRestorableTime } from '../common/state-store';
 
+/** Failure codes of the poll nodes that are about the configuration, not the device. */
+const CONFIGURATION_ERRORS = new Set(['bad-target', 'profile']);
+
 export type NodataPolicy = 'resolve' | 'keep' | 'alert';
 
 export interface AlertEngineOptions {
@@ -253,6 +256,9 @@ export class AlertEngine {
     const seen = new Set<string>();
     for (const rule of this.opts.rules) {
       if (rule.kind === 'device-down') {
+        // a configuration error (an inventory entry that cannot be polled, a profile it names
+        // wrongly) says nothing of whether the device answers: neither fires nor resolves
+        if (input.failure && CONFIGURATION_ERRORS.has(input.failure.code)) continue;
         const failing = input.failure !== undefined;
         const key = alertKey(rule.name, topic, '');
         if (!failing && !this.state.alerts[key]) continue;

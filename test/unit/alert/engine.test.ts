@@ -140,6 +140,22 @@ describe('alert engine', () => {
       assert.equal(genericAlert(resolved[0]).summary, 'edge does not answer: no answer from edge', 'the resolution keeps the error it fired with');
     });
 
+    it('takes a configuration error (bad-target, profile) as saying nothing of the device: it neither fires nor resolves', () => {
+      const h = new Harness([downRule]);
+      const out: string[] = [];
+      // a second inventory entry for a device that answers: its bad-target comes under the device's name
+      for (let i = 0; i < 5; i++) {
+        out.push(...brief(h.rows({ 3: 100e6 })));
+        out.push(...brief(h.failure('core-1', 'bad-target')));
+        h.advance(60 * S);
+      }
+      assert.deepEqual(out, [], 'no alert for a device that answers');
+      out.push(...brief(h.failure('core-1', 'timeout')));
+      h.advance(60 * S);
+      out.push(...brief(h.failure('core-1', 'profile')));
+      assert.deepEqual(out, ['firing DeviceDown core-1/'], 'a profile error does not resolve it');
+    });
+
     it('failures do not count as data for threshold rules', () => {
       const h = new Harness([utilRule, downRule]);
       h.rows({ 3: 900e6 });
