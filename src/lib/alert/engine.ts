@@ -590,7 +590,9 @@ export class AlertEngine {
       n.op = rule.op;
       n.field = rule.field;
     }
-    if (status === 'resolved') n.endsAt = time;
+    // never before it started: a NoData alert starts at the node's clock, and a poll made just
+    // before that moment may arrive after it and resolve the alert with its own time
+    if (status === 'resolved') n.endsAt = Math.max(time, n.startsAt);
     n.vars = {
       ...rec.vars,
       alertname: rec.alertname,

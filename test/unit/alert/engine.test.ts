@@ -255,6 +255,17 @@ describe('alert engine', () => {
       assert.deepEqual(brief(h.rows({ 1: 100e6, 2: 100e6 })), ['resolved NoData core-1/']);
     });
 
+    it('alert: a poll made just before NoData fired and delivered after resolves it, ending no earlier than it started', () => {
+      const h = new Harness([utilRule], { nodata: 'alert' });
+      steady(h, 4, { 1: 100e6 });
+      h.advance(200 * S);
+      const fired = h.engine.tick();
+      assert.deepEqual(brief(fired), ['firing NoData core-1/']);
+      const resolved = h.send({ topic: 'core-1', time: h.now - 5 * S, payload: [{ index: '1', ifHCInOctets: 100e6 }], msg: {} });
+      assert.deepEqual(brief(resolved), ['resolved NoData core-1/']);
+      assert.equal(resolved[0].endsAt, fired[0].startsAt);
+    });
+
     it('alert: a vanished row gets its own NoData alert, resolved when it is back', () => {
       const h = new Harness([utilRule], { nodata: 'alert' });
       steady(h, 4, { 1: 100e6, 2: 100e6 });
