@@ -301,9 +301,13 @@ export class AlertEngine {
       if (dev.quiet || dev.interval === undefined || !settled(dev)) {
         if (now - dev.lastArrival > FORGET_MS) {
           // Pending alerts were never announced: a device silent for a day takes them along
-          // (a one-off forged or mistyped target left "12 pending" for ever). A firing alert
-          // keeps the device until it is resolved.
+          // (a one-off forged or mistyped target left "12 pending" for ever). One never judged
+          // by an interval (seen once, or too irregular) has its firing alerts resolved too
+          // when no data means "resolve" (a target removed while its alert fired, as Prometheus
+          // resolves one whose series went away); with "keep" or "alert" they stay and keep
+          // the device.
           this.dropPending(topic);
+          if (!dev.quiet && this.opts.nodata === 'resolve') this.resolveAlerts(topic, undefined, now, out);
           if (!this.hasAlerts(topic)) {
             delete this.state.devices[topic];
             this.changedDevices.add(topic);
@@ -447,13 +451,7 @@ export class AlertEngine {
   private missing(topic: string, instance: string | undefined, time: number, out: AlertNotification[]): void {
     if (this.opts.nodata === 'keep') return;
     if (this.opts.nodata === 'resolve') {
-      for (const [key, rec] of Object.entries(this.state.alerts)) {
-        if (rec.device !== topic || rec.alertname === NODATA_ALERTNAME || (instance !== undefined && rec.instance !== instance)) continue;
-        // A device-down alert is about the device answering, not about its data.
-        if (this.rulesByName.get(rec.alertname)?.kind === 'device-down' && instance !== undefined) continue;
-        if (resolve(rec).notify) out.push(this.notification(rec, 'resolved', time));
-        delete this.state.alerts[key];
-      }
+      this.resolveAlerts(topic, instance, time, out);
       return;
     }
     const inst = instance ?? '';
@@ -537,6 +535,17 @@ export class AlertEngine {
       severity: this.rulesByName.get(rec.alertname)?.severity ?? 'warning',
       labels: this.state.devices[rec.device]?.labels ?? {},
     };
+  }
+
+  /** Resolves the alerts of a device (of one instance when given), NoData alerts aside. */
+  private resolveAlerts(topic: string, instance: string | undefined, time: number, out: AlertNotification[]): void {
+    for (const [key, rec] of Object.entries(this.state.alerts)) {
+      if (rec.device !== topic || rec.alertname === NODATA_ALERTNAME || (instance !== undefined && rec.instance !== instance)) continue;
+      // A device-down alert is about the device answering, not about its data.
+      if (this.rulesByName.get(rec.alertname)?.kind === 'device-down' && instance !== undefined) continue;
+      if (resolve(rec).notify) out.push(this.notification(rec, 'resolved', time));
+      delete this.state.alerts[key];
+    }
   }
 
   private dropPending(topic: string): void {

@@ -383,6 +383,18 @@ describe('alert engine', () => {
       assert.deepEqual(h.engine.counts(), { firing: 1, pending: 0 });
     });
 
+    it('with no data resolving, a device seen once has its firing alerts resolved and is forgotten after a day (a target removed while its alert fired)', () => {
+      const h = new Harness([utilRule, downRule], { nodata: 'resolve' });
+      h.rows({ 1: 900e6 }, 'one-off');
+      h.failure('gone');
+      h.advance(FORGET_MS - S);
+      assert.deepEqual(h.engine.tick(), []);
+      assert.deepEqual(h.engine.counts(), { firing: 2, pending: 0 }, 'not before a day');
+      h.advance(2 * S);
+      assert.deepEqual(brief(h.engine.tick()).sort(), ['resolved DeviceDown gone/', 'resolved HighUtilization one-off/1']);
+      assert.deepEqual(Object.keys(h.engine.state.devices), []);
+    });
+
     it('a device seen once with only a pending alert is forgotten with it after a day (a forged or mistyped target)', () => {
       const h = new Harness([{ ...utilRule, for: '5m' }], { nodata: 'alert' });
       h.rows({ 1: 900e6 }, 'forged');
