@@ -204,13 +204,14 @@ describe('integration: real snmpd', function () {
     const timeout = 400;
     const retries = 1;
     const bound = timeout * (retries + 1) + 1500; // slack for a loaded CI machine
-    const cases: Array<[string, Record<string, unknown>, Record<string, string>, string]> = [
+    const cases: Array<[string, Record<string, unknown>, Record<string, string>, string, RegExp?]> = [
       ['wrong community', { version: '2c' }, { community: 'not-the-community' }, 'timeout'],
-      ['wrong v3 auth key', { version: '3', user: 'u-sha256-aes', securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: 'wrong-auth-key', privKey: PRIV_KEY }, 'auth'],
-      ['unknown v3 user', { version: '3', user: 'nobody', securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: AUTH_KEY, privKey: PRIV_KEY }, 'auth'],
+      // the agent's Report names the cause (usmStats), as snmpget says it
+      ['wrong v3 auth key', { version: '3', user: 'u-sha256-aes', securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: 'wrong-auth-key', privKey: PRIV_KEY }, 'auth', /^wrong authentication key or protocol/],
+      ['unknown v3 user', { version: '3', user: 'nobody', securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: AUTH_KEY, privKey: PRIV_KEY }, 'auth', /^unknown SNMPv3 user$/],
       ['wrong v3 privacy key', { version: '3', user: 'u-sha256-aes', securityLevel: 'authPriv', authProtocol: 'sha256', privProtocol: 'aes' }, { authKey: AUTH_KEY, privKey: 'wrong-priv-key' }, 'timeout'],
     ];
-    for (const [label, raw, creds, code] of cases) {
+    for (const [label, raw, creds, code, words] of cases) {
       it(`${label} → ${code}`, async () => {
         const started = Date.now();
         const r = await get({ ...raw, timeout, retries }, creds, snmpd, [sysName]);
@@ -218,6 +219,7 @@ describe('integration: real snmpd', function () {
         assert.equal(r.ok, false);
         if (r.ok) return;
         assert.equal(r.failure.code, code, r.failure.message);
+        if (words) assert.match(r.failure.message, words);
         for (const secret of Object.values(creds)) assert.ok(!r.failure.message.includes(secret));
         assert.ok(elapsed <= bound, `classified after ${elapsed} ms`);
       });

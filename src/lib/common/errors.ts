@@ -14,15 +14,18 @@ export const ERROR_STATUS_NAMES = [
   'inconsistentName',
 ];
 
-/** USM statistics a v3 agent reports (RFC 3414 §5), by the last arc of usmStats. */
-const USM_REPORTS: Record<string, string> = {
-  unsupportedSecLevels: 'the agent does not support this security level for the user',
-  notInTimeWindows: 'message outside the agent\'s time window',
-  unknownUserNames: 'unknown SNMPv3 user',
-  unknownEngineIDs: 'unknown engine ID',
-  wrongDigests: 'wrong authentication key (digest mismatch)',
-  decryptionErrors: 'decryption failed (wrong privacy key or protocol)',
-};
+/**
+ * USM statistics a v3 agent reports (RFC 3414 §5), by their name and by the words net-snmp
+ * gives the Report's usmStats OID in its error ("Unknown User Name", "Wrong Digest (...)").
+ */
+const USM_REPORTS: Array<[RegExp, string]> = [
+  [/unsupportedSecLevels|Unsupported Security Level/, 'the agent does not support this security level for the user'],
+  [/notInTimeWindows|Not In Time Window/, 'message outside the agent\'s time window'],
+  [/unknownUserNames|Unknown User Name/, 'unknown SNMPv3 user'],
+  [/unknownEngineIDs|Unknown Engine ID/, 'unknown engine ID'],
+  [/wrongDigests|Wrong Digest/, 'wrong authentication key or protocol (digest mismatch)'],
+  [/decryptionErrors|Decryption Error/, 'decryption failed (wrong privacy key or protocol)'],
+];
 
 const UNREACHABLE_CODES = new Set([
   'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
@@ -92,12 +95,12 @@ export function classifyError(err: unknown, ctx: ClassifyContext = {}): PollFail
     const code = typeof e.code === 'number' ? e.code : -1;
     // net-snmp's ResponseInvalidCode: 4 ECouldNotDecrypt, 5 EAuthFailure, 14 ENotInTimeWindow
     if (code === 5) {
-      const usm = Object.keys(USM_REPORTS).find((k) => message.includes(k));
-      return { code: 'auth', message: usm ? USM_REPORTS[usm] : 'SNMPv3 authentication failed' };
+      const usm = USM_REPORTS.find(([words]) => words.test(message));
+      return { code: 'auth', message: usm ? usm[1] : 'SNMPv3 authentication failed' };
     }
     if (code === 4) return { code: 'auth', message: 'decryption failed (wrong privacy key or protocol)' };
     if (code === 14) return { code: 'auth', message: 'message outside the SNMPv3 time window' };
-    if (message.startsWith('Authentication digest')) return { code: 'auth', message: 'wrong authentication key (digest mismatch)' };
+    if (message.startsWith('Authentication digest')) return { code: 'auth', message: 'wrong authentication key or protocol (digest mismatch)' };
     if (message.startsWith('Failed to decrypt')) return { code: 'auth', message: 'decryption failed (wrong privacy key or protocol)' };
     if (code === 10) return { code: 'bad-response', message: 'response community does not match the request' };
     return { code: 'bad-response', message: `malformed response (${RESPONSE_INVALID[code] ?? 'unparseable'})` };

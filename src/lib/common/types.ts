@@ -147,6 +147,12 @@ export interface OidInfo {
   enums?: Record<number, string>;
   /** DISPLAY-HINT of the textual convention, when there is one. */
   hint?: string;
+  /**
+   * What the matched object is (the MIB service says): "column" and "scalar" are objects
+   * with values; "table", "row" and "node" only contain them, so an OID below one of those
+   * is an object the loaded MIBs do not know.
+   */
+  kind?: string;
 }
 
 /** The subset of the MIB service (src/lib/mib) the codec and nodes need. */

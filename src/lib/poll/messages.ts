@@ -18,6 +18,9 @@ export function payloadObject(varbinds: Varbind[], infos: Array<OidInfo | undefi
 }
 
 
+/** Kinds of MIB object that hold others rather than values. */
+const CONTAINERS = new Set(['table', 'row', 'node']);
+
 /**
  * Rows of a walk, sorted by index: `[{ index: "3", ifDescr: "eth0", ... }]`, with
  * `types` per column. When the MIB knows the table's INDEX, each row also carries the
@@ -34,7 +37,11 @@ export function buildRows(result: PollSuccess, mib?: MibLookup, counters?: Count
     // runs for every walked varbind, and a returned pair would be one more allocation)
     let column: string;
     let index: string;
-    if (info && info.instance) {
+    // a column the MIB knows; below a table, row or plain node it is one the MIBs do not
+    // know (a vendor table, a column added to a known one): named by its OID then, not by
+    // the enclosing name (every cell of an unknown table became a row "enterprises")
+    const named = info !== undefined && info.instance !== '' && !CONTAINERS.has(info.kind as string);
+    if (named) {
       column = info.name;
       index = info.instance;
     } else {
@@ -47,11 +54,11 @@ export function buildRows(result: PollSuccess, mib?: MibLookup, counters?: Count
       row = { index };
       byIndex.set(index, row);
     }
-    if (info && !columnOidOf.has(index)) columnOidOf.set(index, info.oid);
+    if (named && !columnOidOf.has(index)) columnOidOf.set(index, info.oid);
     row[column] = vb.value;
     if (counters && vb.type === 'Counter64') {
       counters.exact.set(`${column}\t${index}`, vb.exact ?? String(vb.value));
-      if (!(column in counters.columns)) counters.columns[column] = info ? info.oid : vb.oid.slice(0, vb.oid.length - index.length - 1);
+      if (!(column in counters.columns)) counters.columns[column] = named ? info.oid : vb.oid.slice(0, vb.oid.length - index.length - 1);
     }
     if (!(column in types)) types[column] = vb.type;
   }

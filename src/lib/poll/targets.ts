@@ -238,6 +238,12 @@ export function expandWalkOids(oids: string[], nonRepeaters: number, mib: MibLoo
     const info = mib?.describe(oid);
     return info && info.instance === '0' ? info.oid : oid;
   });
-  const walked = oids.slice(nonRepeaters).flatMap((oid) => mib?.tableColumns?.(oid) ?? [oid]);
+  const walked = oids.slice(nonRepeaters).flatMap((oid) => {
+    // a scalar's instance (sysUpTime.0) has nothing below it: walk the scalar, which yields
+    // it, as snmpbulkwalk answers such a root (it walked nothing before)
+    const info = mib?.describe(oid);
+    if (info && info.kind === 'scalar' && info.instance === '0') return [info.oid];
+    return mib?.tableColumns?.(oid) ?? [oid];
+  });
   return [...scalars, ...new Set(walked)];
 }
