@@ -168,6 +168,8 @@ window.SnmpFleetEditor = window.SnmpFleetEditor || (function () {
         }
 
         function sync() {
+            // a MIB answer or the typing delay may come after the dialog closed: its list is gone
+            if (!$.contains(document, list[0])) { return; }
             field.val(text());
             // Node-RED validates the node on the field's change event
             field.trigger("change");

@@ -146,6 +146,8 @@ describe('editor: building an SNMPv3 poll flow', function () {
       const tab = document.querySelector('#red-ui-tab-snmp-tab-inventory')!.classList.contains('snmp-fleet-tab-error');
       return shown === b && field === b && tab === b;
     }, bad);
+    // the whole text typed (a prefix, "bad..ho", is as wrong)
+    await page.waitForFunction(() => /"bad\.\.host"/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
     await settled(true);
     assert.equal(await error.innerText(), 'Inventory line 3: "bad..host" is not a host name or IP address');
     assert.match(await inventory.getAttribute('class') ?? '', /input-error/, 'the field is marked invalid');
@@ -153,7 +155,7 @@ describe('editor: building an SNMPv3 poll flow', function () {
     await screenshot(page, 'snmp-config-inventory-error', { selector: '.red-ui-tray:last-of-type', docs: true });
 
     await typeInto(inventory, `127.0.0.1:${snmpd!.port} agent site=lab\n127.0.0.1:99999 broken`);
-    await page.waitForFunction(() => /line 2/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
+    await page.waitForFunction(() => /line 2: port of "127\.0\.0\.1:99999"/.test(document.querySelector('#snmp-config-inventory-error')?.textContent ?? ''));
     await settled(true);
     assert.equal(await error.innerText(), 'Inventory line 2: port of "127.0.0.1:99999" must be 1-65535', 'in the words of the runtime');
 
