@@ -40,25 +40,35 @@ function isIgnoredName(name: string): boolean {
     || /^readme/i.test(name) || /\.(md|html?|pdf|zip|gz|tgz|tar)$/i.test(name);
 }
 
-/** The MIB files of a folder, sorted by name (not recursive, like net-snmp). */
-export function listMibFiles(dir: string): string[] {
+/**
+ * The MIB files of a folder with their stats, sorted by name (not recursive, like
+ * net-snmp); the error code when the folder cannot be read.
+ */
+function readMibFolder(dir: string): Array<{ name: string; file: string; st: fs.Stats }> | string {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
-  } catch {
-    return [];
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'unreadable';
   }
-  const out: string[] = [];
+  const out: Array<{ name: string; file: string; st: fs.Stats }> = [];
   for (const name of names.sort()) {
     if (isIgnoredName(name)) continue;
     const file = path.join(dir, name);
     try {
-      if (fs.statSync(file).isFile()) out.push(file);
+      const st = fs.statSync(file);
+      if (st.isFile()) out.push({ name, file, st });
     } catch {
       // vanished or unreadable: skip it, as a listing race is not the file's fault
     }
   }
   return out;
+}
+
+/** The MIB files of a folder, sorted by name (not recursive, like net-snmp). */
+export function listMibFiles(dir: string): string[] {
+  const files = readMibFolder(dir);
+  return typeof files === 'string' ? [] : files.map((f) => f.file);
 }
 
 /**
@@ -67,23 +77,9 @@ export function listMibFiles(dir: string): string[] {
  * a load would read the same files.
  */
 export function folderState(dir: string): string {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (err) {
-    return `${dir}\0(${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`;
-  }
-  const parts = [dir];
-  for (const name of names.sort()) {
-    if (isIgnoredName(name)) continue;
-    try {
-      const st = fs.statSync(path.join(dir, name));
-      if (st.isFile()) parts.push(`${name}\0${st.size}\0${st.mtimeMs}`);
-    } catch {
-      // vanished: as listMibFiles, not there
-    }
-  }
-  return parts.join('\n');
+  const files = readMibFolder(dir);
+  if (typeof files === 'string') return `${dir}\0(${files})`;
+  return [dir, ...files.map(({ name, st }) => `${name}\0${st.size}\0${st.mtimeMs}`)].join('\n');
 }
 
 /**
@@ -127,10 +123,6 @@ export class SearchPath {
       this.dirs.splice(this.dirs.indexOf(abs), 1);
       this.changes++;
     }
-  }
-
-  get size(): number {
-    return this.dirs.length;
   }
 
   /** Changes whenever a folder is added or removed. */
